@@ -1,0 +1,9 @@
+"""lstmkit: LSTM networks from their equations, in NumPy, exact and verified."""
+
+from lstmkit import cells, ops
+from lstmkit.module import Module
+from lstmkit.recurrent import LSTM
+
+__version__ = "0.1.0"
+
+__all__ = ["LSTM", "Module", "cells", "ops", "__version__"]

@@ -1,0 +1,197 @@
+"""One LSTM time step, forward and backward, as pure functions.
+
+Shape legend: N batch, I input, H hidden (cell), P output of the step (P = proj_size with a
+projection, else P = H). `params` holds the step's weights under PyTorch's names without the
+layer suffix: `weight_ih` (4H, I), `weight_hh` (4H, P), optional `bias_ih`, `bias_hh` (4H,),
+optional `weight_hr` (P, H) for the projection and `weight_ch` (3, H) for peepholes (rows i, f, o).
+The 4H rows of the weights and biases are stacked in the gate order i, f, g, o.
+
+    z  = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh        (N, 4H) = [z_i z_f z_g z_o]
+    i  = sigmoid(z_i + p_i * c)          input gate
+    f  = sigmoid(z_f + p_f * c)          forget gate
+    g  = tanh(z_g)                       candidate cell value
+    c' = f * c + i * g                   the additive cell update
+    o  = sigmoid(z_o + p_o * c')         output gate
+    r  = o * tanh(c')
+    h' = r @ weight_hr.T   with a projection, else h' = r
+
+The peephole terms `p_* = weight_ch[*]` are present only with peepholes and follow the ONNX
+operator: the input and forget gates look at the previous cell state c, the output gate at the
+new one c'. Note the cell update uses the forget gate of THIS step (not f of t-1), and the forget
+gate multiplies the cell state, not the hidden state: the two most common tutorial mistakes.
+
+Backward, with dh' and dc' the gradients arriving at the step's outputs:
+
+    dr   = dh' @ weight_hr   (projection)   else dr = dh'
+    do   = dr * tanh(c')                          dz_o = do * o * (1 - o)
+    dc'  = dc' + dr * o * (1 - tanh(c')^2) + dz_o * p_o
+    dz_i = dc' * g * i * (1 - i)     dz_f = dc' * c * f * (1 - f)     dz_g = dc' * i * (1 - g^2)
+    dc   = dc' * f + dz_i * p_i + dz_f * p_f
+    dh   = dz @ weight_hh            dx = dz @ weight_ih
+
+`lstm_pointwise_forward` / `lstm_pointwise_backward` are the element-wise part of a step, working
+in place on preallocated buffers; the layer's time loop (`lstmkit.recurrent`) calls them with
+slices of its (T, N, ...) arrays, so the step below and the layer share one implementation.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmkit.ops.activations import sigmoid_, tanh_
+
+
+def split_gates(a: np.ndarray):
+    """Views of the i, f, g, o blocks of an (n, 4H) gate array."""
+    hidden = a.shape[-1] // 4
+    return (
+        a[..., :hidden],
+        a[..., hidden : 2 * hidden],
+        a[..., 2 * hidden : 3 * hidden],
+        a[..., 3 * hidden :],
+    )
+
+
+def lstm_pointwise_forward(gates, c_prev, c, tanh_c, r, peepholes=None) -> None:
+    """Element-wise part of a step, in place.
+
+    On entry `gates` (n, 4H) holds the pre-activations z; on exit it holds i, f, g, o.
+    Writes the new cell state into `c`, tanh(c) into `tanh_c` and r = o * tanh(c) into `r`
+    (all (n, H)). `r` doubles as scratch space before its final value is written.
+    """
+    hidden = c.shape[-1]
+    i, f, g, o = split_gates(gates)
+    if peepholes is not None:
+        np.multiply(c_prev, peepholes[0], out=r)
+        i += r
+        np.multiply(c_prev, peepholes[1], out=r)
+        f += r
+    sigmoid_(gates[:, : 2 * hidden])  # i and f are adjacent: one call for both
+    tanh_(g)
+    np.multiply(f, c_prev, out=c)
+    np.multiply(i, g, out=r)
+    c += r
+    if peepholes is not None:
+        np.multiply(c, peepholes[2], out=r)
+        o += r
+    sigmoid_(o)
+    np.tanh(c, out=tanh_c)
+    np.multiply(o, tanh_c, out=r)
+
+
+def lstm_pointwise_backward(dr, dc, gates, c_prev, tanh_c, dgates, scratch, peepholes=None):
+    """Element-wise part of a step's backward pass, in place.
+
+    `dr` (n, H): gradient of r = o * tanh(c'). `dc` (n, H): on entry the gradient arriving at
+    c' from later steps, on exit the gradient at c (the previous cell state). Writes dz into
+    `dgates` (n, 4H). `scratch` is an (n, H) work buffer.
+    """
+    i, f, g, o = split_gates(gates)
+    dz_i, dz_f, dz_g, dz_o = split_gates(dgates)
+    s = scratch
+    # r = o * tanh(c'): the path into c'
+    np.multiply(tanh_c, tanh_c, out=s)
+    np.subtract(1, s, out=s)
+    s *= o
+    s *= dr
+    dc += s
+    # ... and into o
+    np.multiply(dr, tanh_c, out=dz_o)
+    np.subtract(1, o, out=s)
+    s *= o
+    dz_o *= s
+    if peepholes is not None:
+        np.multiply(dz_o, peepholes[2], out=s)
+        dc += s
+    # c' = f * c + i * g
+    np.multiply(dc, g, out=dz_i)
+    np.subtract(1, i, out=s)
+    s *= i
+    dz_i *= s
+    np.multiply(dc, c_prev, out=dz_f)
+    np.subtract(1, f, out=s)
+    s *= f
+    dz_f *= s
+    np.multiply(g, g, out=s)
+    np.subtract(1, s, out=s)
+    s *= i
+    np.multiply(dc, s, out=dz_g)
+    dc *= f
+    if peepholes is not None:
+        np.multiply(dz_i, peepholes[0], out=s)
+        dc += s
+        np.multiply(dz_f, peepholes[1], out=s)
+        dc += s
+
+
+@dataclass
+class LSTMStepCache:
+    """What one step keeps for its backward pass."""
+
+    x: np.ndarray  # (N, I) input
+    h_prev: np.ndarray  # (N, P)
+    c_prev: np.ndarray  # (N, H)
+    gates: np.ndarray  # (N, 4H) activations i, f, g, o
+    c: np.ndarray  # (N, H) new cell state
+    tanh_c: np.ndarray  # (N, H)
+    r: np.ndarray  # (N, H) o * tanh(c), before the projection
+
+
+def lstm_step(x, h, c, params):
+    """One LSTM step: returns (h', c', cache). See the module docstring for the equations.
+
+    x (N, I), h (N, P), c (N, H); `params` as described in the module docstring.
+    """
+    weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
+    gates = x @ weight_ih.T + h @ weight_hh.T
+    if "bias_ih" in params:
+        gates += params["bias_ih"] + params["bias_hh"]
+    c_new = np.empty_like(c, dtype=gates.dtype)
+    tanh_c = np.empty_like(c_new)
+    r = np.empty_like(c_new)
+    lstm_pointwise_forward(gates, c, c_new, tanh_c, r, params.get("weight_ch"))
+    h_new = r @ params["weight_hr"].T if "weight_hr" in params else r
+    cache = LSTMStepCache(x=x, h_prev=h, c_prev=c, gates=gates, c=c_new, tanh_c=tanh_c, r=r)
+    return h_new, c_new, cache
+
+
+def lstm_step_backward(dh, dc, cache: LSTMStepCache, params):
+    """Backward of `lstm_step`.
+
+    dh (N, P) and dc (N, H) are the gradients arriving at h' and c' (dc may be None).
+    Returns (dx, dh_prev, dc_prev, grads) with `grads` a dict keyed like `params`.
+    """
+    peepholes = params.get("weight_ch")
+    dr = dh @ params["weight_hr"] if "weight_hr" in params else np.array(dh, copy=True)
+    dc = np.zeros_like(cache.c) if dc is None else np.array(dc, dtype=cache.c.dtype, copy=True)
+    dgates = np.empty_like(cache.gates)
+    scratch = np.empty_like(cache.c)
+    lstm_pointwise_backward(
+        dr, dc, cache.gates, cache.c_prev, cache.tanh_c, dgates, scratch, peepholes
+    )
+    grads = {
+        "weight_ih": dgates.T @ cache.x,
+        "weight_hh": dgates.T @ cache.h_prev,
+    }
+    if "bias_ih" in params:
+        grads["bias_ih"] = dgates.sum(axis=0)
+        grads["bias_hh"] = grads["bias_ih"].copy()
+    if "weight_hr" in params:
+        grads["weight_hr"] = dh.T @ cache.r
+    if peepholes is not None:
+        grads["weight_ch"] = peephole_grad(dgates, cache.c_prev, cache.c)
+    dx = dgates @ params["weight_ih"]
+    dh_prev = dgates @ params["weight_hh"]
+    return dx, dh_prev, dc, grads
+
+
+def peephole_grad(dgates, c_prev, c):
+    """Gradient of the (3, H) peephole weights, summed over every leading axis.
+
+    p_i and p_f multiply the previous cell state, p_o the new one.
+    """
+    dz_i, dz_f, _, dz_o = split_gates(dgates)
+    axes = tuple(range(dgates.ndim - 1))
+    return np.stack(
+        [(dz_i * c_prev).sum(axis=axes), (dz_f * c_prev).sum(axis=axes), (dz_o * c).sum(axis=axes)]
+    )

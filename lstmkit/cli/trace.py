@@ -1,0 +1,74 @@
+"""`lstmkit trace`: one LSTM cell stepped over a tiny input, every gate printed."""
+
+import numpy as np
+
+from lstmkit.cells.trace import trace_lstm_cell
+
+EQUATIONS = """\
+  i  = sigmoid(W_ii x + b_ii + W_hi h + b_hi)     input gate: how much of g to write
+  f  = sigmoid(W_if x + b_if + W_hf h + b_hf)     forget gate: how much of c to keep
+  g  = tanh(W_ig x + b_ig + W_hg h + b_hg)        candidate cell value
+  o  = sigmoid(W_io x + b_io + W_ho h + b_ho)     output gate: how much of tanh(c') to show
+  c' = f * c + i * g                              cell state: additive update
+  h' = o * tanh(c')                               hidden state (the output)"""
+
+DEFAULT_INPUT = "1,0; 0,1; 0,0; 1,1"
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "trace",
+        help="step one LSTM cell over a tiny input and print its gates",
+        description="Step one LSTM cell with seeded random weights over a tiny input and print, "
+        "per step, the input, forget and output gates, the candidate, the cell state and the "
+        "hidden state.",
+    )
+    parser.add_argument(
+        "--input",
+        default=DEFAULT_INPUT,
+        help="steps separated by ';', features by ',' (default: %(default)r)",
+    )
+    parser.add_argument("--hidden-size", type=int, default=3, help="cell size H (default: 3)")
+    parser.add_argument(
+        "--forget-bias",
+        type=float,
+        default=1.0,
+        help="added to the forget gate's bias (default: 1.0)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the weights (default: 0)")
+    parser.set_defaults(run=run)
+
+
+def parse_sequence(text: str) -> np.ndarray:
+    """'1,0; 0,1' -> array (T, I); every step must have the same number of features."""
+    try:
+        steps = [[float(v) for v in step.split(",")] for step in text.split(";") if step.strip()]
+    except ValueError:
+        raise ValueError(f"--input must be numbers like '1,0; 0,1'; got {text!r}") from None
+    if not steps or len({len(step) for step in steps}) != 1:
+        raise ValueError(f"--input needs steps of equal size, like '1,0; 0,1'; got {text!r}")
+    return np.array(steps)
+
+
+def run(args) -> None:
+    from lstmkit.recurrent.lstm import LSTM
+
+    x = parse_sequence(args.input)
+    layer = LSTM(
+        x.shape[1], args.hidden_size, forget_bias=args.forget_bias, dtype="float64", seed=args.seed
+    )
+    params = {name.removesuffix("_l0"): value for name, value in layer.params.items()}
+    print(
+        f"One LSTM cell, input size {x.shape[1]}, hidden size {args.hidden_size}, "
+        f"seeded weights (seed {args.seed}), h and c start at 0:\n"
+    )
+    print(EQUATIONS + "\n")
+    for t, record in enumerate(trace_lstm_cell(x, params)):
+        print(f"t = {t}")
+        for name in ("x", "i", "f", "g", "o", "c", "h"):
+            print(f"  {name:<2} = {format_vector(record[name])}")
+    print("\nThe forget gate multiplies the cell state c (not h), and c' uses this step's f.")
+
+
+def format_vector(values: np.ndarray) -> str:
+    return "[" + ", ".join(f"{v:+.4f}" for v in values) + "]"

@@ -1,0 +1,251 @@
+"""Stacked, bidirectional, variable-length recurrent layers: one mechanism for every cell.
+
+A concrete layer (LSTM; later GRU and RNN) supplies the parameter shapes of one direction of
+one layer and the scan of its cell over time (`*_scan.py`); this class owns everything else:
+input checks, the batch layout (time-major, sorted by length), initial and final states,
+stacking, the reverse direction, dropout between layers, and the backward pass through all of
+it. Parameters follow PyTorch's layout: keys `{name}_l{k}` and `{name}_l{k}_reverse`.
+
+Composition, with `reverse` flipping each sequence's valid prefix in time (`layout.py`):
+
+    forward direction:    y_f = scan(x)
+    reverse direction:    y_b = reverse(scan(reverse(x)))
+    bidirectional layer:  y   = concat([y_f, y_b], features)
+    stack:                x_{k+1} = dropout(y_k)      (training mode, between layers only)
+
+so the backward pass is the same composition read backwards.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmkit.module import Module
+from lstmkit.recurrent.layout import BatchLayout
+from lstmkit.recurrent.validation import (
+    check_array,
+    check_lengths,
+    check_positive_int,
+    check_sequences,
+    check_state_tuple,
+    resolve_dtype,
+)
+
+
+@dataclass
+class _ForwardRecord:
+    """What the last forward pass left for backward."""
+
+    layout: BatchLayout
+    batch: int
+    steps: int
+    layers: list  # per layer: (dropout mask or None, [cache per direction])
+
+
+class RecurrentLayer(Module):
+    """Base of the recurrent layers. Subclasses define the hooks marked below."""
+
+    # Names of the state tensors, e.g. ("h", "c") for the LSTM, ("h",) for GRU and RNN.
+    state_names: tuple = ("h",)
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers,
+        bias,
+        batch_first,
+        dropout,
+        bidirectional,
+        dtype,
+        seed,
+    ):
+        super().__init__()
+        self.input_size = check_positive_int(input_size, "input_size")
+        self.hidden_size = check_positive_int(hidden_size, "hidden_size")
+        self.num_layers = check_positive_int(num_layers, "num_layers")
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.dropout = _check_dropout(dropout, self.num_layers)
+        self.bidirectional = bool(bidirectional)
+        self.dtype = resolve_dtype(dtype)
+        self._rng = np.random.default_rng(seed)
+        self._record = None
+        self._build_params()
+        self.reset_parameters()
+
+    # ---- hooks for subclasses -------------------------------------------------------------
+
+    def _direction_shapes(self, layer_input_size: int) -> dict:
+        """Ordered {name: shape} of one direction of one layer (names without suffix)."""
+        raise NotImplementedError
+
+    def _state_sizes(self) -> tuple:
+        """Feature size of each state tensor, in `state_names` order."""
+        raise NotImplementedError
+
+    def _scan_forward(self, params, x, states, layout):
+        """Run one direction over x (T, N, I) -> (y (T, N, out), final states tuple, cache)."""
+        raise NotImplementedError
+
+    def _scan_backward(self, params, grads, cache, dy, dstates, layout):
+        """Backward of `_scan_forward` -> (dx, initial-state gradients tuple)."""
+        raise NotImplementedError
+
+    # ---- parameters -------------------------------------------------------------------------
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """Features per direction in the output (the first state's size)."""
+        return self._state_sizes()[0]
+
+    def _build_params(self) -> None:
+        self._slots = []  # per (layer, direction): (params view, grads view) without suffixes
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.num_directions * self.output_size
+            for direction in range(self.num_directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                views, grad_views = {}, {}
+                for name, shape in self._direction_shapes(layer_input).items():
+                    self.params[name + suffix] = views[name] = np.zeros(shape, self.dtype)
+                    self.grads[name + suffix] = grad_views[name] = np.zeros(shape, self.dtype)
+                self._slots.append((views, grad_views))
+
+    def reset_parameters(self) -> None:
+        """PyTorch's initialisation: every parameter ~ U(-1/sqrt(H), 1/sqrt(H)).
+
+        Draws from the layer's generator in `params` order, so a seed fixes the model.
+        """
+        bound = 1.0 / np.sqrt(self.hidden_size)
+        for value in self.params.values():
+            value[...] = self._rng.uniform(-bound, bound, size=value.shape)
+
+    # ---- forward and backward ---------------------------------------------------------------
+
+    def _state_shapes(self, batch: int) -> tuple:
+        slots = self.num_layers * self.num_directions
+        return tuple((slots, batch, size) for size in self._state_sizes())
+
+    def _run_forward(self, x, state, lengths):
+        x = check_sequences(x, "x", self.input_size, self.batch_first, self.dtype)
+        batch, steps = (x.shape[0], x.shape[1]) if self.batch_first else (x.shape[1], x.shape[0])
+        lengths = check_lengths(lengths, batch, steps)
+        names = tuple(f"state[{k}] ({n}_0)" for k, n in enumerate(self.state_names))
+        initial = check_state_tuple(state, "state", names, self._state_shapes(batch), self.dtype)
+        layout = BatchLayout.build(lengths, batch, steps)
+
+        initial = [
+            np.zeros(shape, self.dtype) if s is None else layout.states_to_internal(s)
+            for s, shape in zip(initial, self._state_shapes(batch), strict=True)
+        ]
+        final = [np.empty_like(s) for s in initial]
+        layer_input = layout.to_internal(x, self.batch_first)
+        records = []
+        for layer in range(self.num_layers):
+            mask = self._dropout_mask(layer, layer_input.shape)
+            if mask is not None:
+                layer_input = layer_input * mask
+            outputs, caches = [], []
+            for direction in range(self.num_directions):
+                slot = layer * self.num_directions + direction
+                reverse = layout.reverse if direction else _identity
+                y, finals, cache = self._scan_forward(
+                    self._slots[slot][0], reverse(layer_input), [s[slot] for s in initial], layout
+                )
+                for target, value in zip(final, finals, strict=True):
+                    target[slot] = value
+                outputs.append(reverse(y))
+                caches.append(cache)
+            layer_input = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=2)
+            records.append((mask, caches))
+        self._record = _ForwardRecord(layout, batch, steps, records)
+        y = layout.to_user(layer_input, self.batch_first)
+        return y, tuple(layout.states_to_user(s) for s in final)
+
+    def _run_backward(self, dy, dstate):
+        record = self._record
+        if record is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        layout, batch, steps = record.layout, record.batch, record.steps
+        width = self.num_directions * self.output_size
+        y_shape = (batch, steps, width) if self.batch_first else (steps, batch, width)
+        dy = check_array(dy, "dy", y_shape, self.dtype)
+        names = tuple(f"dstate[{k}] (d{n}_n)" for k, n in enumerate(self.state_names))
+        dfinal = check_state_tuple(dstate, "dstate", names, self._state_shapes(batch), self.dtype)
+        dfinal = [
+            np.zeros(shape, self.dtype) if s is None else layout.states_to_internal(s)
+            for s, shape in zip(dfinal, self._state_shapes(batch), strict=True)
+        ]
+        dinitial = [np.empty_like(s) for s in dfinal]
+
+        d_output = layout.to_internal(dy, self.batch_first)
+        size = self.output_size
+        for layer in range(self.num_layers - 1, -1, -1):
+            mask, caches = record.layers[layer]
+            d_input = None
+            for direction in range(self.num_directions):
+                slot = layer * self.num_directions + direction
+                reverse = layout.reverse if direction else _identity
+                params, grads = self._slots[slot]
+                dx, dstates = self._scan_backward(
+                    params,
+                    grads,
+                    caches[direction],
+                    reverse(d_output[:, :, direction * size : (direction + 1) * size]),
+                    [s[slot] for s in dfinal],
+                    layout,
+                )
+                for target, value in zip(dinitial, dstates, strict=True):
+                    target[slot] = value
+                dx = reverse(dx)
+                d_input = dx if d_input is None else d_input + dx
+            if mask is not None:
+                d_input *= mask
+            d_output = d_input
+        dx = layout.to_user(d_output, self.batch_first)
+        return dx, tuple(layout.states_to_user(s) for s in dinitial)
+
+    def _dropout_mask(self, layer: int, shape: tuple):
+        """Inverted-dropout mask for the input of `layer`, or None when dropout is off."""
+        if layer == 0 or not self.training or self.dropout == 0.0:
+            return None
+        keep = 1.0 - self.dropout
+        return (self._rng.random(shape) < keep).astype(self.dtype) / self.dtype.type(keep)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{self._extra_repr()})"
+
+    def _extra_repr(self) -> str:
+        defaults = {
+            "num_layers": 1,
+            "bias": True,
+            "batch_first": True,
+            "dropout": 0.0,
+            "bidirectional": False,
+        }
+        parts = [
+            f", {k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v
+        ]
+        if self.dtype != np.float32:
+            parts.append(f", dtype='{self.dtype.name}'")
+        return "".join(parts)
+
+
+def _identity(array):
+    return array
+
+
+def _check_dropout(dropout, num_layers: int) -> float:
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a number in [0, 1); got {dropout!r}")
+    if dropout > 0 and num_layers == 1:
+        warnings.warn(
+            "dropout acts between stacked layers only, so it has no effect with num_layers=1",
+            stacklevel=4,
+        )
+    return float(dropout)

@@ -1,0 +1,162 @@
+"""The LSTM layer: PyTorch's constructor, shapes and parameter layout, exact BPTT."""
+
+import numbers
+
+import numpy as np
+
+from lstmkit.recurrent.base import RecurrentLayer
+from lstmkit.recurrent.lstm_scan import lstm_scan_backward, lstm_scan_forward
+
+
+class LSTM(RecurrentLayer):
+    """Long short-term memory layer (stacked, bidirectional, variable-length).
+
+    Per step, for every layer and direction (equations of `lstmkit.cells.lstm`):
+
+        i  = sigmoid(W_ii x + b_ii + W_hi h + b_hi [+ p_i * c])
+        f  = sigmoid(W_if x + b_if + W_hf h + b_hf [+ p_f * c])
+        g  = tanh(W_ig x + b_ig + W_hg h + b_hg)
+        o  = sigmoid(W_io x + b_io + W_ho h + b_ho [+ p_o * c'])
+        c' = f * c + i * g
+        h' = o * tanh(c')                      (then h' = W_hr h' with proj_size > 0)
+
+    Args:
+        input_size: features I of the input.
+        hidden_size: cell size H.
+        num_layers: stacked layers; layer k > 0 reads the (dropout of the) output of layer k-1.
+        bias: with False, no `bias_ih` / `bias_hh` parameters.
+        batch_first: inputs and outputs are (N, T, .) if True (the default), else (T, N, .).
+        dropout: dropout probability on the input of every layer but the first, training
+            mode only, drawn from the layer's own seeded generator.
+        bidirectional: add a reverse direction; outputs are [forward, reverse] along features.
+        proj_size: if > 0, project h to this size (`weight_hr_l{k}`, as torch's LSTM).
+        peepholes: add peephole weights `weight_ch_l{k}`, shape (3, H) for gates i, f, o; i and
+            f see the previous cell state, o the new one (the ONNX LSTM operator's convention).
+        forget_bias: added to the forget-gate slice of `bias_ih_l{k}` at initialisation
+            (1.0 is the classic choice for learning long lags; 0.0 matches torch).
+        dtype: "float32" (default) or "float64"; inputs are cast to it.
+        seed: int, np.random.Generator or None: initialisation and dropout draw from it only.
+
+    Shapes (D = 2 if bidirectional else 1, P = proj_size or hidden_size):
+        x (N, T, I); y (N, T, D*P); h_n (D*num_layers, N, P); c_n (D*num_layers, N, H);
+        state index of layer k, direction d is k*D + d, as in torch.
+
+    `forward(x, state=None, lengths=None)` returns `y, (h_n, c_n)`. With `lengths` (N,) ints
+    in 1..T, every sequence, in both directions, runs over its own first lengths[n] steps;
+    outputs past a length are zero and (h_n, c_n) are the states at the last valid step, as
+    torch with `pack_padded_sequence(..., enforce_sorted=False)`. For a bidirectional layer,
+    h_n of the reverse direction is its state after step 0, so it is NOT `y[:, -1, P:]`.
+
+    `backward(dy, dstate=None)`, with dstate = (dh_n, dc_n) (either may be None), returns
+    `dx, (dh_0, dc_0)` and adds every parameter's gradient into `grads`.
+
+    Example:
+        >>> m = LSTM(8, 16, seed=0)
+        >>> y, (h_n, c_n) = m(np.zeros((4, 10, 8)))
+        >>> y.shape, h_n.shape
+        ((4, 10, 16), (1, 4, 16))
+    """
+
+    state_names = ("h", "c")
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=True,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        peepholes=False,
+        forget_bias=0.0,
+        dtype="float32",
+        seed=None,
+    ):
+        self.proj_size = _check_proj_size(proj_size, hidden_size)
+        self.peepholes = bool(peepholes)
+        self.forget_bias = _check_forget_bias(forget_bias, bias)
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype,
+            seed,
+        )
+
+    def forward(self, x, state=None, lengths=None):
+        """y, (h_n, c_n) for x (N, T, I) from state = (h_0, c_0) (None: zeros)."""
+        y, (h_n, c_n) = self._run_forward(x, state, lengths)
+        return y, (h_n, c_n)
+
+    def backward(self, dy, dstate=None):
+        """dx, (dh_0, dc_0) for dy = dL/dy and dstate = (dL/dh_n, dL/dc_n)."""
+        dx, (dh_0, dc_0) = self._run_backward(dy, dstate)
+        return dx, (dh_0, dc_0)
+
+    def reset_parameters(self) -> None:
+        """U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then forget_bias on b_if."""
+        super().reset_parameters()
+        if self.bias and self.forget_bias:
+            hidden = self.hidden_size
+            for name, value in self.params.items():
+                if name.startswith("bias_ih"):
+                    value[hidden : 2 * hidden] += self.forget_bias
+
+    def _direction_shapes(self, layer_input_size):
+        gates, hidden = 4 * self.hidden_size, self.hidden_size
+        shapes = {"weight_ih": (gates, layer_input_size), "weight_hh": (gates, self.output_size)}
+        if self.bias:
+            shapes.update(bias_ih=(gates,), bias_hh=(gates,))
+        if self.proj_size:
+            shapes["weight_hr"] = (self.proj_size, hidden)
+        if self.peepholes:
+            shapes["weight_ch"] = (3, hidden)
+        return shapes
+
+    def _state_sizes(self):
+        return (self.proj_size or self.hidden_size, self.hidden_size)
+
+    def _scan_forward(self, params, x, states, layout):
+        y, h_n, c_n, cache = lstm_scan_forward(params, x, states[0], states[1], layout)
+        return y, (h_n, c_n), cache
+
+    def _scan_backward(self, params, grads, cache, dy, dstates, layout):
+        dx, dh_0, dc_0 = lstm_scan_backward(
+            params, grads, cache, dy, dstates[0], dstates[1], layout
+        )
+        return dx, (dh_0, dc_0)
+
+    def _extra_repr(self) -> str:
+        extra = super()._extra_repr()
+        if self.proj_size:
+            extra += f", proj_size={self.proj_size}"
+        if self.peepholes:
+            extra += ", peepholes=True"
+        if self.forget_bias:
+            extra += f", forget_bias={self.forget_bias}"
+        return extra
+
+
+def _check_proj_size(proj_size, hidden_size) -> int:
+    valid = isinstance(proj_size, numbers.Integral) and not isinstance(proj_size, bool)
+    if not valid or proj_size < 0:
+        raise ValueError(f"proj_size must be a non-negative integer; got {proj_size!r}")
+    if isinstance(hidden_size, numbers.Integral) and proj_size >= hidden_size > 0:
+        raise ValueError(
+            f"proj_size must be smaller than hidden_size ({hidden_size}); got {proj_size}"
+        )
+    return int(proj_size)
+
+
+def _check_forget_bias(forget_bias, bias) -> float:
+    if not isinstance(forget_bias, numbers.Real) or not np.isfinite(forget_bias):
+        raise ValueError(f"forget_bias must be a finite number; got {forget_bias!r}")
+    if forget_bias and not bias:
+        raise ValueError("forget_bias needs bias=True (it is added to bias_ih); got bias=False")
+    return float(forget_bias)

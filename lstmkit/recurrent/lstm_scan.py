@@ -1,0 +1,136 @@
+"""The LSTM time loop of one direction of one layer, forward and exact backward (BPTT).
+
+Everything is time-major and batch-sorted (see `layout.py`): at step t only the first
+`n = batch_sizes[t]` rows run. The equations are those of `lstmkit.cells.lstm`, whose
+element-wise functions this loop calls on slices of preallocated arrays. For speed
+(see DESIGN.md section 3):
+
+- the input projections of all steps are ONE GEMM, `(T*N, I) x (I, 4H)`, written straight into
+  the gate array, with both biases added once;
+- each step does one GEMM `h @ weight_hh.T` and the gate arithmetic in place, with no
+  temporaries;
+- backward does one GEMM per step (`dz @ weight_hh`) and computes every weight gradient after
+  the loop as ONE GEMM over all steps: `dW_ih = dZ^T X`, `dW_hh = dZ^T H_prev`.
+
+Rows past a sequence's length keep zeros in `h`, `tanh_c`, `r` and in the gradient `dgates`,
+so the whole-array GEMMs after the loop need no masking.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmkit.cells.lstm import lstm_pointwise_backward, lstm_pointwise_forward, peephole_grad
+from lstmkit.recurrent.layout import BatchLayout
+
+
+@dataclass
+class LSTMScanCache:
+    """Everything one direction of one layer keeps for its backward pass."""
+
+    x: np.ndarray  # (T, N, I) this direction's input
+    gates: np.ndarray  # (T, N, 4H) activations i, f, g, o
+    c: np.ndarray  # (T+1, N, H) cell states, c[0] = c_0
+    tanh_c: np.ndarray  # (T, N, H)
+    h: np.ndarray  # (T+1, N, P) hidden states, h[0] = h_0; zero past each length
+    r: np.ndarray | None  # (T, N, H) o * tanh(c) before the projection (projection only)
+
+
+def lstm_scan_forward(params, x, h0, c0, layout: BatchLayout):
+    """Run the LSTM over x (T, N, I) from (h0, c0).
+
+    Returns (y, h_n, c_n, cache): y (T, N, P) is zero past each sequence's length (a view of
+    `cache.h[1:]`: read it, do not write it), h_n and c_n are the states at each sequence's
+    last valid step.
+    """
+    weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
+    weight_hr, peepholes = params.get("weight_hr"), params.get("weight_ch")
+    steps, batch, inputs = x.shape
+    gate_width, out_size = weight_hh.shape
+    hidden = gate_width // 4
+    dtype = weight_hh.dtype
+
+    gates = np.empty((steps, batch, gate_width), dtype=dtype)
+    np.matmul(x.reshape(steps * batch, inputs), weight_ih.T, out=gates.reshape(-1, gate_width))
+    if "bias_ih" in params:
+        gates += params["bias_ih"] + params["bias_hh"]
+    h = np.zeros((steps + 1, batch, out_size), dtype=dtype)
+    c = np.zeros((steps + 1, batch, hidden), dtype=dtype)
+    h[0], c[0] = h0, c0
+    tanh_c = np.zeros((steps, batch, hidden), dtype=dtype)
+    r = np.zeros((steps, batch, hidden), dtype=dtype) if weight_hr is not None else None
+    recurrent = np.empty((batch, gate_width), dtype=dtype)
+    weight_hh_t = weight_hh.T
+    weight_hr_t = weight_hr.T if weight_hr is not None else None
+
+    for t, n in enumerate(layout.batch_sizes):
+        step_gates = gates[t, :n]
+        np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
+        step_gates += recurrent[:n]
+        r_t = r[t, :n] if r is not None else h[t + 1, :n]
+        lstm_pointwise_forward(step_gates, c[t, :n], c[t + 1, :n], tanh_c[t, :n], r_t, peepholes)
+        if weight_hr_t is not None:
+            np.matmul(r_t, weight_hr_t, out=h[t + 1, :n])
+
+    cache = LSTMScanCache(x=x, gates=gates, c=c, tanh_c=tanh_c, h=h, r=r)
+    return h[1:], layout.final(h), layout.final(c), cache
+
+
+def lstm_scan_backward(params, grads, cache: LSTMScanCache, dy, dh_n, dc_n, layout: BatchLayout):
+    """Backpropagate through the whole sequence.
+
+    dy (T, N, P): gradient of the outputs (ignored past each length, where outputs are
+    constant zero); dh_n (N, P), dc_n (N, H): gradients of the final states. Adds the parameter
+    gradients into `grads` (same keys as `params`) and returns (dx, dh_0, dc_0).
+    """
+    weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
+    weight_hr, peepholes = params.get("weight_hr"), params.get("weight_ch")
+    steps, batch, _ = cache.x.shape
+    gate_width, out_size = weight_hh.shape
+    hidden = gate_width // 4
+    dtype = weight_hh.dtype
+
+    dgates = np.zeros((steps, batch, gate_width), dtype=dtype)
+    # The final-state gradient enters each row at its own last step: rows that have not yet
+    # started running (backwards) are untouched until then, so it can be loaded up front.
+    dh = np.array(dh_n, dtype=dtype, copy=True)
+    dc = np.array(dc_n, dtype=dtype, copy=True)
+    scratch = np.empty((batch, hidden), dtype=dtype)
+    if weight_hr is not None:
+        dh_steps = np.zeros((steps, batch, out_size), dtype=dtype)  # for dW_hr after the loop
+        dr_buffer = np.empty((batch, hidden), dtype=dtype)
+
+    for t in range(steps - 1, -1, -1):
+        n = layout.batch_sizes[t]
+        dh_t = dh[:n]
+        dh_t += dy[t, :n]
+        if weight_hr is not None:
+            dh_steps[t, :n] = dh_t
+            dr = np.matmul(dh_t, weight_hr, out=dr_buffer[:n])
+        else:
+            dr = dh_t
+        lstm_pointwise_backward(
+            dr,
+            dc[:n],
+            cache.gates[t, :n],
+            cache.c[t, :n],
+            cache.tanh_c[t, :n],
+            dgates[t, :n],
+            scratch[:n],
+            peepholes,
+        )
+        np.matmul(dgates[t, :n], weight_hh, out=dh[:n])
+
+    dz = dgates.reshape(-1, gate_width)
+    grads["weight_ih"] += dz.T @ cache.x.reshape(steps * batch, -1)
+    grads["weight_hh"] += dz.T @ cache.h[:steps].reshape(-1, out_size)
+    if "bias_ih" in params:
+        bias_grad = dz.sum(axis=0)
+        grads["bias_ih"] += bias_grad
+        grads["bias_hh"] += bias_grad
+    if weight_hr is not None:
+        grads["weight_hr"] += dh_steps.reshape(-1, out_size).T @ cache.r.reshape(-1, hidden)
+    if peepholes is not None:
+        grads["weight_ch"] += peephole_grad(dgates, cache.c[:steps], cache.c[1:])
+    dx = (dz @ weight_ih).reshape(steps, batch, -1)
+    return dx, dh, dc
