@@ -135,7 +135,7 @@ class RecurrentLayer(Module):
         x = check_sequences(x, "x", self.input_size, self.batch_first, self.dtype)
         batch, steps = (x.shape[0], x.shape[1]) if self.batch_first else (x.shape[1], x.shape[0])
         lengths = check_lengths(lengths, batch, steps)
-        names = tuple(f"state[{k}] ({n}_0)" for k, n in enumerate(self.state_names))
+        names = tuple(f"{n}_0" for n in self.state_names)
         initial = check_state_tuple(state, "state", names, self._state_shapes(batch), self.dtype)
         layout = BatchLayout.build(lengths, batch, steps)
 
@@ -175,7 +175,7 @@ class RecurrentLayer(Module):
         width = self.num_directions * self.output_size
         y_shape = (batch, steps, width) if self.batch_first else (steps, batch, width)
         dy = check_array(dy, "dy", y_shape, self.dtype)
-        names = tuple(f"dstate[{k}] (d{n}_n)" for k, n in enumerate(self.state_names))
+        names = tuple(f"d{n}_n" for n in self.state_names)
         dfinal = check_state_tuple(dstate, "dstate", names, self._state_shapes(batch), self.dtype)
         dfinal = [
             np.zeros(shape, self.dtype) if s is None else layout.states_to_internal(s)

@@ -84,20 +84,23 @@ def check_array(value, name: str, shape: tuple, dtype) -> np.ndarray:
     return array
 
 
-def check_state_tuple(state, name: str, names: tuple, shapes: tuple, dtype) -> tuple:
-    """None or a tuple of arrays (or Nones) -> a tuple of arrays or Nones, shapes checked."""
+def check_state_tuple(state, name: str, parts: tuple, shapes: tuple, dtype) -> tuple:
+    """None or a tuple of arrays (or Nones) -> a tuple of arrays or Nones, shapes checked.
+
+    `parts` names the members, e.g. ("h_0", "c_0"); errors call them `state[1] (c_0)`.
+    """
     if state is None:
-        return (None,) * len(names)
-    if len(names) == 1 and not isinstance(state, (tuple, list)):
+        return (None,) * len(parts)
+    if len(parts) == 1 and not isinstance(state, (tuple, list)):
         state = (state,)
-    if not isinstance(state, (tuple, list)) or len(state) != len(names):
-        raise TypeError(
-            f"{name} must be a tuple ({', '.join(names)}) or None; got {type(state).__name__}"
-            + (f" of length {len(state)}" if isinstance(state, (tuple, list)) else "")
-        )
+    if not isinstance(state, (tuple, list)) or len(state) != len(parts):
+        got = type(state).__name__
+        if isinstance(state, (tuple, list)):
+            got += f" of length {len(state)}"
+        raise TypeError(f"{name} must be a tuple ({', '.join(parts)}) or None; got {got}")
     return tuple(
-        None if value is None else check_array(value, part, shape, dtype)
-        for value, part, shape in zip(state, names, shapes, strict=True)
+        None if value is None else check_array(value, f"{name}[{k}] ({part})", shape, dtype)
+        for k, (value, part, shape) in enumerate(zip(state, parts, shapes, strict=True))
     )
 
 
