@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
 from lstmkit.recurrent.layout import BatchLayout
 from lstmkit.recurrent.validation import (
@@ -170,7 +171,9 @@ class RecurrentLayer(Module):
     def _run_backward(self, dy, dstate):
         record = self._record
         if record is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+            raise NoForwardPassError(
+                f"{type(self).__name__}.backward called before forward: run forward(x) first"
+            )
         layout, batch, steps = record.layout, record.batch, record.steps
         width = self.num_directions * self.output_size
         y_shape = (batch, steps, width) if self.batch_first else (steps, batch, width)

@@ -102,7 +102,7 @@ def test_lengths(model):
 
 
 def test_backward_before_forward_and_wrong_dy(model):
-    with pytest.raises(RuntimeError, match=r"LSTM.backward called before forward"):
+    with pytest.raises(ValueError, match=r"LSTM.backward called before forward"):
         model.backward(_x(3, 5, 4))
     model(_x(3, 5, 8))
     with pytest.raises(ValueError, match=r"dy must have shape \(3, 5, 4\); got \(3, 5, 8\)"):
