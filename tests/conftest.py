@@ -1,6 +1,6 @@
 """Shared fixtures: reference packages that tests compare against.
 
-Reference tests (PyTorch parity) skip when the package is missing, so a user's fresh checkout
+Reference tests (PyTorch parity, onnxruntime) skip when the package is missing, so a user's fresh checkout
 without the dev extra still runs the rest of the suite. CI sets LSTMKIT_REQUIRE_REFERENCES=1,
 which turns such a skip into a failure: a CI run must never pass because its references were
 silently absent.
@@ -25,3 +25,15 @@ def _import_reference(name: str):
 def torch():
     """The torch module (skips, or fails under CI, when it is not installed)."""
     return _import_reference("torch")
+
+
+@pytest.fixture(scope="session")
+def onnx():
+    """The onnx module (skips, or fails under CI, when it is not installed)."""
+    return _import_reference("onnx")
+
+
+@pytest.fixture(scope="session")
+def onnxruntime():
+    """The onnxruntime module (skips, or fails under CI, when it is not installed)."""
+    return _import_reference("onnxruntime")
