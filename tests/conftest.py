@@ -1,13 +1,14 @@
-"""Shared fixtures: reference packages that tests compare against.
+"""Shared fixtures: reference packages and data that tests compare against.
 
-Reference tests (PyTorch parity, onnxruntime) skip when the package is missing, so a user's fresh checkout
-without the dev extra still runs the rest of the suite. CI sets LSTMKIT_REQUIRE_REFERENCES=1,
-which turns such a skip into a failure: a CI run must never pass because its references were
-silently absent.
+Reference tests (PyTorch parity, onnxruntime, ../shared/data) skip when what they need is
+missing, so a user's fresh checkout without the dev extra still runs the rest of the suite.
+CI sets LSTMKIT_REQUIRE_REFERENCES=1, which turns such a skip into a failure: a CI run must
+never pass because its references were silently absent.
 """
 
 import importlib
 import os
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +38,17 @@ def onnx():
 def onnxruntime():
     """The onnxruntime module (skips, or fails under CI, when it is not installed)."""
     return _import_reference("onnxruntime")
+
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """`../shared/data` beside the checkout (skips when absent, fails under CI)."""
+    if not SHARED_DATA.is_dir():
+        message = f"shared data folder {SHARED_DATA} is absent"
+        if os.environ.get("LSTMKIT_REQUIRE_REFERENCES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return SHARED_DATA
