@@ -29,6 +29,9 @@ Backward, with dh' and dc' the gradients arriving at the step's outputs:
     dc   = dc' * f + dz_i * p_i + dz_f * p_f
     dh   = dz @ weight_hh            dx = dz @ weight_ih
 
+`LSTMOptions` adds the ONNX operator's variants: other activations in place of sigmoid and tanh,
+clipping of the pre-activations, and coupled input and forget gates (f = 1 - i).
+
 `lstm_pointwise_forward` / `lstm_pointwise_backward` are the element-wise part of a step, working
 in place on preallocated buffers; the layer's time loop (`lstmkit.recurrent`) calls them with
 slices of its (T, N, ...) arrays, so the step below and the layer share one implementation.
@@ -38,7 +41,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit.ops.activations import sigmoid_, tanh_
+from lstmkit.ops.activation_set import SIGMOID, TANH, Activation
+
+
+@dataclass(frozen=True)
+class LSTMOptions:
+    """Variants of the step beyond peepholes and projection (the ONNX operator's attributes).
+
+    gate_activation (ONNX's f, default sigmoid) makes i, f, o; cell_activation (g, default
+    tanh) makes the candidate g; output_activation (h, default tanh) replaces tanh in
+    r = o * h(c'). `clip` bounds every gate pre-activation (peephole and biases included) to
+    [-clip, clip] before its activation; its gradient is zero where the bound was hit.
+    `input_forget` couples the gates: f = 1 - i, and f's own weights go unused.
+    """
+
+    gate_activation: Activation = SIGMOID
+    cell_activation: Activation = TANH
+    output_activation: Activation = TANH
+    clip: float | None = None
+    input_forget: bool = False
+
+
+DEFAULT_OPTIONS = LSTMOptions()
 
 
 def split_gates(a: np.ndarray):
@@ -52,70 +76,99 @@ def split_gates(a: np.ndarray):
     )
 
 
-def lstm_pointwise_forward(gates, c_prev, c, tanh_c, r, peepholes=None) -> None:
+def clip_(z: np.ndarray, bound: float, inside: np.ndarray) -> None:
+    """Clip z to [-bound, bound] in place; `inside` records where it was not clipped."""
+    np.less_equal(np.abs(z), bound, out=inside)
+    np.clip(z, -bound, bound, out=z)
+
+
+def lstm_pointwise_forward(
+    gates, c_prev, c, act_c, r, peepholes=None, options=DEFAULT_OPTIONS, inside=None
+) -> None:
     """Element-wise part of a step, in place.
 
     On entry `gates` (n, 4H) holds the pre-activations z; on exit it holds i, f, g, o.
-    Writes the new cell state into `c`, tanh(c) into `tanh_c` and r = o * tanh(c) into `r`
-    (all (n, H)). `r` doubles as scratch space before its final value is written.
+    Writes the new cell state into `c`, h(c) (tanh by default) into `act_c` and
+    r = o * h(c) into `r` (all (n, H)). `r` doubles as scratch space before its final value is
+    written. With `options.clip`, `inside` (n, 4H) bool receives where no clipping happened.
     """
     hidden = c.shape[-1]
     i, f, g, o = split_gates(gates)
+    gate_act, clip = options.gate_activation, options.clip
     if peepholes is not None:
         np.multiply(c_prev, peepholes[0], out=r)
         i += r
         np.multiply(c_prev, peepholes[1], out=r)
         f += r
-    sigmoid_(gates[:, : 2 * hidden])  # i and f are adjacent: one call for both
-    tanh_(g)
+    if clip is not None:
+        clip_(gates[:, : 3 * hidden], clip, inside[:, : 3 * hidden])
+    if options.input_forget:
+        gate_act(i)
+        np.subtract(1, i, out=f)
+    else:
+        gate_act(gates[:, : 2 * hidden])  # i and f are adjacent: one call for both
+    options.cell_activation(g)
     np.multiply(f, c_prev, out=c)
     np.multiply(i, g, out=r)
     c += r
     if peepholes is not None:
         np.multiply(c, peepholes[2], out=r)
         o += r
-    sigmoid_(o)
-    np.tanh(c, out=tanh_c)
-    np.multiply(o, tanh_c, out=r)
+    if clip is not None:
+        clip_(o, clip, inside[:, 3 * hidden :])
+    gate_act(o)
+    options.output_activation(c, out=act_c)
+    np.multiply(o, act_c, out=r)
 
 
-def lstm_pointwise_backward(dr, dc, gates, c_prev, tanh_c, dgates, scratch, peepholes=None):
+def lstm_pointwise_backward(
+    dr,
+    dc,
+    gates,
+    c_prev,
+    act_c,
+    dgates,
+    scratch,
+    peepholes=None,
+    options=DEFAULT_OPTIONS,
+    inside=None,
+):
     """Element-wise part of a step's backward pass, in place.
 
-    `dr` (n, H): gradient of r = o * tanh(c'). `dc` (n, H): on entry the gradient arriving at
+    `dr` (n, H): gradient of r = o * h(c'). `dc` (n, H): on entry the gradient arriving at
     c' from later steps, on exit the gradient at c (the previous cell state). Writes dz into
-    `dgates` (n, 4H). `scratch` is an (n, H) work buffer.
+    `dgates` (n, 4H). `scratch` is an (n, H) work buffer; `inside` is the forward's clip record.
     """
     i, f, g, o = split_gates(gates)
     dz_i, dz_f, dz_g, dz_o = split_gates(dgates)
-    s = scratch
-    # r = o * tanh(c'): the path into c'
-    np.multiply(tanh_c, tanh_c, out=s)
-    np.subtract(1, s, out=s)
+    gate_act, s = options.gate_activation, scratch
+    # r = o * h(c'): the path into c' ...
+    options.output_activation.derivative(act_c, out=s)
     s *= o
     s *= dr
     dc += s
     # ... and into o
-    np.multiply(dr, tanh_c, out=dz_o)
-    np.subtract(1, o, out=s)
-    s *= o
-    dz_o *= s
+    np.multiply(dr, act_c, out=dz_o)
+    dz_o *= gate_act.derivative(o, out=s)
+    if inside is not None:
+        dz_o *= inside[:, 3 * o.shape[-1] :]
     if peepholes is not None:
         np.multiply(dz_o, peepholes[2], out=s)
         dc += s
     # c' = f * c + i * g
     np.multiply(dc, g, out=dz_i)
-    np.subtract(1, i, out=s)
-    s *= i
-    dz_i *= s
     np.multiply(dc, c_prev, out=dz_f)
-    np.subtract(1, f, out=s)
-    s *= f
-    dz_f *= s
-    np.multiply(g, g, out=s)
-    np.subtract(1, s, out=s)
+    if options.input_forget:  # f = 1 - i
+        dz_i -= dz_f
+        dz_f.fill(0)
+    else:
+        dz_f *= gate_act.derivative(f, out=s)
+    dz_i *= gate_act.derivative(i, out=s)
+    options.cell_activation.derivative(g, out=s)
     s *= i
     np.multiply(dc, s, out=dz_g)
+    if inside is not None:
+        dgates[:, : 3 * o.shape[-1]] *= inside[:, : 3 * o.shape[-1]]
     dc *= f
     if peepholes is not None:
         np.multiply(dz_i, peepholes[0], out=s)
@@ -133,11 +186,12 @@ class LSTMStepCache:
     c_prev: np.ndarray  # (N, H)
     gates: np.ndarray  # (N, 4H) activations i, f, g, o
     c: np.ndarray  # (N, H) new cell state
-    tanh_c: np.ndarray  # (N, H)
-    r: np.ndarray  # (N, H) o * tanh(c), before the projection
+    act_c: np.ndarray  # (N, H) h(c), tanh(c) by default
+    r: np.ndarray  # (N, H) o * h(c), before the projection
+    inside: np.ndarray | None  # (N, 4H) where no clipping happened (with options.clip)
 
 
-def lstm_step(x, h, c, params):
+def lstm_step(x, h, c, params, options: LSTMOptions = DEFAULT_OPTIONS):
     """One LSTM step: returns (h', c', cache). See the module docstring for the equations.
 
     x (N, I), h (N, P), c (N, H); `params` as described in the module docstring.
@@ -147,15 +201,18 @@ def lstm_step(x, h, c, params):
     if "bias_ih" in params:
         gates += params["bias_ih"] + params["bias_hh"]
     c_new = np.empty_like(c, dtype=gates.dtype)
-    tanh_c = np.empty_like(c_new)
+    act_c = np.empty_like(c_new)
     r = np.empty_like(c_new)
-    lstm_pointwise_forward(gates, c, c_new, tanh_c, r, params.get("weight_ch"))
+    inside = np.empty(gates.shape, bool) if options.clip is not None else None
+    lstm_pointwise_forward(gates, c, c_new, act_c, r, params.get("weight_ch"), options, inside)
     h_new = r @ params["weight_hr"].T if "weight_hr" in params else r
-    cache = LSTMStepCache(x=x, h_prev=h, c_prev=c, gates=gates, c=c_new, tanh_c=tanh_c, r=r)
+    cache = LSTMStepCache(
+        x=x, h_prev=h, c_prev=c, gates=gates, c=c_new, act_c=act_c, r=r, inside=inside
+    )
     return h_new, c_new, cache
 
 
-def lstm_step_backward(dh, dc, cache: LSTMStepCache, params):
+def lstm_step_backward(dh, dc, cache: LSTMStepCache, params, options=DEFAULT_OPTIONS):
     """Backward of `lstm_step`.
 
     dh (N, P) and dc (N, H) are the gradients arriving at h' and c' (dc may be None).
@@ -167,7 +224,16 @@ def lstm_step_backward(dh, dc, cache: LSTMStepCache, params):
     dgates = np.empty_like(cache.gates)
     scratch = np.empty_like(cache.c)
     lstm_pointwise_backward(
-        dr, dc, cache.gates, cache.c_prev, cache.tanh_c, dgates, scratch, peepholes
+        dr,
+        dc,
+        cache.gates,
+        cache.c_prev,
+        cache.act_c,
+        dgates,
+        scratch,
+        peepholes,
+        options,
+        cache.inside,
     )
     grads = {
         "weight_ih": dgates.T @ cache.x,

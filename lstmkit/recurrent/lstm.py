@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from lstmkit.cells.lstm import LSTMOptions
 from lstmkit.recurrent.base import RecurrentLayer
 from lstmkit.recurrent.lstm_scan import lstm_scan_backward, lstm_scan_forward
 
@@ -34,6 +35,10 @@ class LSTM(RecurrentLayer):
             f see the previous cell state, o the new one (the ONNX LSTM operator's convention).
         forget_bias: added to the forget-gate slice of `bias_ih_l{k}` at initialisation
             (1.0 is the classic choice for learning long lags; 0.0 matches torch).
+        clip: if set, every gate pre-activation is clipped to [-clip, clip] before its
+            activation (ONNX's `clip`); gradients are zero where the bound is hit.
+        input_forget: couple the gates, f = 1 - i (ONNX's `input_forget`); the forget-gate
+            rows of the weights then receive zero gradient.
         dtype: "float32" (default) or "float64"; inputs are cast to it.
         seed: int, np.random.Generator or None: initialisation and dropout draw from it only.
 
@@ -71,10 +76,15 @@ class LSTM(RecurrentLayer):
         proj_size=0,
         peepholes=False,
         forget_bias=0.0,
+        clip=None,
+        input_forget=False,
         dtype="float32",
         seed=None,
     ):
         self.proj_size = _check_proj_size(proj_size, hidden_size)
+        self.clip = _check_clip(clip)
+        self.input_forget = bool(input_forget)
+        self.options = LSTMOptions(clip=self.clip, input_forget=self.input_forget)
         self.peepholes = bool(peepholes)
         self.forget_bias = _check_forget_bias(forget_bias, bias)
         super().__init__(
@@ -123,12 +133,14 @@ class LSTM(RecurrentLayer):
         return (self.proj_size or self.hidden_size, self.hidden_size)
 
     def _scan_forward(self, params, x, states, layout):
-        y, h_n, c_n, cache = lstm_scan_forward(params, x, states[0], states[1], layout)
+        y, h_n, c_n, cache = lstm_scan_forward(
+            params, x, states[0], states[1], layout, self.options
+        )
         return y, (h_n, c_n), cache
 
     def _scan_backward(self, params, grads, cache, dy, dstates, layout):
         dx, dh_0, dc_0 = lstm_scan_backward(
-            params, grads, cache, dy, dstates[0], dstates[1], layout
+            params, grads, cache, dy, dstates[0], dstates[1], layout, self.options
         )
         return dx, (dh_0, dc_0)
 
@@ -140,6 +152,10 @@ class LSTM(RecurrentLayer):
             extra += ", peepholes=True"
         if self.forget_bias:
             extra += f", forget_bias={self.forget_bias}"
+        if self.clip is not None:
+            extra += f", clip={self.clip}"
+        if self.input_forget:
+            extra += ", input_forget=True"
         return extra
 
 
@@ -160,3 +176,11 @@ def _check_forget_bias(forget_bias, bias) -> float:
     if forget_bias and not bias:
         raise ValueError("forget_bias needs bias=True (it is added to bias_ih); got bias=False")
     return float(forget_bias)
+
+
+def _check_clip(clip) -> float | None:
+    if clip is None:
+        return None
+    if isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not clip > 0:
+        raise ValueError(f"clip must be None or a positive number; got {clip!r}")
+    return float(clip)

@@ -12,7 +12,7 @@ element-wise functions this loop calls on slices of preallocated arrays. For spe
 - backward does one GEMM per step (`dz @ weight_hh`) and computes every weight gradient after
   the loop as ONE GEMM over all steps: `dW_ih = dZ^T X`, `dW_hh = dZ^T H_prev`.
 
-Rows past a sequence's length keep zeros in `h`, `tanh_c`, `r` and in the gradient `dgates`,
+Rows past a sequence's length keep zeros in `h`, `act_c`, `r` and in the gradient `dgates`,
 so the whole-array GEMMs after the loop need no masking.
 """
 
@@ -20,7 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit.cells.lstm import lstm_pointwise_backward, lstm_pointwise_forward, peephole_grad
+from lstmkit.cells.lstm import (
+    DEFAULT_OPTIONS,
+    LSTMOptions,
+    lstm_pointwise_backward,
+    lstm_pointwise_forward,
+    peephole_grad,
+)
 from lstmkit.recurrent.layout import BatchLayout
 
 
@@ -31,12 +37,15 @@ class LSTMScanCache:
     x: np.ndarray  # (T, N, I) this direction's input
     gates: np.ndarray  # (T, N, 4H) activations i, f, g, o
     c: np.ndarray  # (T+1, N, H) cell states, c[0] = c_0
-    tanh_c: np.ndarray  # (T, N, H)
+    act_c: np.ndarray  # (T, N, H) h(c), tanh(c) by default
     h: np.ndarray  # (T+1, N, P) hidden states, h[0] = h_0; zero past each length
-    r: np.ndarray | None  # (T, N, H) o * tanh(c) before the projection (projection only)
+    r: np.ndarray | None  # (T, N, H) o * h(c) before the projection (projection only)
+    inside: np.ndarray | None  # (T, N, 4H) bool, where no clipping happened (clip only)
 
 
-def lstm_scan_forward(params, x, h0, c0, layout: BatchLayout):
+def lstm_scan_forward(
+    params, x, h0, c0, layout: BatchLayout, options: LSTMOptions = DEFAULT_OPTIONS
+):
     """Run the LSTM over x (T, N, I) from (h0, c0).
 
     Returns (y, h_n, c_n, cache): y (T, N, P) is zero past each sequence's length (a view of
@@ -57,7 +66,8 @@ def lstm_scan_forward(params, x, h0, c0, layout: BatchLayout):
     h = np.zeros((steps + 1, batch, out_size), dtype=dtype)
     c = np.zeros((steps + 1, batch, hidden), dtype=dtype)
     h[0], c[0] = h0, c0
-    tanh_c = np.zeros((steps, batch, hidden), dtype=dtype)
+    act_c = np.zeros((steps, batch, hidden), dtype=dtype)
+    inside = np.ones(gates.shape, bool) if options.clip is not None else None
     r = np.zeros((steps, batch, hidden), dtype=dtype) if weight_hr is not None else None
     recurrent = np.empty((batch, gate_width), dtype=dtype)
     weight_hh_t = weight_hh.T
@@ -68,15 +78,33 @@ def lstm_scan_forward(params, x, h0, c0, layout: BatchLayout):
         np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
         step_gates += recurrent[:n]
         r_t = r[t, :n] if r is not None else h[t + 1, :n]
-        lstm_pointwise_forward(step_gates, c[t, :n], c[t + 1, :n], tanh_c[t, :n], r_t, peepholes)
+        lstm_pointwise_forward(
+            step_gates,
+            c[t, :n],
+            c[t + 1, :n],
+            act_c[t, :n],
+            r_t,
+            peepholes,
+            options,
+            None if inside is None else inside[t, :n],
+        )
         if weight_hr_t is not None:
             np.matmul(r_t, weight_hr_t, out=h[t + 1, :n])
 
-    cache = LSTMScanCache(x=x, gates=gates, c=c, tanh_c=tanh_c, h=h, r=r)
+    cache = LSTMScanCache(x=x, gates=gates, c=c, act_c=act_c, h=h, r=r, inside=inside)
     return h[1:], layout.final(h), layout.final(c), cache
 
 
-def lstm_scan_backward(params, grads, cache: LSTMScanCache, dy, dh_n, dc_n, layout: BatchLayout):
+def lstm_scan_backward(
+    params,
+    grads,
+    cache: LSTMScanCache,
+    dy,
+    dh_n,
+    dc_n,
+    layout: BatchLayout,
+    options: LSTMOptions = DEFAULT_OPTIONS,
+):
     """Backpropagate through the whole sequence.
 
     dy (T, N, P): gradient of the outputs (ignored past each length, where outputs are
@@ -114,10 +142,12 @@ def lstm_scan_backward(params, grads, cache: LSTMScanCache, dy, dh_n, dc_n, layo
             dc[:n],
             cache.gates[t, :n],
             cache.c[t, :n],
-            cache.tanh_c[t, :n],
+            cache.act_c[t, :n],
             dgates[t, :n],
             scratch[:n],
             peepholes,
+            options,
+            None if cache.inside is None else cache.inside[t, :n],
         )
         np.matmul(dgates[t, :n], weight_hh, out=dh[:n])
 

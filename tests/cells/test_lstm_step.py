@@ -149,3 +149,41 @@ def test_saturated_pre_activations_stay_finite():
         h, c, cache = lstm_step(np.ones((1, 1)), np.zeros((1, 1)), np.full((1, 1), 2.0), p)
     np.testing.assert_array_equal(cache.gates[0], [1.0, 0.0, 1.0, 0.0])
     assert c[0, 0] == 1.0 and h[0, 0] == 0.0
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("sigmoid", "tanh", "tanh"),
+        ("hardsigmoid", "elu", "softsign"),
+        ("sigmoid", "scaledtanh", "softplus"),
+        ("leakyrelu", "affine", "relu"),
+    ],
+)
+@pytest.mark.parametrize("clip, input_forget", [(None, False), (0.8, True)])
+def test_step_with_options_matches_finite_differences(names, clip, input_forget):
+    """Every activation of the ONNX set, clipping and coupled gates, through the step's backward."""
+    from lstmkit.cells.lstm import LSTMOptions
+    from lstmkit.ops.activation_set import Activation
+
+    rng = np.random.default_rng(4)
+    options = LSTMOptions(
+        *(Activation(n, 0.6, 0.4) for n in names), clip=clip, input_forget=input_forget
+    )
+    p = _random_params(rng, 3, 4, 2, True, True)
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 2)), rng.standard_normal((2, 4))
+    wh, wc = rng.standard_normal((2, 2)), rng.standard_normal((2, 4))
+
+    def loss():
+        h_new, c_new, _ = lstm_step(x, h, c, p, options)
+        return float(np.sum(h_new * wh) + np.sum(c_new * wc))
+
+    _, _, cache = lstm_step(x, h, c, p, options)
+    if clip is not None:
+        assert not cache.inside.all(), "the test must actually clip something"
+    dx, dh, dc, grads = lstm_step_backward(wh, wc, cache, p, options)
+    for name, analytic, array in [("x", dx, x), ("h", dh, h), ("c", dc, c)] + [
+        (k, grads[k], p[k]) for k in p
+    ]:
+        error = relative_error(analytic, numerical_gradient(loss, array))
+        assert error < 1e-6, f"d/d{name}: relative error {error:.2e}"

@@ -124,3 +124,28 @@ def test_gradients_with_random_shapes():
         x = rng.standard_normal((batch, steps, inputs))
         lengths = rng.integers(1, steps + 1, size=batch)
         _check_all_gradients(model, x, None, lengths, rng)
+
+
+@pytest.mark.parametrize("clip, input_forget", [(0.5, False), (None, True), (0.7, True)])
+def test_gradients_with_clip_and_coupled_gates(clip, input_forget):
+    """clip=0.5 clips a good share of the pre-activations of these random weights."""
+    rng = np.random.default_rng(11)
+    model = LSTM(
+        3,
+        4,
+        num_layers=2,
+        bidirectional=True,
+        proj_size=2,
+        peepholes=True,
+        clip=clip,
+        input_forget=input_forget,
+        dtype="float64",
+        seed=12,
+    )
+    for value in model.params.values():
+        value *= 3  # larger pre-activations: many beyond the clip bound
+    x = rng.standard_normal((3, 4, 3))
+    errors = _check_all_gradients(model, x, None, np.array([4, 1, 3]), rng)
+    if input_forget:  # f = 1 - i: the forget gate's own weights get no gradient
+        assert not model.grads["weight_ih_l0"][4:8].any()
+    assert max(errors.values()) < TOLERANCE
