@@ -2,8 +2,8 @@
 
 from lstmkit import cells, ops
 from lstmkit.module import Module
-from lstmkit.recurrent import LSTM
+from lstmkit.recurrent import GRU, LSTM, RNN
 
 __version__ = "0.1.0"
 
-__all__ = ["LSTM", "Module", "cells", "ops", "__version__"]
+__all__ = ["GRU", "LSTM", "RNN", "Module", "cells", "ops", "__version__"]

@@ -98,9 +98,14 @@ def check_state_tuple(state, name: str, parts: tuple, shapes: tuple, dtype) -> t
         if isinstance(state, (tuple, list)):
             got += f" of length {len(state)}"
         raise TypeError(f"{name} must be a tuple ({', '.join(parts)}) or None; got {got}")
+    labels = (
+        [f"{name} ({parts[0]})"]
+        if len(parts) == 1
+        else [f"{name}[{k}] ({part})" for k, part in enumerate(parts)]
+    )
     return tuple(
-        None if value is None else check_array(value, f"{name}[{k}] ({part})", shape, dtype)
-        for k, (value, part, shape) in enumerate(zip(state, parts, shapes, strict=True))
+        None if value is None else check_array(value, label, shape, dtype)
+        for value, label, shape in zip(state, labels, shapes, strict=True)
     )
 
 

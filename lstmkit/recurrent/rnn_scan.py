@@ -1,0 +1,86 @@
+"""The vanilla RNN time loop of one direction of one layer, forward and exact backward.
+
+Same arrangement as `lstm_scan.py`; the per-step work is `lstmkit.cells.rnn`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmkit.cells.rnn import DEFAULT_RNN_OPTIONS, RNNOptions, rnn_cell_backward, rnn_cell_forward
+from lstmkit.recurrent.layout import BatchLayout
+
+
+@dataclass
+class RNNScanCache:
+    """Everything one direction of one layer keeps for its backward pass."""
+
+    x: np.ndarray  # (T, N, I)
+    h: np.ndarray  # (T+1, N, H), h[0] = h_0; zero past each length
+    inside: np.ndarray | None  # (T, N, H) bool, where no clipping happened (clip only)
+
+
+def rnn_scan_forward(params, x, h0, layout: BatchLayout, options: RNNOptions = DEFAULT_RNN_OPTIONS):
+    """Run the RNN over x (T, N, I) from h0; returns (y, h_n, cache), y a view of cache.h[1:]."""
+    weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
+    steps, batch, inputs = x.shape
+    hidden = weight_hh.shape[1]
+    dtype = weight_hh.dtype
+    gates = np.empty((steps, batch, hidden), dtype=dtype)
+    np.matmul(x.reshape(steps * batch, inputs), weight_ih.T, out=gates.reshape(-1, hidden))
+    if "bias_ih" in params:
+        gates += params["bias_ih"] + params["bias_hh"]
+    h = np.zeros((steps + 1, batch, hidden), dtype=dtype)
+    h[0] = h0
+    inside = np.ones(gates.shape, bool) if options.clip is not None else None
+    for t, n in enumerate(layout.batch_sizes):
+        rnn_cell_forward(
+            gates[t, :n],
+            h[t, :n],
+            weight_hh,
+            h[t + 1, :n],
+            options,
+            None if inside is None else inside[t, :n],
+        )
+    return h[1:], layout.final(h), RNNScanCache(x=x, h=h, inside=inside)
+
+
+def rnn_scan_backward(
+    params,
+    grads,
+    cache: RNNScanCache,
+    dy,
+    dh_n,
+    layout: BatchLayout,
+    options: RNNOptions = DEFAULT_RNN_OPTIONS,
+):
+    """Backpropagate through the sequence; adds parameter gradients into `grads` and returns
+    (dx, dh_0)."""
+    weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
+    steps, batch, _ = cache.x.shape
+    hidden = weight_hh.shape[1]
+    dtype = weight_hh.dtype
+    da = np.zeros((steps, batch, hidden), dtype=dtype)
+    dh = np.array(dh_n, dtype=dtype, copy=True)
+    dh_prev = np.empty_like(dh)
+    for t in range(steps - 1, -1, -1):
+        n = layout.batch_sizes[t]
+        dh[:n] += dy[t, :n]
+        rnn_cell_backward(
+            dh[:n],
+            cache.h[t + 1, :n],
+            weight_hh,
+            da[t, :n],
+            dh_prev[:n],
+            options,
+            None if cache.inside is None else cache.inside[t, :n],
+        )
+        dh[:n] = dh_prev[:n]
+    da2 = da.reshape(-1, hidden)
+    grads["weight_ih"] += da2.T @ cache.x.reshape(steps * batch, -1)
+    grads["weight_hh"] += da2.T @ cache.h[:steps].reshape(-1, hidden)
+    if "bias_ih" in params:
+        bias_grad = da2.sum(axis=0)
+        grads["bias_ih"] += bias_grad
+        grads["bias_hh"] += bias_grad
+    return (da2 @ weight_ih).reshape(steps, batch, -1), dh
