@@ -1,8 +1,8 @@
-"""Benchmark lstmkit.LSTM against torch.nn.LSTM on the CPU.
+"""Benchmark lstmkit.LSTM (or GRU, RNN with --cell) against its torch.nn twin on the CPU.
 
 For each configuration (batch N, sequence length T, input size I, hidden size H) the script
-builds an ``lstmkit.LSTM``, copies its weights into a ``torch.nn.LSTM`` so that both compute
-the same function, checks once that outputs and gradients agree, and then times:
+builds an ``lstmkit.LSTM`` (GRU, RNN), copies its weights into the ``torch.nn`` twin so that
+both compute the same function, checks once that outputs and gradients agree, and then times:
 
 * inference: ``model.forward(x)`` against torch's forward under ``torch.inference_mode()``;
 * training: forward plus backward with a fixed random ``dy`` (both compute the input gradient
@@ -21,6 +21,7 @@ Run it from the repository root::
     python bench/lstm_vs_torch.py --configs 1 3    # a subset of the default configs
     python bench/lstm_vs_torch.py --configs 16,50,32,64 --layers 2 --bidirectional
     python bench/lstm_vs_torch.py --markdown results.md
+    python bench/lstm_vs_torch.py --cell gru         # lstmkit.GRU vs torch.nn.GRU (also: rnn)
 
 This is a benchmark, not a test: nothing here is collected by pytest.
 """
@@ -52,6 +53,9 @@ THREAD_ENV_VARS = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
+
+# --cell -> (class name in lstmkit and torch.nn, gate blocks per step)
+CELLS = {"lstm": ("LSTM", 4), "gru": ("GRU", 3), "rnn": ("RNN", 1)}
 
 # The four measurements of one round, in the order they run.
 STEP_NAMES = ("lstmkit_infer", "torch_infer", "lstmkit_train", "torch_train")
@@ -132,7 +136,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         f"{i}: {Config(*sizes).label}" for i, sizes in enumerate(DEFAULT_CONFIGS, start=1)
     )
     parser = argparse.ArgumentParser(
-        description="Time lstmkit.LSTM against torch.nn.LSTM (CPU, float32, batch_first).",
+        description="Time lstmkit.LSTM/GRU/RNN against torch.nn's (CPU, float32, batch_first).",
         epilog=f"Default configs: {default_list}.",
     )
     parser.add_argument(
@@ -142,9 +146,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="CFG",
         help="configs to run: 1-based indices of the defaults and/or N,T,I,H tuples",
     )
+    parser.add_argument(
+        "--cell",
+        choices=sorted(CELLS),
+        default="lstm",
+        help="which layer to benchmark (default: %(default)s)",
+    )
     parser.add_argument("--layers", type=int, default=1, help="number of stacked layers")
     parser.add_argument(
-        "--bidirectional", action="store_true", help="benchmark bidirectional LSTMs"
+        "--bidirectional", action="store_true", help="benchmark bidirectional layers"
     )
     parser.add_argument(
         "--threads",
@@ -221,7 +231,7 @@ def blas_description() -> str:
     return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
 
 
-def environment_lines(threads: int, layers: int, bidirectional: bool) -> list[str]:
+def environment_lines(threads: int, layers: int, bidirectional: bool, cell: str) -> list[str]:
     import numpy as np
     import torch
 
@@ -235,7 +245,8 @@ def environment_lines(threads: int, layers: int, bidirectional: bool) -> list[st
             f"torch {torch.__version__}, Python {platform.python_version()}, "
             f"{platform.machine()} {platform.processor() or platform.system()}"
         ),
-        f"layers: {layers}, bidirectional: {bidirectional}, dtype: float32, batch_first",
+        f"cell: {CELLS[cell][0]}, layers: {layers}, bidirectional: {bidirectional}, "
+        "dtype: float32, batch_first",
         *load_warning(threads),
     ]
 
@@ -257,8 +268,8 @@ def load_warning(threads: int) -> list[str]:
 # --------------------------------------------------------------------------- models
 
 
-def forward_flops(config: Config, layers: int, directions: int) -> float:
-    """GEMM FLOPs of one forward pass: 2*T*N*4H*(in+H) per layer and direction."""
+def forward_flops(config: Config, layers: int, directions: int, gates: int = 4) -> float:
+    """GEMM FLOPs of one forward pass: 2*T*N*G*H*(in+H) per layer and direction (G gates)."""
     total = 0.0
     layer_input = config.input_size
     for _ in range(layers):
@@ -266,7 +277,7 @@ def forward_flops(config: Config, layers: int, directions: int) -> float:
             2
             * config.steps
             * config.batch
-            * 4
+            * gates
             * config.hidden_size
             * (layer_input + config.hidden_size)
         )
@@ -276,9 +287,9 @@ def forward_flops(config: Config, layers: int, directions: int) -> float:
 
 
 def build_lstmkit_model(config: Config, args: argparse.Namespace):
-    from lstmkit import LSTM
+    import lstmkit
 
-    return LSTM(
+    return getattr(lstmkit, CELLS[args.cell][0])(
         config.input_size,
         config.hidden_size,
         num_layers=args.layers,
@@ -290,11 +301,11 @@ def build_lstmkit_model(config: Config, args: argparse.Namespace):
 
 
 def build_torch_twin(lstmkit_model, config: Config, args: argparse.Namespace):
-    """A torch.nn.LSTM holding exactly the lstmkit model's weights."""
+    """The torch.nn twin (LSTM, GRU or RNN) holding exactly the lstmkit model's weights."""
     import numpy as np
     import torch
 
-    model = torch.nn.LSTM(
+    model = getattr(torch.nn, CELLS[args.cell][0])(
         config.input_size,
         config.hidden_size,
         num_layers=args.layers,
@@ -337,18 +348,19 @@ def check_agreement(lstmkit_model, torch_model, x, dy, atol: float) -> str:
     import torch
 
     lstmkit_model.zero_grad()
-    y, (h_n, c_n) = lstmkit_model.forward(x)
+    y, finals = lstmkit_model.forward(x)
     dx, _ = lstmkit_model.backward(dy)
 
     torch_model.zero_grad()
     xt = torch.from_numpy(x.copy()).requires_grad_(True)
-    yt, (ht, ct) = torch_model(xt)
+    yt, torch_finals = torch_model(xt)
     yt.backward(torch.from_numpy(dy))
 
+    # the LSTM returns (h_n, c_n), the GRU and RNN h_n alone
+    pairs = zip(*(f if isinstance(f, tuple) else (f,) for f in (finals, torch_finals)), strict=True)
     output_diff = max(
-        scaled_max_diff(y, yt.detach().numpy()),
-        scaled_max_diff(h_n, ht.detach().numpy()),
-        scaled_max_diff(c_n, ct.detach().numpy()),
+        [scaled_max_diff(y, yt.detach().numpy())]
+        + [scaled_max_diff(mine, theirs.detach().numpy()) for mine, theirs in pairs]
     )
     grad_diffs = [scaled_max_diff(dx, xt.grad.numpy())]
     lstmkit_grads = getattr(lstmkit_model, "grads", {}) or {}
@@ -440,7 +452,9 @@ def benchmark_config(config: Config, args: argparse.Namespace, policy: RoundPoli
 
     print(f"  {check_agreement(lstmkit_model, torch_model, x, dy, args.atol)}", flush=True)
     rounds, medians = time_steps(make_steps(lstmkit_model, torch_model, x, dy), policy)
-    return Result(config, rounds, medians, forward_flops(config, args.layers, directions))
+    return Result(
+        config, rounds, medians, forward_flops(config, args.layers, directions, CELLS[args.cell][1])
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -498,12 +512,13 @@ def markdown_table(results: list[Result]) -> str:
     return "\n".join([line(rows[0]), rule, *(line(row) for row in rows[1:])])
 
 
-def write_markdown(path: Path, environment: list[str], table: str) -> None:
+def write_markdown(path: Path, environment: list[str], table: str, cell: str) -> None:
+    name, gates = CELLS[cell]
     notes = [
         "Median wall time per call; ratio = lstmkit / torch (below 1 means lstmkit is faster).",
-        "FLOPs: forward 2*T*N*4H*(I+H) per layer and direction; training 3x forward.",
+        f"FLOPs: forward 2*T*N*{gates}H*(I+H) per layer and direction; training 3x forward.",
     ]
-    lines = ["# lstmkit.LSTM vs torch.nn.LSTM (CPU)", ""]
+    lines = [f"# lstmkit.{name} vs torch.nn.{name} (CPU)", ""]
     lines += [f"- {item}" for item in environment + notes]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n\n" + table + "\n", encoding="utf-8")
@@ -521,7 +536,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     sys.path.insert(0, str(REPO_ROOT))  # benchmark the checkout this script belongs to
 
-    environment = environment_lines(args.threads, args.layers, args.bidirectional)
+    environment = environment_lines(args.threads, args.layers, args.bidirectional, args.cell)
     print("\n".join(environment), flush=True)
     policy = round_policy(args)
 
@@ -535,7 +550,7 @@ def main(argv: list[str] | None = None) -> None:
     print(table)
     print("\nratio = lstmkit / torch (below 1: lstmkit is faster); times are medians in ms.")
     if args.markdown is not None:
-        write_markdown(args.markdown, environment, table)
+        write_markdown(args.markdown, environment, table, args.cell)
         print(f"wrote {args.markdown}")
 
 
