@@ -1,14 +1,17 @@
-"""The Module base: named parameters, their gradients, train/eval mode, and state dicts.
+"""The Module base: named parameters and gradients, child modules, train/eval, state dicts.
 
 It lives at the bottom of the package (below `recurrent/` and `nn/`) because every layer,
 the recurrent ones included, is a Module; `lstmkit.nn` re-exports it for users.
 
 Contract:
-- `params` and `grads` are dicts with the same keys whose values are NumPy arrays of the same
-  shapes; `backward` adds into `grads` (so gradients of several losses accumulate) and
-  `zero_grad()` resets them.
-- The arrays in `params` are updated in place (by `load_state_dict`, by optimizers), never
-  replaced, so anything holding a reference to them stays valid.
+- A module registers its own parameters with `add_parameter(name, array)`; assigning a Module
+  to an attribute registers it as a child under that attribute's name.
+- `params` and `grads` are dicts with the same keys, the module's own names first and then
+  every child's with a dotted prefix (`encoder.weight_ih_l0`); their values are the arrays
+  themselves, not copies. `backward` adds into the gradients (so gradients of several losses
+  accumulate) and `zero_grad()` resets them.
+- Parameter arrays are updated in place (by `load_state_dict`, by optimizers), never replaced,
+  so anything holding a reference to one stays valid.
 """
 
 import numpy as np
@@ -18,9 +21,22 @@ class Module:
     """Base class of every lstmkit layer and model."""
 
     def __init__(self) -> None:
-        self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
+        object.__setattr__(self, "_own_params", {})
+        object.__setattr__(self, "_own_grads", {})
+        object.__setattr__(self, "_children", {})
         self.training = True
+
+    def __setattr__(self, name, value) -> None:
+        children = self.__dict__.get("_children")
+        if isinstance(value, Module):
+            if children is None:
+                raise AttributeError(
+                    f"{type(self).__name__}: call Module.__init__() before assigning submodules"
+                )
+            children[name] = value
+        elif children is not None:
+            children.pop(name, None)
+        object.__setattr__(self, name, value)
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -31,22 +47,60 @@ class Module:
     def backward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
+    # ---- parameters and children ------------------------------------------------------------
+
+    def add_parameter(self, name: str, value: np.ndarray) -> np.ndarray:
+        """Register `value` (kept, not copied) as a parameter with a zero gradient."""
+        if "." in name:
+            raise ValueError(f"parameter names cannot contain '.'; got {name!r}")
+        self._own_params[name] = value
+        self._own_grads[name] = np.zeros_like(value)
+        return value
+
+    def children(self):
+        """(name, module) of the direct children, in registration order."""
+        return list(self._children.items())
+
+    def named_modules(self, prefix: str = ""):
+        """(dotted name, module) of this module ('' for itself) and all its descendants."""
+        yield prefix, self
+        for name, child in self._children.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    @property
+    def params(self) -> dict:
+        return self._collect("_own_params")
+
+    @property
+    def grads(self) -> dict:
+        return self._collect("_own_grads")
+
+    def _collect(self, attribute: str) -> dict:
+        collected = dict(getattr(self, attribute))
+        for name, child in self._children.items():
+            collected.update({f"{name}.{k}": v for k, v in child._collect(attribute).items()})
+        return collected
+
     def zero_grad(self) -> None:
         """Set every gradient to zero (in place)."""
         for grad in self.grads.values():
             grad.fill(0)
 
     def train(self, mode: bool = True) -> "Module":
-        """Switch training mode (dropout active) on or off; returns self."""
+        """Switch training mode (dropout active) on or off, children included; returns self."""
         self.training = bool(mode)
+        for child in self._children.values():
+            child.train(mode)
         return self
 
     def eval(self) -> "Module":
         """Switch to evaluation mode (no dropout); returns self."""
         return self.train(False)
 
+    # ---- state dicts ------------------------------------------------------------------------
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter, keyed by name, in a stable order."""
+        """A copy of every parameter, keyed by dotted name, in a stable order."""
         return {name: value.copy() for name, value in self.params.items()}
 
     def load_state_dict(self, state_dict) -> None:
@@ -54,25 +108,25 @@ class Module:
 
         The key set must equal `params`' exactly and every shape must match; otherwise a
         ValueError lists the missing, unexpected and misshapen keys (and any non-finite values),
-        and nothing is changed.
-        Values are cast to the module's dtype.
+        and nothing is changed. Values are cast to each parameter's dtype.
         """
         if not hasattr(state_dict, "keys"):
             raise TypeError(
                 f"state_dict must be a mapping of parameter name to array; "
                 f"got {type(state_dict).__name__}"
             )
+        params = self.params
         arrays = {name: np.asarray(state_dict[name]) for name in state_dict.keys()}
-        problems = _state_dict_mismatches(self.params, arrays)
+        problems = _state_dict_mismatches(params, arrays)
         if not problems:
-            non_finite = [name for name in self.params if not np.all(np.isfinite(arrays[name]))]
+            non_finite = [name for name in params if not np.all(np.isfinite(arrays[name]))]
             if non_finite:
                 problems.append(f"NaN or infinite values in {non_finite}")
         if problems:
             raise ValueError(
                 f"state_dict does not fit {type(self).__name__}: " + "; ".join(problems)
             )
-        for name, target in self.params.items():
+        for name, target in params.items():
             target[...] = arrays[name]
 
 

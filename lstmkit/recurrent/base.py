@@ -113,8 +113,8 @@ class RecurrentLayer(Module):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
                 views, grad_views = {}, {}
                 for name, shape in self._direction_shapes(layer_input).items():
-                    self.params[name + suffix] = views[name] = np.zeros(shape, self.dtype)
-                    self.grads[name + suffix] = grad_views[name] = np.zeros(shape, self.dtype)
+                    views[name] = self.add_parameter(name + suffix, np.zeros(shape, self.dtype))
+                    grad_views[name] = self._own_grads[name + suffix]
                 self._slots.append((views, grad_views))
 
     def reset_parameters(self) -> None:
