@@ -14,11 +14,19 @@ Contract:
   so anything holding a reference to one stays valid.
 """
 
+import inspect
+
 import numpy as np
+
+from lstmkit.registry import register_class
 
 
 class Module:
     """Base class of every lstmkit layer and model."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register_class(cls)
 
     def __init__(self) -> None:
         object.__setattr__(self, "_own_params", {})
@@ -97,6 +105,53 @@ class Module:
         """Switch to evaluation mode (no dropout); returns self."""
         return self.train(False)
 
+    # ---- configuration, saving and random state ------------------------------------------
+
+    def get_config(self) -> dict:
+        """The constructor's keyword arguments (JSON values) that rebuild this module's shape.
+
+        By default each `__init__` parameter is read from the attribute of the same name; the
+        seed is left out (a loaded model takes its weights from the file). Modules whose
+        constructor arguments are not stored that way override this.
+        """
+        config = {}
+        for name in inspect.signature(type(self).__init__).parameters:
+            if name in ("self", "seed"):
+                continue
+            if not hasattr(self, name):
+                raise NotImplementedError(
+                    f"{type(self).__name__} stores no attribute {name!r}: override get_config"
+                )
+            config[name] = _json_value(getattr(self, name))
+        return config
+
+    def export_state(self) -> tuple[dict, dict]:
+        """(arrays, JSON config) for `lstmkit.save`."""
+        return self.state_dict(), {"init": self.get_config()}
+
+    @classmethod
+    def restore_state(cls, config: dict, arrays: dict) -> "Module":
+        """Inverse of `export_state`, used by `lstmkit.load`."""
+        module = cls(**config["init"])
+        module.load_state_dict(arrays)
+        return module
+
+    def rng_states(self) -> dict:
+        """{module name: generator state} of every module that keeps a generator in `_rng`."""
+        return {
+            name: module._rng.bit_generator.state
+            for name, module in self.named_modules()
+            if isinstance(getattr(module, "_rng", None), np.random.Generator)
+        }
+
+    def set_rng_states(self, states: dict) -> None:
+        """Restore what `rng_states` returned, so that dropout masks continue exactly."""
+        modules = dict(self.named_modules())
+        for name, state in states.items():
+            if name not in modules or not hasattr(modules[name], "_rng"):
+                raise ValueError(f"rng state for {name!r}, which has no generator here")
+            modules[name]._rng.bit_generator.state = state
+
     # ---- state dicts ------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, np.ndarray]:
@@ -147,3 +202,12 @@ def _state_dict_mismatches(expected: dict, given: dict) -> list[str]:
     if misshapen:
         problems.append("wrong shapes: " + ", ".join(misshapen))
     return problems
+
+
+def _json_value(value):
+    """Constructor values as JSON: NumPy dtypes by name, NumPy scalars as Python numbers."""
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,71 @@
+"""`lstmkit.save` and `lstmkit.load`: any module or estimator as one safetensors file.
+
+The file holds the weights under their `state_dict` names (so a recurrent layer's file loads
+straight into the matching `torch.nn.LSTM` with `safetensors.torch.load_file`) and, in the
+header's metadata under the key "lstmkit", JSON with the format name and version, the lstmkit
+version, the class's registered name and the configuration that rebuilds it. Loading reads
+JSON and raw arrays only: the class must already be defined in this process (see
+`lstmkit.registry`), and a newer format version is refused rather than guessed at.
+"""
+
+import json
+
+from lstmkit.io.safetensors import SafetensorsError, read_safetensors, write_safetensors
+from lstmkit.registry import class_key, lookup
+
+MODEL_FORMAT = "lstmkit-model"
+FORMAT_VERSION = 1
+
+
+def save(obj, path) -> None:
+    """Write `obj` (a Module or an estimator) to `path` atomically."""
+    if not hasattr(obj, "export_state"):
+        raise TypeError(f"save needs an lstmkit Module or estimator; got {type(obj).__name__}")
+    arrays, config = obj.export_state()
+    write_safetensors(path, arrays, {"lstmkit": header_json(MODEL_FORMAT, obj, config)})
+
+
+def load(path):
+    """Rebuild the object saved at `path`; a clear ValueError when the file is not usable."""
+    arrays, info = read_lstmkit_file(path, MODEL_FORMAT)
+    cls = lookup(info["class"])
+    try:
+        return cls.restore_state(info["config"], arrays)
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"{path}: cannot rebuild {info['class']}: {error}") from None
+
+
+def header_json(file_format: str, obj, config: dict) -> str:
+    from lstmkit import __version__
+
+    return json.dumps(
+        {
+            "format": file_format,
+            "format_version": FORMAT_VERSION,
+            "lstmkit_version": __version__,
+            "class": class_key(type(obj)),
+            "config": config,
+        }
+    )
+
+
+def read_lstmkit_file(path, file_format: str) -> tuple[dict, dict]:
+    """(arrays, parsed "lstmkit" metadata) of a file of `file_format`, checked."""
+    arrays, metadata = read_safetensors(path)
+    if "lstmkit" not in metadata:
+        raise SafetensorsError(f"{path}: a safetensors file, but not one written by lstmkit")
+    try:
+        info = json.loads(metadata["lstmkit"])
+    except json.JSONDecodeError as error:
+        raise SafetensorsError(f"{path}: lstmkit metadata is not valid JSON ({error})") from None
+    if not isinstance(info, dict) or info.get("format") != file_format:
+        found = info.get("format") if isinstance(info, dict) else None
+        raise SafetensorsError(f"{path}: expected an {file_format} file; this is {found!r}")
+    version = info.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise SafetensorsError(
+            f"{path}: format version {version!r} is newer than this lstmkit reads "
+            f"({FORMAT_VERSION}); upgrade lstmkit (file written by lstmkit "
+            f"{info.get('lstmkit_version')})"
+        )
+    return arrays, info

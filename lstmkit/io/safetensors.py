@@ -1,0 +1,192 @@
+"""A strict reader and an atomic writer of the safetensors format, in NumPy, no pickle.
+
+The format: 8 bytes little-endian unsigned length N, then N bytes of UTF-8 JSON mapping each
+tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets into the data that
+follows) plus an optional "__metadata__" of string -> string, then the raw little-endian data.
+Files written here load with the `safetensors` package (and so straight into PyTorch).
+
+Reading trusts nothing in the file: the header length is checked against the file's real size
+and a cap before anything is allocated, every entry's byte count must equal the product of its
+shape and item size (computed with Python integers, so a huge declared shape cannot overflow
+or allocate), and the entries must tile the data exactly (no holes, no overlaps, no bytes
+left over). Only JSON is parsed; nothing in a file is ever executed.
+"""
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+DTYPES = {
+    "F64": np.float64,
+    "F32": np.float32,
+    "F16": np.float16,
+    "I64": np.int64,
+    "I32": np.int32,
+    "I16": np.int16,
+    "I8": np.int8,
+    "U64": np.uint64,
+    "U32": np.uint32,
+    "U16": np.uint16,
+    "U8": np.uint8,
+    "BOOL": np.bool_,
+}
+CODES = {np.dtype(v).str: k for k, v in DTYPES.items()}
+MAX_HEADER_BYTES = 100 * 1024 * 1024
+
+
+class SafetensorsError(ValueError):
+    """The file is not a valid (or not a complete) safetensors file; the message says why."""
+
+
+def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None:
+    """Write `tensors` (name -> array) and string `metadata` to `path`, atomically.
+
+    The data goes to a temporary file in the same folder, is flushed and fsynced, and then
+    renamed over `path` (and the folder fsynced): a crash at any point leaves either the old
+    file or the new one, never a partial file.
+    """
+    path = Path(path)
+    arrays = {name: np.ascontiguousarray(value) for name, value in tensors.items()}
+    header, offset = {}, 0
+    for name, array in arrays.items():
+        code = CODES.get(array.dtype.newbyteorder("<").str)
+        if code is None:
+            raise TypeError(f"tensor {name!r} has dtype {array.dtype}, not storable in safetensors")
+        header[name] = {
+            "dtype": code,
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + array.nbytes],
+        }
+        offset += array.nbytes
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    encoded = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    encoded += b" " * (-len(encoded) % 8)  # align the data to 8 bytes
+    atomic_write(
+        path,
+        [
+            len(encoded).to_bytes(8, "little"),
+            encoded,
+            *(a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes() for a in arrays.values()),
+        ],
+    )
+
+
+def atomic_write(path: Path, chunks) -> None:
+    """Write byte chunks to `path` through a temporary file, fsync and rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            for chunk in chunks:
+                file.write(chunk)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # some platforms cannot open folders; the rename itself is still atomic
+        return
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def read_safetensors(path) -> tuple[dict, dict]:
+    """Read `path` -> (tensors as name -> np.ndarray, metadata as str -> str)."""
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as file:
+        prefix = file.read(8)
+        if len(prefix) < 8:
+            raise SafetensorsError(f"{path}: truncated: {size} bytes, too short for a header")
+        header_size = int.from_bytes(prefix, "little")
+        if header_size > min(size - 8, MAX_HEADER_BYTES):
+            raise SafetensorsError(
+                f"{path}: header length {header_size} exceeds the file ({size} bytes) or the "
+                f"{MAX_HEADER_BYTES}-byte cap: truncated or not a safetensors file"
+            )
+        header = _parse_header(path, file.read(header_size))
+        data = file.read(size - 8 - header_size)
+    metadata = header.pop("__metadata__", {}) or {}
+    return _tensors_from(path, header, data), metadata
+
+
+def _parse_header(path: Path, raw: bytes) -> dict:
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SafetensorsError(f"{path}: header is not valid JSON ({error})") from None
+    if not isinstance(header, dict):
+        raise SafetensorsError(f"{path}: header must be a JSON object")
+    metadata = header.get("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
+        raise SafetensorsError(f"{path}: __metadata__ must map strings to strings")
+    return header
+
+
+def _tensors_from(path: Path, header: dict, data: bytes) -> dict:
+    entries = {name: _check_entry(path, name, entry) for name, entry in header.items()}
+    for name, (dtype, shape, begin, end) in entries.items():
+        expected = math.prod(shape) * np.dtype(dtype).itemsize
+        if end - begin != expected:
+            raise SafetensorsError(
+                f"{path}: tensor {name!r} declares shape {shape} ({expected} bytes) but "
+                f"offsets {begin}..{end} ({end - begin} bytes)"
+            )
+    position = 0
+    for name, (_, _, begin, end) in sorted(entries.items(), key=lambda item: item[1][2:]):
+        if begin != position:
+            raise SafetensorsError(
+                f"{path}: tensor {name!r} starts at byte {begin}, expected {position} "
+                "(holes or overlaps in the data)"
+            )
+        position = end
+    if position != len(data):
+        raise SafetensorsError(
+            f"{path}: the tensors cover {position} bytes but the file holds {len(data)}: "
+            + ("truncated" if position > len(data) else "trailing bytes")
+        )
+    little = {name: np.dtype(dtype).newbyteorder("<") for name, (dtype, *_) in entries.items()}
+    return {
+        name: np.frombuffer(data, dtype=little[name], count=math.prod(shape), offset=begin)
+        .reshape(shape)
+        .astype(dtype, copy=True)
+        for name, (dtype, shape, begin, _) in entries.items()
+    }
+
+
+def _check_entry(path: Path, name: str, entry) -> tuple:
+    if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+        raise SafetensorsError(f"{path}: tensor {name!r} must have dtype, shape, data_offsets")
+    dtype = DTYPES.get(entry["dtype"])
+    if dtype is None:
+        raise SafetensorsError(f"{path}: tensor {name!r} has unsupported dtype {entry['dtype']!r}")
+    shape, offsets = entry["shape"], entry["data_offsets"]
+    if not isinstance(shape, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+    ):
+        raise SafetensorsError(f"{path}: tensor {name!r} has an invalid shape {shape!r}")
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in offsets)
+        or not 0 <= offsets[0] <= offsets[1]
+    ):
+        raise SafetensorsError(f"{path}: tensor {name!r} has invalid data_offsets {offsets!r}")
+    return dtype, shape, offsets[0], offsets[1]

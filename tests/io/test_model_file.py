@@ -1,0 +1,91 @@
+"""lstmkit.save / lstmkit.load: round trips, PyTorch interop, and files that must be refused."""
+
+import json
+
+import numpy as np
+import pytest
+
+import lstmkit
+from lstmkit import GRU, LSTM, RNN
+from lstmkit.io import SafetensorsError, read_safetensors, write_safetensors
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        LSTM(
+            3,
+            4,
+            num_layers=2,
+            bidirectional=True,
+            proj_size=2,
+            peepholes=True,
+            clip=3.0,
+            dtype="float64",
+            seed=1,
+        ),
+        GRU(3, 5, linear_before_reset=False, batch_first=False, seed=2),
+        RNN(2, 3, nonlinearity="relu", num_layers=3, seed=3),
+    ],
+    ids=repr,
+)
+def test_round_trip_gives_the_same_model(tmp_path, model):
+    path = tmp_path / "model.safetensors"
+    lstmkit.save(model, path)
+    loaded = lstmkit.load(path)
+    assert type(loaded) is type(model) and repr(loaded) == repr(model)
+    assert loaded.get_config() == model.get_config()
+    x = np.random.default_rng(0).standard_normal((2, 5, model.input_size))
+    np.testing.assert_array_equal(loaded(x)[0], model(x)[0])
+
+
+def test_a_saved_layer_loads_into_torch(tmp_path, torch):
+    from safetensors.torch import load_file
+
+    model = LSTM(3, 4, num_layers=2, bidirectional=True, seed=0)
+    lstmkit.save(model, tmp_path / "m.safetensors")
+    twin = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+    twin.load_state_dict(load_file(str(tmp_path / "m.safetensors")))
+    x = np.random.default_rng(1).standard_normal((2, 6, 3)).astype(np.float32)
+    with torch.no_grad():
+        expected = twin(torch.from_numpy(x))[0].numpy()
+    np.testing.assert_allclose(model(x)[0], expected, rtol=0, atol=1e-6)
+
+
+def _rewrite_metadata(path, change):
+    tensors, metadata = read_safetensors(path)
+    info = json.loads(metadata["lstmkit"])
+    change(info, tensors)
+    write_safetensors(path, tensors, {"lstmkit": json.dumps(info)})
+
+
+def test_newer_format_wrong_keys_and_foreign_files_are_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    lstmkit.save(LSTM(2, 3), path)
+    _rewrite_metadata(path, lambda info, t: info.update(format_version=99))
+    with pytest.raises(SafetensorsError, match="format version 99 is newer than this lstmkit"):
+        lstmkit.load(path)
+
+    lstmkit.save(LSTM(2, 3), path)
+    _rewrite_metadata(path, lambda info, t: t.pop("bias_hh_l0"))
+    with pytest.raises(ValueError, match=r"cannot rebuild LSTM: .*missing keys \['bias_hh_l0'\]"):
+        lstmkit.load(path)
+
+    lstmkit.save(LSTM(2, 3), path)
+    _rewrite_metadata(path, lambda info, t: t.update(weight_hh_l0=np.zeros((12, 4), np.float32)))
+    with pytest.raises(ValueError, match=r"weight_hh_l0: expected shape \(12, 3\), got \(12, 4\)"):
+        lstmkit.load(path)
+
+    lstmkit.save(LSTM(2, 3), path)
+    _rewrite_metadata(path, lambda info, t: info.update({"class": "os.system"}))
+    with pytest.raises(ValueError, match="names class 'os.system', which is not defined here"):
+        lstmkit.load(path)
+
+    write_safetensors(path, {"w": np.zeros(2)})
+    with pytest.raises(SafetensorsError, match="not one written by lstmkit"):
+        lstmkit.load(path)
+
+
+def test_save_refuses_what_it_cannot_save(tmp_path):
+    with pytest.raises(TypeError, match="needs an lstmkit Module or estimator; got dict"):
+        lstmkit.save({"a": 1}, tmp_path / "x")
