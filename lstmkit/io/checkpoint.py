@@ -3,7 +3,8 @@
 One safetensors file holds the model's weights (`model.<name>`), the optimizer's state arrays
 (`optimizer.<name>`), and in its JSON metadata the model's class and configuration, the
 optimizer's and schedule's configuration, every module's random-generator state (dropout
-masks), and the caller's own JSON state (epoch, history, best score...). Writes are atomic.
+masks), and the caller's own JSON state (epoch, history, best score...) and arrays
+(`extra.<name>`, e.g. the best weights so far). Writes are atomic.
 """
 
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ class Checkpoint:
     schedule_state: dict | None
     rng_states: dict
     state: dict  # the caller's JSON state
+    extra_arrays: dict  # the caller's arrays (e.g. the best weights so far)
 
     def build_model(self):
         """A new model of the saved class and configuration, with the saved weights."""
@@ -41,10 +43,13 @@ class Checkpoint:
             schedule.load_state_dict(self.schedule_state)
 
 
-def save_checkpoint(path, model, optimizer=None, schedule=None, state: dict | None = None) -> None:
-    """Write a checkpoint of `model` (and optimizer, schedule, caller state) atomically."""
+def save_checkpoint(
+    path, model, optimizer=None, schedule=None, state: dict | None = None, extra_arrays=None
+) -> None:
+    """Write a checkpoint of `model` (and optimizer, schedule, caller state and arrays)."""
     arrays, model_config = model.export_state()
     tensors = {f"model.{k}": v for k, v in arrays.items()}
+    tensors.update({f"extra.{k}": v for k, v in (extra_arrays or {}).items()})
     optimizer_config = None
     if optimizer is not None:
         optimizer_state = optimizer.state_dict()
@@ -79,4 +84,5 @@ def load_checkpoint(path) -> Checkpoint:
         schedule_state=config.get("schedule"),
         rng_states=config.get("rng_states", {}),
         state=config.get("state", {}),
+        extra_arrays={k[len("extra.") :]: v for k, v in arrays.items() if k.startswith("extra.")},
     )
