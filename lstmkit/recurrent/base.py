@@ -252,3 +252,45 @@ def _check_dropout(dropout, num_layers: int) -> float:
             stacklevel=4,
         )
     return float(dropout)
+
+
+class SingleStateLayer(RecurrentLayer):
+    """A layer whose only state is h (GRU, RNN): `y, h_n = m(x)`, `dx, dh_0 = m.backward(dy)`.
+
+    Subclasses set `gates` (blocks of rows per weight matrix), `options` (their cell options)
+    and the two scan functions, which take and return h alone.
+    """
+
+    gates = 1
+    # staticmethod(f) with f(params, x, h0, layout, options) -> (y, h_n, cache)
+    scan_forward = None
+    # staticmethod(f) with f(params, grads, cache, dy, dh_n, layout, options) -> (dx, dh_0)
+    scan_backward = None
+
+    def forward(self, x, state=None, lengths=None):
+        """y, h_n for x (N, T, I) from state = h_0 (None: zeros)."""
+        y, (h_n,) = self._run_forward(x, state, lengths)
+        return y, h_n
+
+    def backward(self, dy, dstate=None):
+        """dx, dh_0 for dy = dL/dy and dstate = dL/dh_n."""
+        dx, (dh_0,) = self._run_backward(dy, dstate)
+        return dx, dh_0
+
+    def _direction_shapes(self, layer_input_size):
+        rows, hidden = self.gates * self.hidden_size, self.hidden_size
+        shapes = {"weight_ih": (rows, layer_input_size), "weight_hh": (rows, hidden)}
+        if self.bias:
+            shapes.update(bias_ih=(rows,), bias_hh=(rows,))
+        return shapes
+
+    def _state_sizes(self):
+        return (self.hidden_size,)
+
+    def _scan_forward(self, params, x, states, layout):
+        y, h_n, cache = self.scan_forward(params, x, states[0], layout, self.options)
+        return y, (h_n,), cache
+
+    def _scan_backward(self, params, grads, cache, dy, dstates, layout):
+        dx, dh_0 = self.scan_backward(params, grads, cache, dy, dstates[0], layout, self.options)
+        return dx, (dh_0,)
