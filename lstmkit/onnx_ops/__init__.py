@@ -28,8 +28,47 @@ from lstmkit.recurrent.rnn_scan import rnn_scan_forward
 __all__ = ["gru", "lstm", "rnn"]
 
 
-def _per_direction(activations, count: int, directions: int) -> list[tuple]:
-    return [activations[d * count : (d + 1) * count] for d in range(directions)]
+def _prepare(
+    X,
+    W,
+    R,
+    gates,
+    default_activations,
+    *,
+    layout,
+    direction,
+    hidden_size,
+    activations,
+    activation_alpha,
+    activation_beta,
+    clip,
+):
+    """Checks shared by the three operators -> (X, reversed flags, hidden size, activations
+    per direction, clip)."""
+    X = check_X(X, layout)
+    reversed_flags = check_direction(direction)
+    hidden = hidden_size_of(W, R, gates, hidden_size)
+    count = len(default_activations)
+    resolved = resolve_activations(
+        activations, activation_alpha, activation_beta, default_activations * len(reversed_flags)
+    )
+    per_direction = [resolved[d * count : (d + 1) * count] for d in range(len(reversed_flags))]
+    return X, reversed_flags, hidden, per_direction, check_clip(clip)
+
+
+def _single_state(scan_forward):
+    """Adapt a GRU/RNN scan to run_directions' (y, finals) form."""
+
+    def scan(params, x, states, batch_layout, options):
+        y, h_n, _ = scan_forward(params, x, states[0], batch_layout, options)
+        return y, (h_n,)
+
+    return scan
+
+
+def _lstm_scan(params, x, states, batch_layout, options):
+    y, h_n, c_n, _ = lstm_scan_forward(params, x, states[0], states[1], batch_layout, options)
+    return y, (h_n, c_n)
 
 
 def lstm(
@@ -66,24 +105,25 @@ def lstm(
 
     with activations (f, g, h) = (Sigmoid, Tanh, Tanh) unless given (6 for bidirectional).
     """
-    X = check_X(X, layout)
-    reversed_flags = check_direction(direction)
-    hidden = hidden_size_of(W, R, 4, hidden_size)
-    defaults = (SIGMOID, TANH, TANH) * len(reversed_flags)
-    acts = resolve_activations(activations, activation_alpha, activation_beta, defaults)
-    clip, coupled = check_clip(clip), check_flag(input_forget, "input_forget")
-    options = [
-        LSTMOptions(*a, clip=clip, input_forget=coupled)
-        for a in _per_direction(acts, 3, len(reversed_flags))
-    ]
-
-    def scan(params, x, states, batch_layout, opts):
-        y, h_n, c_n, _ = lstm_scan_forward(params, x, states[0], states[1], batch_layout, opts)
-        return y, (h_n, c_n)
-
+    X, reversed_flags, hidden, per_direction, clip = _prepare(
+        X,
+        W,
+        R,
+        4,
+        (SIGMOID, TANH, TANH),
+        layout=layout,
+        direction=direction,
+        hidden_size=hidden_size,
+        activations=activations,
+        activation_alpha=activation_alpha,
+        activation_beta=activation_beta,
+        clip=clip,
+    )
+    coupled = check_flag(input_forget, "input_forget")
+    options = [LSTMOptions(*a, clip=clip, input_forget=coupled) for a in per_direction]
     Y, (Y_h, Y_c) = run_directions(
         "lstm",
-        scan,
+        _lstm_scan,
         X,
         W,
         R,
@@ -125,24 +165,25 @@ def gru(
 
     with activations (f, g) = (Sigmoid, Tanh) unless given (4 for bidirectional).
     """
-    X = check_X(X, layout)
-    reversed_flags = check_direction(direction)
-    hidden = hidden_size_of(W, R, 3, hidden_size)
-    defaults = (SIGMOID, TANH) * len(reversed_flags)
-    acts = resolve_activations(activations, activation_alpha, activation_beta, defaults)
-    clip = check_clip(clip)
+    X, reversed_flags, hidden, per_direction, clip = _prepare(
+        X,
+        W,
+        R,
+        3,
+        (SIGMOID, TANH),
+        layout=layout,
+        direction=direction,
+        hidden_size=hidden_size,
+        activations=activations,
+        activation_alpha=activation_alpha,
+        activation_beta=activation_beta,
+        clip=clip,
+    )
     before = check_flag(linear_before_reset, "linear_before_reset")
-    options = [
-        GRUOptions(before, *a, clip=clip) for a in _per_direction(acts, 2, len(reversed_flags))
-    ]
-
-    def scan(params, x, states, batch_layout, opts):
-        y, h_n, _ = gru_scan_forward(params, x, states[0], batch_layout, opts)
-        return y, (h_n,)
-
+    options = [GRUOptions(before, *a, clip=clip) for a in per_direction]
     Y, (Y_h,) = run_directions(
         "gru",
-        scan,
+        _single_state(gru_scan_forward),
         X,
         W,
         R,
@@ -176,22 +217,24 @@ def rnn(
 ):
     """ONNX RNN -> (Y, Y_h): H' = f(X W_i^T + H R_i^T + Wb_i + Rb_i), f = Tanh unless given
     (2 activations for bidirectional)."""
-    X = check_X(X, layout)
-    reversed_flags = check_direction(direction)
-    hidden = hidden_size_of(W, R, 1, hidden_size)
-    acts = resolve_activations(
-        activations, activation_alpha, activation_beta, (TANH,) * len(reversed_flags)
+    X, reversed_flags, hidden, per_direction, clip = _prepare(
+        X,
+        W,
+        R,
+        1,
+        (TANH,),
+        layout=layout,
+        direction=direction,
+        hidden_size=hidden_size,
+        activations=activations,
+        activation_alpha=activation_alpha,
+        activation_beta=activation_beta,
+        clip=clip,
     )
-    clip = check_clip(clip)
-    options = [RNNOptions(a[0], clip=clip) for a in _per_direction(acts, 1, len(reversed_flags))]
-
-    def scan(params, x, states, batch_layout, opts):
-        y, h_n, _ = rnn_scan_forward(params, x, states[0], batch_layout, opts)
-        return y, (h_n,)
-
+    options = [RNNOptions(a[0], clip=clip) for a in per_direction]
     Y, (Y_h,) = run_directions(
         "rnn",
-        scan,
+        _single_state(rnn_scan_forward),
         X,
         W,
         R,

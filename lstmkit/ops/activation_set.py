@@ -5,7 +5,8 @@
     Sigmoid(x)         1 / (1 + exp(-x))
     Affine(x)          alpha * x + beta
     LeakyRelu(x)       x if x >= 0 else alpha * x
-    ThresholdedRelu(x) x if x >= alpha else 0
+    ThresholdedRelu(x) x if x > alpha else 0     (the ThresholdedRelu operator's and onnxruntime's
+                                                 choice; the RNN operators' text says >=)
     ScaledTanh(x)      alpha * tanh(beta * x)
     HardSigmoid(x)     min(max(alpha * x + beta, 0), 1)
     Elu(x)             x if x >= 0 else alpha * (exp(x) - 1)
@@ -116,7 +117,7 @@ def _leakyrelu(z, out, alpha, beta):
 
 
 def _thresholdedrelu(z, out, alpha, beta):
-    np.multiply(z, z >= alpha, out=out)
+    np.multiply(z, z > alpha, out=out)
 
 
 def _scaledtanh(z, out, alpha, beta):
@@ -217,9 +218,14 @@ def resolve_activations(names, alphas, betas, defaults: tuple, argument: str = "
         raise ValueError(f"{argument} must list {len(defaults)} activation names; got {names!r}")
     alphas, betas = list(alphas or []), list(betas or [])
     resolved = []
-    for name in names:
+    for index, name in enumerate(names):
         key = str(name).lower()
-        takes_alpha, takes_beta = PARAMETERS.get(key, (False, False, 0, 0))[:2]
+        if key not in PARAMETERS:
+            raise ValueError(
+                f"{argument}[{index}] must be one of {', '.join(ONNX_NAMES)} (any case); "
+                f"got {name!r}"
+            )
+        takes_alpha, takes_beta = PARAMETERS[key][:2]
         alpha = alphas.pop(0) if takes_alpha and alphas else None
         beta = betas.pop(0) if takes_beta and betas else None
         resolved.append(Activation(name, alpha, beta))
