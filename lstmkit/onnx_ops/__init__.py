@@ -48,11 +48,15 @@ def _prepare(
     X = check_X(X, layout)
     reversed_flags = check_direction(direction)
     hidden = hidden_size_of(W, R, gates, hidden_size)
-    count = len(default_activations)
-    resolved = resolve_activations(
-        activations, activation_alpha, activation_beta, default_activations * len(reversed_flags)
-    )
-    per_direction = [resolved[d * count : (d + 1) * count] for d in range(len(reversed_flags))]
+    count, directions = len(default_activations), len(reversed_flags)
+    if activations is not None and directions == 1 and len(activations) == 2 * count:
+        # The RNN schema's default lists two names even for one direction, and onnxruntime
+        # takes such lists for every operator, using the first ones: accept them too.
+        defaults = default_activations * 2
+    else:
+        defaults = default_activations * directions
+    resolved = resolve_activations(activations, activation_alpha, activation_beta, defaults)
+    per_direction = [resolved[d * count : (d + 1) * count] for d in range(directions)]
     return X, reversed_flags, hidden, per_direction, check_clip(clip)
 
 

@@ -117,3 +117,16 @@ def test_layer_equals_onnx_operator_with_mapped_weights(make, cell, options, bid
     np.testing.assert_allclose(outputs[1].transpose(1, 0, 2), h_n, rtol=0, atol=1e-12)
     if cell == "lstm":
         np.testing.assert_allclose(outputs[2].transpose(1, 0, 2), finals[1], rtol=0, atol=1e-12)
+
+
+def test_one_direction_takes_a_two_direction_activation_list_and_uses_the_first():
+    """The RNN schema's default activations list two names even for one direction."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 2, 4)).astype(np.float32)
+    W = rng.standard_normal((1, 5, 4)).astype(np.float32)
+    R = rng.standard_normal((1, 5, 5)).astype(np.float32)
+    two = onnx_ops.rnn(X, W, R, activations=["Relu", "Tanh"])
+    one = onnx_ops.rnn(X, W, R, activations=["Relu"])
+    np.testing.assert_array_equal(two[0], one[0])
+    with pytest.raises(ValueError, match="activations must list 1 activation names"):
+        onnx_ops.rnn(X, W, R, activations=["Relu", "Tanh", "Tanh"])
