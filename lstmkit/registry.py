@@ -16,7 +16,14 @@ def class_key(cls: type) -> str:
 
 
 def register_class(cls: type) -> type:
-    _CLASSES[class_key(cls)] = cls
+    key = class_key(cls)
+    previous = _CLASSES.get(key)
+    if previous is not None and previous.__module__ != cls.__module__ and "." not in key:
+        raise RuntimeError(
+            f"two lstmkit classes are both named {key!r} ({previous.__module__} and "
+            f"{cls.__module__}): saved files could not tell them apart; rename one"
+        )
+    _CLASSES[key] = cls
     return cls
 
 

@@ -1,0 +1,35 @@
+"""Layers to build models from: the Module base, the non-recurrent layers, the recurrent ones.
+
+Module                      the base class (params, grads, train/eval, state dicts)
+Sequential                  a chain of single-input modules
+Linear                      y = x weight^T + bias
+Embedding                   y = weight[ids]
+Dropout                     inverted dropout (training mode only)
+LayerNorm                   normalisation over the last axis
+LastStep, MeanPool, MaxPool heads from a padded batch (N, T, F) with lengths to (N, F)
+LSTM, GRU, RNN              the recurrent layers (from `lstmkit.recurrent`)
+"""
+
+from lstmkit.module import Module
+from lstmkit.nn.dropout import Dropout
+from lstmkit.nn.embedding import Embedding
+from lstmkit.nn.layer_norm import LayerNorm
+from lstmkit.nn.linear import Linear
+from lstmkit.nn.pooling import LastStep, MaxPool, MeanPool
+from lstmkit.nn.sequential import Sequential
+from lstmkit.recurrent import GRU, LSTM, RNN
+
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Dropout",
+    "Embedding",
+    "LastStep",
+    "LayerNorm",
+    "Linear",
+    "MaxPool",
+    "MeanPool",
+    "Module",
+    "Sequential",
+]
