@@ -87,12 +87,15 @@ def check_array(value, name: str, shape: tuple, dtype) -> np.ndarray:
 def check_state_tuple(state, name: str, parts: tuple, shapes: tuple, dtype) -> tuple:
     """None or a tuple of arrays (or Nones) -> a tuple of arrays or Nones, shapes checked.
 
-    `parts` names the members, e.g. ("h_0", "c_0"); errors call them `state[1] (c_0)`.
+    `parts` names the members, e.g. ("h_0", "c_0"); errors call them `state[1] (c_0)`. A
+    single-member state is the array itself (a 1-tuple holding it is accepted too), so a pair
+    of arrays given to a GRU is reported as an array of the wrong shape.
     """
     if state is None:
         return (None,) * len(parts)
-    if len(parts) == 1 and not isinstance(state, (tuple, list)):
-        state = (state,)
+    if len(parts) == 1:
+        single = isinstance(state, tuple) and len(state) == 1
+        state = state if single else (state,)
     if not isinstance(state, (tuple, list)) or len(state) != len(parts):
         got = type(state).__name__
         if isinstance(state, (tuple, list)):
