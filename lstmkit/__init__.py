@@ -1,6 +1,6 @@
 """lstmkit: LSTM networks from their equations, in NumPy, exact and verified."""
 
-from lstmkit import cells, onnx_ops, ops
+from lstmkit import cells, data, losses, models, nn, onnx_ops, ops, optim, training
 from lstmkit.io import load, save
 from lstmkit.module import Module
 from lstmkit.recurrent import GRU, LSTM, RNN
@@ -12,10 +12,16 @@ __all__ = [
     "LSTM",
     "RNN",
     "Module",
+    "__version__",
     "cells",
+    "data",
     "load",
+    "losses",
+    "models",
+    "nn",
     "onnx_ops",
     "ops",
+    "optim",
     "save",
-    "__version__",
+    "training",
 ]

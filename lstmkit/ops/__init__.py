@@ -8,11 +8,14 @@ from lstmkit.ops.activations import (
     tanh_,
     tanh_grad_from_output,
 )
+from lstmkit.ops.softmax import log_softmax, softmax
 
 __all__ = [
+    "log_softmax",
     "sigmoid",
     "sigmoid_",
     "sigmoid_grad_from_output",
+    "softmax",
     "tanh",
     "tanh_",
     "tanh_grad_from_output",

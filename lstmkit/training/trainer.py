@@ -1,0 +1,340 @@
+"""The fit loop: length-bucketed mini-batches, clipping, divergence handling, validation,
+early stopping with best-weights restore, checkpoints, and exact resume.
+
+The Trainer knows nothing of the task. The caller gives it
+- `model`: a Module (its parameters are optimized, saved and restored);
+- `step(batch, training) -> StepResult`: runs the model forward on a batch and returns the
+  mean loss over the batch's `count` items and, when `training` is true, a `backward`
+  callable that backpropagates that loss into the gradients. The Trainer calls it only when
+  the loss is finite (the layers refuse NaN gradients), after zeroing the gradients.
+  `metrics` are TOTALS over the batch's items (e.g. the number of correct predictions),
+  reported per epoch as total / count;
+- data sets with `len()`, `lengths` and `batch(indices)` (`lstmkit.data.SequenceData`).
+
+Each training step: zero gradients, `step`, check the loss and the gradient norm are finite,
+clip the global gradient norm, optimizer step. A non-finite loss or gradient skips the update,
+so the weights stay at their last good values; `on_nonfinite` says what happens next:
+"reduce_lr" halves the learning rate and goes on, "skip" goes on, "raise" stops with
+`NonFiniteError`. More than `max_nonfinite` such steps in a row also stop with it. Weights
+are checked to be finite before every checkpoint, so no NaN ever reaches a saved file.
+
+Shuffling for epoch e draws from a generator seeded by (seed, e), and checkpoints hold the
+model's and optimizer's state and every dropout generator's state, so a run resumed from the
+checkpoint of epoch e continues bit for bit as if it had never stopped.
+"""
+
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lstmkit.data.batching import length_batches
+from lstmkit.io.checkpoint import load_checkpoint, save_checkpoint
+from lstmkit.training.history import History
+
+
+class NonFiniteError(FloatingPointError):
+    """Training met a NaN or infinite loss or gradient; the weights are the last good ones."""
+
+
+@dataclass
+class StepResult:
+    """What a step function returns for one mini-batch."""
+
+    loss: float  # mean over `count` items
+    count: int
+    metrics: dict = field(default_factory=dict)  # totals over the batch's items
+    backward: Callable[[], None] | None = None  # training only: backpropagate `loss`
+
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
+
+
+class Trainer:
+    """Trains a model by mini-batch gradient descent. See the module docstring.
+
+    Args:
+        optimizer: "adam" (default), "adamw", "sgd", "rmsprop", "adagrad", or a callable
+            `model -> optimizer` for full control.
+        lr, weight_decay: the optimizer's learning rate and weight decay.
+        epochs: passes over the training data.
+        batch_size: sequences per mini-batch (batched by similar length).
+        clip_norm: clip the global gradient norm to this (None: no clipping).
+        schedule: None or a callable `optimizer -> schedule` (lstmkit.optim schedules);
+            ReduceLROnPlateau is stepped with the monitored value, others once per epoch.
+        patience: early stopping after this many epochs without improvement (None: never).
+        monitor: "val_loss" (default when there is validation data, else "loss") or another
+            history key; losses are minimised, anything else maximised.
+        restore_best: at the end, put back the weights of the best epoch.
+        checkpoint_dir: if set, `last.safetensors` every epoch and `best.safetensors` at each
+            improvement are written there.
+        on_nonfinite, max_nonfinite: divergence handling (see the module docstring).
+        verbose: 0 silent, 1 a progress bar per epoch and a line per epoch.
+        seed: seed of the batch shuffling.
+    """
+
+    def __init__(
+        self,
+        *,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        epochs=20,
+        batch_size=32,
+        clip_norm=1.0,
+        schedule=None,
+        patience=None,
+        monitor=None,
+        restore_best=True,
+        checkpoint_dir=None,
+        on_nonfinite="reduce_lr",
+        max_nonfinite=10,
+        verbose=1,
+        seed=None,
+    ):
+        if not callable(optimizer) and optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"optimizer must be one of {OPTIMIZERS} or a callable; got {optimizer!r}"
+            )
+        if on_nonfinite not in ("reduce_lr", "skip", "raise"):
+            raise ValueError(
+                f"on_nonfinite must be 'reduce_lr', 'skip' or 'raise'; got {on_nonfinite!r}"
+            )
+        for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}")
+        if clip_norm is not None and not clip_norm > 0:
+            raise ValueError(f"clip_norm must be positive or None; got {clip_norm!r}")
+        self.optimizer, self.lr, self.weight_decay = optimizer, lr, weight_decay
+        self.epochs, self.batch_size, self.clip_norm = epochs, batch_size, clip_norm
+        self.schedule, self.patience, self.monitor = schedule, patience, monitor
+        self.restore_best, self.on_nonfinite, self.max_nonfinite = (
+            restore_best,
+            on_nonfinite,
+            max_nonfinite,
+        )
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.verbose, self.seed = verbose, seed
+
+    # ---- public ------------------------------------------------------------------------------
+
+    def fit(self, model, step, train, validation=None, resume_from=None) -> History:
+        """Train `model` on `train`; returns the History. `resume_from`: a checkpoint path."""
+        if len(train) == 0:
+            raise ValueError("train must hold at least one sequence; got an empty data set")
+        run = _Run(self, model, step, train, validation)
+        if resume_from is not None:
+            run.resume(resume_from)
+        return run.go()
+
+    def make_optimizer(self, model):
+        from lstmkit import optim
+
+        if callable(self.optimizer):
+            return self.optimizer(model)
+        cls = {
+            "adam": optim.Adam,
+            "adamw": optim.AdamW,
+            "sgd": optim.SGD,
+            "rmsprop": optim.RMSprop,
+            "adagrad": optim.Adagrad,
+        }[self.optimizer]
+        return cls(model, lr=self.lr, weight_decay=self.weight_decay)
+
+
+class _Run:
+    """The state of one `fit` call."""
+
+    def __init__(self, trainer: Trainer, model, step, train, validation):
+        self.trainer, self.model, self.step = trainer, model, step
+        self.train_data, self.validation = train, validation
+        self.optimizer = trainer.make_optimizer(model)
+        self.schedule = None if trainer.schedule is None else trainer.schedule(self.optimizer)
+        self.monitor = trainer.monitor or ("val_loss" if validation is not None else "loss")
+        self.maximize = "loss" not in self.monitor
+        self.history = History()
+        self.epoch = 0
+        self.best_score, self.best_state, self.waited = None, None, 0
+        self.nonfinite_in_a_row = 0
+
+    def resume(self, path) -> None:
+        checkpoint = load_checkpoint(path)
+        checkpoint.restore(self.model, self.optimizer, self.schedule)
+        state = checkpoint.state
+        self.epoch = int(state["epoch"])
+        self.history = History(state["history"])
+        self.best_score, self.waited = state["best_score"], int(state["waited"])
+        self.best_state = checkpoint.extra_arrays or None
+
+    def go(self) -> History:
+        trainer = self.trainer
+        while self.epoch < trainer.epochs:
+            started = time.perf_counter()
+            train_values = self.train_epoch()
+            values = {**train_values}
+            if self.validation is not None:
+                values.update({f"val_{k}": v for k, v in self.evaluate().items()})
+            values["lr"] = float(self.optimizer.lr)
+            values["time"] = time.perf_counter() - started
+            self.history.append(values)
+            self.epoch += 1
+            improved = self.track_best(values)
+            self.step_schedule(values)
+            self.save_checkpoints(improved)
+            self.report(values)
+            if trainer.patience is not None and self.waited >= trainer.patience:
+                break
+        if trainer.restore_best and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+        return self.history
+
+    # ---- one epoch ---------------------------------------------------------------------------
+
+    def train_epoch(self) -> dict:
+        trainer, model = self.trainer, self.model
+        from lstmkit.optim import clip_grad_norm
+
+        rng = np.random.default_rng([trainer.seed if trainer.seed is not None else 0, self.epoch])
+        batches = length_batches(self.train_data.lengths, trainer.batch_size, rng)
+        totals, count = {"loss": 0.0}, 0
+        model.train()
+        bar = _progress(len(batches), f"epoch {self.epoch + 1}/{trainer.epochs}", trainer.verbose)
+        for indices in batches:
+            model.zero_grad()
+            result = self.step(self.train_data.batch(indices), True)
+            norm = math.nan
+            if math.isfinite(result.loss):
+                result.backward()
+                norm = _global_norm(model.grads)
+            if not math.isfinite(norm):
+                self.handle_nonfinite(result.loss, norm)
+                bar.update(1)
+                continue
+            self.nonfinite_in_a_row = 0
+            if trainer.clip_norm is not None:
+                clip_grad_norm(model, trainer.clip_norm)
+            self.optimizer.step()
+            totals["loss"] += result.loss * result.count
+            for name, value in result.metrics.items():
+                totals[name] = totals.get(name, 0.0) + float(value)
+            count += result.count
+            bar.update(1)
+            bar.set_postfix(loss=f"{totals['loss'] / max(count, 1):.4f}")
+        bar.close()
+        if count == 0:
+            return {name: float("nan") for name in totals}
+        return {name: value / count for name, value in totals.items()}
+
+    def evaluate(self) -> dict:
+        """Mean loss and metrics over the validation data (eval mode, no gradients used)."""
+        self.model.eval()
+        totals, count = {"loss": 0.0}, 0
+        for indices in length_batches(
+            self.validation.lengths, self.trainer.batch_size, shuffle=False
+        ):
+            result = self.step(self.validation.batch(indices), False)
+            totals["loss"] += result.loss * result.count
+            for name, value in result.metrics.items():
+                totals[name] = totals.get(name, 0.0) + float(value)
+            count += result.count
+        self.model.train()
+        return {name: value / max(count, 1) for name, value in totals.items()}
+
+    def handle_nonfinite(self, loss: float, norm: float) -> None:
+        trainer = self.trainer
+        self.nonfinite_in_a_row += 1
+        what = f"loss {loss}" if not math.isfinite(loss) else f"gradient norm {norm}"
+        message = (
+            f"non-finite {what} at epoch {self.epoch + 1}: update skipped, weights kept "
+            "at their last good values"
+        )
+        if trainer.on_nonfinite == "raise" or self.nonfinite_in_a_row > trainer.max_nonfinite:
+            raise NonFiniteError(
+                message
+                + (
+                    f" ({self.nonfinite_in_a_row} in a row)"
+                    if trainer.on_nonfinite != "raise"
+                    else ""
+                )
+            )
+        if trainer.on_nonfinite == "reduce_lr":
+            self.optimizer.lr *= 0.5
+            message += f"; learning rate halved to {self.optimizer.lr:.3g}"
+        if trainer.verbose:
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+
+    # ---- bookkeeping --------------------------------------------------------------------------
+
+    def track_best(self, values: dict) -> bool:
+        score = values.get(self.monitor)
+        if score is None or not math.isfinite(score):
+            self.waited += 1
+            return False
+        better = self.best_score is None or (
+            score > self.best_score if self.maximize else score < self.best_score
+        )
+        if better:
+            self.best_score, self.waited = float(score), 0
+            self.best_state = self.model.state_dict()
+        else:
+            self.waited += 1
+        return better
+
+    def step_schedule(self, values: dict) -> None:
+        if self.schedule is None:
+            return
+        if type(self.schedule).__name__ == "ReduceLROnPlateau":
+            self.schedule.step(values.get(self.monitor))
+        else:
+            self.schedule.step()
+
+    def save_checkpoints(self, improved: bool) -> None:
+        folder = self.trainer.checkpoint_dir
+        if folder is None:
+            return
+        bad = [k for k, v in self.model.params.items() if not np.all(np.isfinite(v))]
+        if bad:
+            raise NonFiniteError(f"weights became non-finite ({bad[:3]}...): not saving them")
+        state = {
+            "epoch": self.epoch,
+            "history": self.history.to_json(),
+            "best_score": self.best_score,
+            "waited": self.waited,
+        }
+        save_checkpoint(
+            folder / "last.safetensors",
+            self.model,
+            self.optimizer,
+            self.schedule,
+            state,
+            extra_arrays=self.best_state,
+        )
+        if improved:
+            save_checkpoint(folder / "best.safetensors", self.model, state=state)
+
+    def report(self, values: dict) -> None:
+        if not self.trainer.verbose:
+            return
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in values.items() if k != "time")
+        print(
+            f"epoch {self.epoch}/{self.trainer.epochs}: {shown} ({values['time']:.1f} s)",
+            file=sys.stderr,
+        )
+
+
+def _global_norm(grads: dict) -> float:
+    total = 0.0
+    for grad in grads.values():
+        total += float(np.vdot(grad, grad).real)
+    return math.sqrt(total) if math.isfinite(total) else math.inf
+
+
+def _progress(total: int, description: str, verbose: int):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=description, leave=False, disable=not verbose, file=sys.stderr)
