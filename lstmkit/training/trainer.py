@@ -76,6 +76,8 @@ class Trainer:
         on_nonfinite, max_nonfinite: divergence handling (see the module docstring).
         verbose: 0 silent, 1 a progress bar per epoch and a line per epoch.
         seed: seed of the batch shuffling.
+        callbacks: callables `callback(epoch, values)` run after each epoch with its number
+            (from 1) and its history values; one returning True stops training.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class Trainer:
         max_nonfinite=10,
         verbose=1,
         seed=None,
+        callbacks=(),
     ):
         if not callable(optimizer) and optimizer not in OPTIMIZERS:
             raise ValueError(
@@ -119,7 +122,7 @@ class Trainer:
             max_nonfinite,
         )
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
-        self.verbose, self.seed = verbose, seed
+        self.verbose, self.seed, self.callbacks = verbose, seed, tuple(callbacks)
 
     # ---- public ------------------------------------------------------------------------------
 
@@ -187,7 +190,8 @@ class _Run:
             self.step_schedule(values)
             self.save_checkpoints(improved)
             self.report(values)
-            if trainer.patience is not None and self.waited >= trainer.patience:
+            stop_requested = any([callback(self.epoch, values) for callback in trainer.callbacks])
+            if stop_requested or (trainer.patience is not None and self.waited >= trainer.patience):
                 break
         if trainer.restore_best and self.best_state is not None:
             self.model.load_state_dict(self.best_state)
@@ -224,7 +228,7 @@ class _Run:
                 totals[name] = totals.get(name, 0.0) + float(value)
             count += result.count
             bar.update(1)
-            bar.set_postfix(loss=f"{totals['loss'] / max(count, 1):.4f}")
+            bar.set_postfix({k: f"{v / max(count, 1):.4g}" for k, v in totals.items()})
         bar.close()
         if count == 0:
             return {name: float("nan") for name in totals}

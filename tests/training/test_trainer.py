@@ -179,6 +179,21 @@ def test_early_stopping_restores_the_best_weights(capsys):
     assert capsys.readouterr().err == "", "verbose=0 prints nothing"
 
 
+def test_callbacks_see_every_epoch_and_can_stop(capsys):
+    model = SumSign(seed=6)
+    seen = []
+
+    def callback(epoch, values):
+        seen.append((epoch, sorted(values)))
+        return epoch == 2
+
+    trainer = Trainer(lr=0.01, epochs=5, batch_size=64, seed=0, verbose=1, callbacks=[callback])
+    history = trainer.fit(model, make_step(model), make_data(128, 9), make_data(32, 10))
+    assert history.epochs == 2
+    assert seen[0] == (1, ["accuracy", "loss", "lr", "time", "val_accuracy", "val_loss"])
+    assert "epoch 2/5: loss" in capsys.readouterr().err
+
+
 def test_trainer_arguments_are_checked():
     with pytest.raises(ValueError, match="optimizer must be one of"):
         Trainer(optimizer="lion")
