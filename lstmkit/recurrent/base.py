@@ -234,6 +234,8 @@ class RecurrentLayer(Module):
         parts = [
             f", {k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v
         ]
+        if getattr(self, "clip", None) is not None:
+            parts.append(f", clip={self.clip}")
         if self.dtype != np.float32:
             parts.append(f", dtype='{self.dtype.name}'")
         return "".join(parts)

@@ -3,6 +3,7 @@
 from lstmkit.cells.gru import GRUOptions
 from lstmkit.recurrent.base import SingleStateLayer
 from lstmkit.recurrent.gru_scan import gru_scan_backward, gru_scan_forward
+from lstmkit.recurrent.validation import check_clip
 
 
 class GRU(SingleStateLayer):
@@ -16,8 +17,8 @@ class GRU(SingleStateLayer):
         n  = tanh(W_in x + b_in + W_hn (r * h) + b_hn)     linear_before_reset=False (ONNX default)
         h' = (1 - z) * n + z * h
 
-    Arguments, shapes, `lengths`, dropout, dtype and seed are those of `lstmkit.LSTM`, with one
-    state tensor: `forward(x, state=None, lengths=None)` returns `y, h_n` with
+    Arguments, shapes, `lengths`, dropout, clip, dtype and seed are those of `lstmkit.LSTM`,
+    with one state tensor: `forward(x, state=None, lengths=None)` returns `y, h_n` with
     h_n (D*num_layers, N, H), and `backward(dy, dstate=None)` (dstate = dh_n) returns
     `dx, dh_0`. Parameters: `weight_ih_l{k}` (3H, in), `weight_hh_l{k}` (3H, H), `bias_ih_l{k}`,
     `bias_hh_l{k}` (3H,), rows in the order r, z, n, exactly as `torch.nn.GRU`.
@@ -37,11 +38,13 @@ class GRU(SingleStateLayer):
         dropout=0.0,
         bidirectional=False,
         linear_before_reset=True,
+        clip=None,
         dtype="float32",
         seed=None,
     ):
         self.linear_before_reset = bool(linear_before_reset)
-        self.options = GRUOptions(linear_before_reset=self.linear_before_reset)
+        self.clip = check_clip(clip)
+        self.options = GRUOptions(linear_before_reset=self.linear_before_reset, clip=self.clip)
         super().__init__(
             input_size,
             hidden_size,

@@ -7,6 +7,7 @@ import numpy as np
 from lstmkit.cells.lstm import LSTMOptions
 from lstmkit.recurrent.base import RecurrentLayer
 from lstmkit.recurrent.lstm_scan import lstm_scan_backward, lstm_scan_forward
+from lstmkit.recurrent.validation import check_clip
 
 
 class LSTM(RecurrentLayer):
@@ -82,7 +83,7 @@ class LSTM(RecurrentLayer):
         seed=None,
     ):
         self.proj_size = _check_proj_size(proj_size, hidden_size)
-        self.clip = _check_clip(clip)
+        self.clip = check_clip(clip)
         self.input_forget = bool(input_forget)
         self.options = LSTMOptions(clip=self.clip, input_forget=self.input_forget)
         self.peepholes = bool(peepholes)
@@ -152,8 +153,6 @@ class LSTM(RecurrentLayer):
             extra += ", peepholes=True"
         if self.forget_bias:
             extra += f", forget_bias={self.forget_bias}"
-        if self.clip is not None:
-            extra += f", clip={self.clip}"
         if self.input_forget:
             extra += ", input_forget=True"
         return extra
@@ -176,11 +175,3 @@ def _check_forget_bias(forget_bias, bias) -> float:
     if forget_bias and not bias:
         raise ValueError("forget_bias needs bias=True (it is added to bias_ih); got bias=False")
     return float(forget_bias)
-
-
-def _check_clip(clip) -> float | None:
-    if clip is None:
-        return None
-    if isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not clip > 0:
-        raise ValueError(f"clip must be None or a positive number; got {clip!r}")
-    return float(clip)

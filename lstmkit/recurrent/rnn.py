@@ -4,6 +4,7 @@ from lstmkit.cells.rnn import RNNOptions
 from lstmkit.ops.activation_set import RELU, TANH
 from lstmkit.recurrent.base import SingleStateLayer
 from lstmkit.recurrent.rnn_scan import rnn_scan_backward, rnn_scan_forward
+from lstmkit.recurrent.validation import check_clip
 
 NONLINEARITIES = {"tanh": TANH, "relu": RELU}
 
@@ -11,7 +12,7 @@ NONLINEARITIES = {"tanh": TANH, "relu": RELU}
 class RNN(SingleStateLayer):
     """Elman RNN layer: h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu.
 
-    Arguments, shapes, `lengths`, dropout, dtype and seed are those of `lstmkit.GRU`;
+    Arguments, shapes, `lengths`, dropout, clip, dtype and seed are those of `lstmkit.GRU`;
     `nonlinearity` is "tanh" (default) or "relu". Parameters: `weight_ih_l{k}` (H, in),
     `weight_hh_l{k}` (H, H), `bias_ih_l{k}`, `bias_hh_l{k}` (H,), exactly as `torch.nn.RNN`.
     """
@@ -30,13 +31,15 @@ class RNN(SingleStateLayer):
         batch_first=True,
         dropout=0.0,
         bidirectional=False,
+        clip=None,
         dtype="float32",
         seed=None,
     ):
         if nonlinearity not in NONLINEARITIES:
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        self.options = RNNOptions(activation=NONLINEARITIES[nonlinearity])
+        self.clip = check_clip(clip)
+        self.options = RNNOptions(activation=NONLINEARITIES[nonlinearity], clip=self.clip)
         super().__init__(
             input_size,
             hidden_size,

@@ -116,3 +116,12 @@ def _check_finite(array: np.ndarray, name: str) -> None:
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise ValueError(f"{name} contains NaN or infinite values (first at index {where})")
+
+
+def check_clip(clip) -> float | None:
+    """None, or a positive bound for the gate pre-activations."""
+    if clip is None:
+        return None
+    if isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not clip > 0:
+        raise ValueError(f"clip must be None or a positive number; got {clip!r}")
+    return float(clip)

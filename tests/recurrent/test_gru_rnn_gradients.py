@@ -198,3 +198,37 @@ def test_gradients_with_random_shapes(cell):
         else:
             raise AssertionError("no draw keeps relu pre-activations away from 0")
         _check_all_gradients(cell, model, x, h0, lengths, rng)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: GRU(3, 4, num_layers=2, bidirectional=True, clip=0.6, dtype="float64", seed=21),
+        lambda: GRU(3, 4, linear_before_reset=False, clip=0.6, dtype="float64", seed=22),
+        lambda: RNN(3, 4, num_layers=2, clip=0.5, dtype="float64", seed=23),
+    ],
+    ids=["gru-bi", "gru-reset-before", "rnn"],
+)
+def test_gradients_with_clip(make):
+    """The layers' clip: exact gradients, zero where a pre-activation was clipped."""
+    model = make()
+    for value in model.params.values():
+        value *= 3  # large pre-activations: many clipped
+    rng = np.random.default_rng(24)
+    x = rng.standard_normal((3, 4, 3))
+    lengths = np.array([4, 1, 3])
+    y, h_n = model(x, lengths=lengths)
+    wy, wh = rng.standard_normal(y.shape), rng.standard_normal(h_n.shape)
+
+    def loss():
+        out, final = model(x, lengths=lengths)
+        return float(np.sum(out * wy) + np.sum(final * wh))
+
+    model.zero_grad()
+    model(x, lengths=lengths)
+    dx, _ = model.backward(wy, wh)
+    grads = {k: g.copy() for k, g in model.grads.items()}
+    assert relative_error(dx, numerical_gradient(loss, x)) < 1e-6
+    for name, value in model.params.items():
+        error = relative_error(grads[name], numerical_gradient(loss, value))
+        assert error < 1e-6, f"{name}: {error:.2e}"
