@@ -11,7 +11,8 @@
   hyperparameters and the fitted state's JSON-able values in the header, arrays (weights,
   scalers) as tensors. Subclasses keep their network in `network_` (a Module, saved with its
   own class and configuration) and list what else they learn in `_fitted_json` (JSON values)
-  and `_fitted_arrays` (arrays).
+  and `_fitted_arrays` (numeric arrays). Arrays of labels (strings, ints) go in
+  `_fitted_json`: they are stored as a JSON list with their dtype and come back as arrays.
 """
 
 import inspect
@@ -118,7 +119,7 @@ class Estimator:
         config = {
             "params": self.get_params(),
             "network": {"class": class_key(type(self.network_)), "config": network_config},
-            "fitted": {name: getattr(self, name) for name in self._fitted_json},
+            "fitted": {name: _to_json(getattr(self, name)) for name in self._fitted_json},
         }
         return arrays, config
 
@@ -126,7 +127,7 @@ class Estimator:
     def restore_state(cls, config: dict, arrays: dict) -> "Estimator":
         estimator = cls(**config["params"])
         for name, value in config["fitted"].items():
-            setattr(estimator, name, value)
+            setattr(estimator, name, _from_json(value))
         for name in cls._fitted_arrays:
             setattr(estimator, name, arrays[f"fitted.{name}"])
         network = config["network"]
@@ -142,3 +143,21 @@ def _same(a, b) -> bool:
         return bool(a == b) if not isinstance(a, np.ndarray) else False
     except (TypeError, ValueError):
         return False
+
+
+def _to_json(value):
+    """A fitted value as JSON; NumPy arrays (e.g. class labels) keep their dtype."""
+    if isinstance(value, np.ndarray):
+        return {"ndarray": value.tolist(), "dtype": value.dtype.str}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _from_json(value):
+    if isinstance(value, dict) and set(value) == {"ndarray", "dtype"}:
+        dtype = np.dtype(value["dtype"])
+        if dtype.kind not in "Uiufb":
+            raise ValueError(f"a stored array has dtype {dtype}; only numbers and text are allowed")
+        return np.array(value["ndarray"], dtype=dtype)
+    return value

@@ -1,0 +1,71 @@
+"""The network behind the sequence models: a recurrent encoder, a head, and a linear output.
+
+y, _   = encoder(x, lengths)          LSTM, GRU or RNN; stacked, optionally bidirectional
+h      = head(y, lengths)             last valid step, or mean / max over valid steps
+logits = linear(dropout(h))
+"""
+
+from lstmkit.module import Module
+from lstmkit.nn.dropout import Dropout
+from lstmkit.nn.linear import Linear
+from lstmkit.nn.pooling import LastStep, MaxPool, MeanPool
+from lstmkit.recurrent import GRU, LSTM, RNN
+
+CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
+HEADS = {"last": LastStep, "mean": MeanPool, "max": MaxPool}
+
+
+class SequenceNetwork(Module):
+    """Encoder + head + output layer over padded batches (N, T, C) with lengths."""
+
+    def __init__(
+        self,
+        input_size,
+        output_size,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=True,
+        head="mean",
+        dropout=0.0,
+        dtype="float32",
+        seed=None,
+    ):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}; got {cell!r}")
+        if head not in HEADS:
+            raise ValueError(f"head must be one of {sorted(HEADS)}; got {head!r}")
+        self.input_size, self.output_size = input_size, output_size
+        self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
+        self.bidirectional, self.head, self.dropout, self.dtype = (
+            bidirectional,
+            head,
+            dropout,
+            dtype,
+        )
+        seeds = [None] * 3 if seed is None else [seed, seed + 1, seed + 2]
+        self.encoder = CELLS[cell](
+            input_size,
+            hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout if num_layers > 1 else 0.0,
+            dtype=dtype,
+            seed=seeds[0],
+        )
+        self.pool = HEADS[head]()
+        self.drop = Dropout(dropout, seed=seeds[1])
+        width = hidden_size * (2 if bidirectional else 1)
+        self.output = Linear(width, output_size, dtype=dtype, seed=seeds[2])
+
+    def forward(self, x, lengths=None):
+        """logits (N, output_size) for x (N, T, C)."""
+        y, _ = self.encoder(x, lengths=lengths)
+        return self.output(self.drop(self.pool(y, lengths)))
+
+    def backward(self, dlogits):
+        """Backpropagate dL/dlogits into every parameter's gradient; returns dL/dx."""
+        dy = self.pool.backward(self.drop.backward(self.output.backward(dlogits)))
+        dx, _ = self.encoder.backward(dy)
+        return dx
