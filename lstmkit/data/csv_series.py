@@ -1,0 +1,300 @@
+"""Reader of a time series stored as CSV: one row per time step, a header row of column names.
+
+    date,co2
+    1958-03-29,316.1
+    1958-04-05,
+    1958-04-12,317.6
+
+Dates (optional): ISO `YYYY-MM-DD`, `YYYY-MM`, `YYYY`, `YYYY-MM-DD HH:MM[:SS]` (or with `T`),
+and the compact `YYYYMMDD` (statsmodels' co2 data). They must strictly increase. Values are
+numbers; a missing value is an empty cell, `NA`, `NaN` or `?` (case-insensitive), and how it is
+filled is the `missing` policy. The count of missing values of each column is always reported,
+whatever the policy, in `Series.missing_count`.
+"""
+
+import csv
+import math
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+MISSING_POLICIES = ("interpolate", "ffill", "drop", "error")
+_MISSING = frozenset({"", "na", "nan", "?"})
+_DATE_FORMATS = (  # (pattern, numpy unit)
+    (re.compile(r"\d{4}"), "Y"),
+    (re.compile(r"\d{4}-\d{2}"), "M"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}"), "D"),
+    (re.compile(r"\d{8}"), "D"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}"), "m"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"), "s"),
+)
+_UNITS = ("Y", "M", "D", "m", "s")  # coarse to fine
+
+
+@dataclass
+class Series:
+    """A (possibly multivariate) time series read from a CSV file.
+
+    values: (T, C) float64, missing values already filled by `missing_policy` (or their rows
+        dropped with "drop"), so every value is finite.
+    columns: the C column names, in the order of `values`' columns.
+    dates: (T,) datetime64 array (unit of the finest date format in the file) or None.
+    missing_count: {column: number of missing cells in the file}, counted before filling or
+        dropping.
+    missing_policy: the policy that was applied ("interpolate", "ffill", "drop" or "error").
+    """
+
+    values: np.ndarray
+    columns: list
+    dates: np.ndarray | None
+    missing_count: dict
+    missing_policy: str
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def read_csv_series(path, value_columns=None, date_column=None, missing="interpolate") -> Series:
+    """Read a CSV file of one time series (rows = time steps) into a Series.
+
+    path: the file; its first row names the columns.
+    value_columns: the names of the value columns (a list, or one name); None takes every
+        column other than the date column whose first non-missing cell is a number (text
+        columns are skipped; a numeric column with a non-numeric cell further down is an error).
+    date_column: the name of the date column; None looks at the first column: it is the date
+        column when its first cell is a date with `-` separators, or when every cell is a
+        `YYYY` / `YYYYMMDD` date and they strictly increase (a plain numeric column is not
+        taken for years); False means no date column.
+    missing: how missing values are handled:
+        "interpolate": linearly in time between the neighbouring observed values (by date when
+            there are dates, by row otherwise); leading and trailing gaps take the nearest
+            observed value;
+        "ffill": the last observed value; a leading gap takes the first observed value;
+        "drop": rows with any missing value (in the value columns) are dropped;
+        "error": the first missing value raises a ValueError naming its line and column.
+
+    Raises ValueError naming the file, line and problem for a malformed file (a wrong number
+    of fields, a non-numeric value, an unparsable or non-increasing date, an unknown column).
+    """
+    if missing not in MISSING_POLICIES:
+        raise ValueError(f"missing must be one of {MISSING_POLICIES}; got {missing!r}")
+    if isinstance(value_columns, str):
+        value_columns = [value_columns]
+    name = os.fspath(path)
+    header, rows, line_numbers = _read_rows(name)
+    if date_column is None:
+        date_index = _detect_date_column(rows)
+    elif date_column is False:
+        date_index = None
+    else:
+        date_index = _column_index(name, header, line_numbers[0], date_column, "date_column")
+    value_indices = _value_indices(name, header, line_numbers[0], rows, date_index, value_columns)
+    if not value_indices:
+        raise ValueError(f"{name}: no numeric value columns found; the columns are {header}")
+
+    dates = None
+    if date_index is not None:
+        dates = _parse_dates(name, header[date_index], rows, line_numbers, date_index)
+    columns = [header[i] for i in value_indices]
+    values = np.empty((len(rows), len(value_indices)), dtype=np.float64)
+    for r, (row, number) in enumerate(zip(rows, line_numbers[1:], strict=True)):
+        for c, index in enumerate(value_indices):
+            values[r, c] = _number(name, number, row[index], header[index], missing)
+    missing_mask = np.isnan(values)
+    missing_count = {col: int(n) for col, n in zip(columns, missing_mask.sum(axis=0), strict=True)}
+    values, dates = _fill(name, values, missing_mask, dates, columns, missing)
+    return Series(
+        values=values,
+        columns=columns,
+        dates=dates,
+        missing_count=missing_count,
+        missing_policy=missing,
+    )
+
+
+def _error(name, number, problem) -> ValueError:
+    return ValueError(f"{name}, line {number}: {problem}")
+
+
+def _read_rows(name):
+    """-> (header names, data rows as lists of stripped cells, their line numbers).
+
+    line_numbers[0] is the header's line; line_numbers[1 + r] is data row r's.
+    """
+    rows, line_numbers = [], []
+    header = None
+    with open(name, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        for row in reader:
+            if all(not cell.strip() for cell in row):
+                continue  # blank line
+            cells = [cell.strip() for cell in row]
+            if header is None:
+                header = cells
+                line_numbers.append(reader.line_num)
+                _check_header(name, reader.line_num, header)
+            elif len(cells) != len(header):
+                raise _error(
+                    name,
+                    reader.line_num,
+                    f"{len(cells)} fields; the header (line {line_numbers[0]}) has "
+                    f"{len(header)} ({', '.join(header)})",
+                )
+            else:
+                rows.append(cells)
+                line_numbers.append(reader.line_num)
+    if header is None:
+        raise ValueError(f"{name}: the file is empty (no header row)")
+    if not rows:
+        raise ValueError(f"{name}: no data rows after the header (line {line_numbers[0]})")
+    return header, rows, line_numbers
+
+
+def _check_header(name, number, header):
+    seen = set()
+    for position, column in enumerate(header):
+        if not column:
+            raise _error(name, number, f"column {position + 1} of the header has no name")
+        if column in seen:
+            raise _error(name, number, f"column name {column!r} appears twice in the header")
+        seen.add(column)
+
+
+def _column_index(name, header, header_line, column, argument) -> int:
+    if column not in header:
+        raise ValueError(
+            f"{name}: {argument} {column!r} is not a column of the header (line {header_line}); "
+            f"the columns are {header}"
+        )
+    return header.index(column)
+
+
+def _to_date(text):
+    """A date string -> np.datetime64, or None when it is not one of the accepted formats."""
+    for pattern, unit in _DATE_FORMATS:
+        if pattern.fullmatch(text):
+            if len(text) == 8 and text.isdigit():
+                text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+            try:
+                return np.datetime64(text.replace(" ", "T"), unit)
+            except ValueError:
+                return None  # e.g. month 13 or 30 February
+    return None
+
+
+def _detect_date_column(rows):
+    """0 when the first column holds dates (see read_csv_series), else None."""
+    first = rows[0][0]
+    if "-" in first:
+        return 0 if _to_date(first) is not None else None
+    if not first.isdigit():
+        return None
+    dates = [_to_date(row[0]) for row in rows]
+    if any(d is None for d in dates):
+        return None
+    if len(dates) > 1 and not all(a < b for a, b in zip(dates, dates[1:], strict=False)):
+        return None
+    return 0
+
+
+def _value_indices(name, header, header_line, rows, date_index, value_columns):
+    if value_columns is not None:
+        indices = []
+        for column in value_columns:
+            index = _column_index(name, header, header_line, column, "value column")
+            if index == date_index:
+                raise ValueError(f"{name}: column {column!r} is the date column, not a value")
+            if index in indices:
+                raise ValueError(f"{name}: value column {column!r} is named twice")
+            indices.append(index)
+        return indices
+    indices = []
+    for index in range(len(header)):
+        if index == date_index:
+            continue
+        first = next((row[index] for row in rows if row[index].lower() not in _MISSING), None)
+        if first is None:
+            continue  # no values at all: nothing says the column is numeric
+        try:
+            float(first)
+        except ValueError:
+            continue  # a text column
+        indices.append(index)
+    return indices
+
+
+def _parse_dates(name, column, rows, line_numbers, index) -> np.ndarray:
+    dates = []
+    for row, number in zip(rows, line_numbers[1:], strict=True):
+        text = row[index]
+        if text.lower() in _MISSING:
+            raise _error(name, number, f"missing date in the date column {column!r}")
+        date = _to_date(text)
+        if date is None:
+            raise _error(
+                name,
+                number,
+                f"cannot read {text!r} in the date column {column!r} as a date "
+                "(expected YYYY-MM-DD, YYYY-MM, YYYY, YYYYMMDD or YYYY-MM-DD HH:MM[:SS])",
+            )
+        dates.append(date)
+    finest = max((np.datetime_data(d.dtype)[0] for d in dates), key=_UNITS.index)
+    dates = np.array(dates, dtype=f"datetime64[{finest}]")
+    steps = np.diff(dates)
+    if np.any(steps <= np.timedelta64(0, finest)):
+        bad = int(np.argmax(steps <= np.timedelta64(0, finest))) + 1
+        raise _error(
+            name,
+            line_numbers[1 + bad],
+            f"date {rows[bad][index]!r} does not come after {rows[bad - 1][index]!r} "
+            f"(line {line_numbers[bad]}); dates must strictly increase",
+        )
+    return dates
+
+
+def _number(name, number, text, column, missing) -> float:
+    if text.lower() in _MISSING:
+        if missing == "error":
+            raise _error(
+                name, number, f"missing value ({text!r}) in column {column!r} with missing='error'"
+            )
+        return math.nan
+    try:
+        value = float(text)
+    except ValueError:
+        problem = f"cannot read {text!r} in column {column!r} as a number"
+        raise _error(name, number, problem) from None
+    if math.isinf(value):
+        raise _error(name, number, f"{text!r} in column {column!r} is not a finite number")
+    return value
+
+
+def _fill(name, values, mask, dates, columns, missing):
+    """Apply the missing-value policy; returns (values, dates)."""
+    if missing == "drop":
+        keep = ~mask.any(axis=1)
+        if not keep.any():
+            raise ValueError(f"{name}: every row has a missing value; missing='drop' leaves none")
+        return values[keep], None if dates is None else dates[keep]
+    steps = len(values)
+    for c, column in enumerate(columns):
+        observed = ~mask[:, c]
+        if observed.all():
+            continue
+        if not observed.any():
+            raise ValueError(
+                f"{name}: column {column!r} has no values (all {steps} missing); "
+                f"missing={missing!r} cannot fill it"
+            )
+        if missing == "interpolate":
+            time = np.arange(steps, dtype=np.float64) if dates is None else dates.astype(np.int64)
+            time = time.astype(np.float64)
+            values[~observed, c] = np.interp(time[~observed], time[observed], values[observed, c])
+        else:  # ffill
+            source = np.where(observed, np.arange(steps), -1)
+            source = np.maximum.accumulate(source)
+            source[source < 0] = int(np.argmax(observed))
+            values[:, c] = values[source, c]
+    return values, dates
