@@ -18,12 +18,13 @@ between ONNX's layout and lstmkit's is `lstmkit.onnx_ops.weights`. Outputs have 
 from lstmkit.cells.gru import GRUOptions
 from lstmkit.cells.lstm import LSTMOptions
 from lstmkit.cells.rnn import RNNOptions
-from lstmkit.onnx_ops.inputs import check_clip, check_direction, check_flag, check_X, hidden_size_of
+from lstmkit.onnx_ops.inputs import check_direction, check_flag, check_X, hidden_size_of
 from lstmkit.onnx_ops.runner import run_directions
 from lstmkit.ops.activation_set import SIGMOID, TANH, resolve_activations
 from lstmkit.recurrent.gru_scan import gru_scan_forward
 from lstmkit.recurrent.lstm_scan import lstm_scan_forward
 from lstmkit.recurrent.rnn_scan import rnn_scan_forward
+from lstmkit.recurrent.validation import check_clip
 
 __all__ = ["gru", "lstm", "rnn"]
 

@@ -3,8 +3,6 @@
 Every error names the ONNX input or attribute, what was expected and what came.
 """
 
-import numbers
-
 import numpy as np
 
 DIRECTIONS = {"forward": (False,), "reverse": (True,), "bidirectional": (False, True)}
@@ -23,14 +21,6 @@ def check_flag(value, name: str) -> bool:
     if value not in (0, 1) or isinstance(value, float):
         raise ValueError(f"{name} must be 0 or 1; got {value!r}")
     return bool(value)
-
-
-def check_clip(clip) -> float | None:
-    if clip is None:
-        return None
-    if isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not clip > 0:
-        raise ValueError(f"clip must be a positive number (or None for no clipping); got {clip!r}")
-    return float(clip)
 
 
 def check_X(X, layout: int) -> np.ndarray:
