@@ -1,0 +1,74 @@
+"""Forecast accuracy metrics, as forecasting practitioners define them.
+
+With actual values y_t, forecasts f_t over the evaluated horizon (t = 1..h) and e_t = y_t - f_t:
+
+    MAE   = mean |e_t|
+    RMSE  = sqrt(mean e_t^2)
+    MAPE  = 100 * mean |e_t / y_t|                        (percent; undefined where y_t = 0)
+    sMAPE = 100 * mean 2 |e_t| / (|y_t| + |f_t|)          (percent, in [0, 200])
+    MASE  = MAE / mean_{t>m} |x_t - x_{t-m}|              (Hyndman and Koehler 2006)
+
+MASE scales the error by the in-sample MAE of the seasonal naive forecast with period m on the
+training series x (m = 1: the naive forecast), so MASE < 1 means better than that baseline's
+one-step in-sample error. All take arrays of any matching shape and reduce over every element.
+"""
+
+import numpy as np
+
+
+def _pair(actual, forecast) -> tuple[np.ndarray, np.ndarray]:
+    actual = np.asarray(actual, dtype=np.float64)
+    forecast = np.asarray(forecast, dtype=np.float64)
+    if actual.shape != forecast.shape or actual.size == 0:
+        raise ValueError(
+            f"actual and forecast must have the same non-empty shape; got {actual.shape} and "
+            f"{forecast.shape}"
+        )
+    if not (np.all(np.isfinite(actual)) and np.all(np.isfinite(forecast))):
+        raise ValueError("actual and forecast must be finite")
+    return actual, forecast
+
+
+def mae(actual, forecast) -> float:
+    actual, forecast = _pair(actual, forecast)
+    return float(np.mean(np.abs(actual - forecast)))
+
+
+def rmse(actual, forecast) -> float:
+    actual, forecast = _pair(actual, forecast)
+    return float(np.sqrt(np.mean((actual - forecast) ** 2)))
+
+
+def mape(actual, forecast) -> float:
+    actual, forecast = _pair(actual, forecast)
+    if np.any(actual == 0):
+        raise ValueError("MAPE is undefined when an actual value is 0; use sMAPE or MASE")
+    return float(100 * np.mean(np.abs((actual - forecast) / actual)))
+
+
+def smape(actual, forecast) -> float:
+    actual, forecast = _pair(actual, forecast)
+    denominator = np.abs(actual) + np.abs(forecast)
+    ratio = np.divide(
+        2 * np.abs(actual - forecast),
+        denominator,
+        out=np.zeros_like(denominator),
+        where=denominator > 0,
+    )
+    return float(100 * np.mean(ratio))
+
+
+def mase(actual, forecast, training, period: int = 1) -> float:
+    """MAE of the forecast over the in-sample MAE of the period-`period` seasonal naive."""
+    actual, forecast = _pair(actual, forecast)
+    training = np.asarray(training, dtype=np.float64)
+    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or period < 1:
+        raise ValueError(f"period must be a positive integer; got {period!r}")
+    if len(training) <= period:
+        raise ValueError(
+            f"training must be longer than period ({period}) to scale MASE; got {len(training)}"
+        )
+    scale = np.mean(np.abs(training[period:] - training[:-period]))
+    if scale == 0:
+        raise ValueError("MASE is undefined: the training series is constant at this period")
+    return float(np.mean(np.abs(actual - forecast)) / scale)
