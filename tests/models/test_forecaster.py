@@ -1,0 +1,69 @@
+"""Forecaster: beats the seasonal naive baseline on a seasonal series, intervals, save/load."""
+
+import numpy as np
+import pytest
+
+from lstmkit.metrics import mape
+from lstmkit.models.baselines import seasonal_naive_forecast
+from lstmkit.models.forecaster import Forecaster, detect_period
+
+
+def seasonal_series(length, seed=0):
+    """Growing level with a multiplicative 12-step season and a little noise (positive)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    season = 1 + 0.25 * np.sin(2 * np.pi * t / 12) + 0.1 * np.cos(2 * np.pi * t / 6)
+    return (100 + 1.5 * t) * season * np.exp(0.01 * rng.standard_normal(length))
+
+
+FAST = dict(horizon=12, ensemble=2, epochs=80, patience=15, lr=5e-3)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    series = seasonal_series(144)
+    return Forecaster(seed=0, **FAST).fit(series[:132]), series
+
+
+def test_detects_the_period_and_beats_seasonal_naive(fitted):
+    model, series = fitted
+    assert model.period_ == 12 and model.log_
+    train, test = series[:132], series[132:]
+    ours = mape(test, model.predict())
+    baseline = mape(test, seasonal_naive_forecast(train, 12, period=12))
+    assert ours < 0.7 * baseline, (ours, baseline)
+
+
+def test_intervals_surround_the_forecast_and_widen_with_level(fitted):
+    model, _ = fitted
+    point, lower, upper = model.predict(return_intervals=True)
+    assert np.all(lower < point) and np.all(point < upper)
+    _, lower_80, upper_80 = model.predict(level=0.8, return_intervals=True)
+    assert np.all(upper_80 - lower_80 < upper - lower)
+    np.testing.assert_allclose(model.predict(horizon=5), point[:5])
+
+
+def test_save_load_and_seed_reproduce(fitted, tmp_path):
+    model, series = fitted
+    model.save(tmp_path / "f.safetensors")
+    np.testing.assert_array_equal(
+        Forecaster.load(tmp_path / "f.safetensors").predict(), model.predict()
+    )
+    again = Forecaster(seed=0, **FAST).fit(series[:132])
+    np.testing.assert_array_equal(again.predict(), model.predict())
+
+
+def test_period_detection():
+    t = np.arange(300)
+    assert detect_period(np.sin(2 * np.pi * t / 7) + 0.01 * t) == 7
+    assert detect_period(np.random.default_rng(0).standard_normal(300)) == 1
+
+
+def test_errors(fitted):
+    model, _ = fitted
+    with pytest.raises(ValueError, match=r"horizon must lie in 1..12"):
+        model.predict(horizon=13)
+    with pytest.raises(ValueError, match="too short for lookback"):
+        Forecaster(horizon=12).fit(np.arange(1.0, 25.0))
+    with pytest.raises(ValueError, match="finite"):
+        Forecaster().fit([1.0, np.nan, 2.0])
