@@ -44,11 +44,15 @@ class SequenceData:
 
     `sequences` is a list of (T_i, C) arrays (or (T_i,) integer ids), or a padded array
     (N, T, ...) together with `lengths`. Targets are an array with one row per sequence
-    (labels, values, or per-step targets padded to the same T). `batch(indices)` pads just
-    the chosen sequences to their own longest length.
+    (labels, values, vectors). With `per_step_targets=True` the targets are per time step,
+    (N, T, ...) padded like the sequences, and each batch's targets are cut to that batch's
+    longest sequence, as its inputs are. `batch(indices)` pads just the chosen sequences to
+    their own longest length.
     """
 
-    def __init__(self, sequences, targets=None, lengths=None, dtype=np.float32):
+    def __init__(
+        self, sequences, targets=None, lengths=None, dtype=np.float32, per_step_targets=False
+    ):
         if lengths is not None:
             padded = np.asarray(sequences)
             lengths = np.asarray(lengths, dtype=np.int64)
@@ -70,6 +74,7 @@ class SequenceData:
                 f"got {len(self.targets)}"
             )
         self.dtype = dtype
+        self.per_step_targets = bool(per_step_targets)
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -78,6 +83,6 @@ class SequenceData:
         indices = np.asarray(indices)
         x, lengths = pad_sequences([self.sequences[i] for i in indices], dtype=self.dtype)
         y = None if self.targets is None else self.targets[indices]
-        if y is not None and y.ndim >= 2 and y.shape[1] > x.shape[1]:
-            y = y[:, : x.shape[1]]  # per-step targets: trim to the batch's longest sequence
+        if y is not None and self.per_step_targets:
+            y = y[:, : x.shape[1]]
         return SequenceBatch(x=x, lengths=lengths, y=y, indices=indices)

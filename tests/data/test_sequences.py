@@ -47,3 +47,11 @@ def test_sequence_data_batches_pad_to_their_own_longest():
     np.testing.assert_array_equal(padded.sequences[1], [[6.0, 7.0]])
     with pytest.raises(ValueError, match=r"targets must have one entry per sequence \(3\); got 2"):
         SequenceData([np.ones((1, 1))] * 3, targets=[0, 1])
+
+
+def test_targets_are_cut_to_the_batch_only_when_they_are_per_step():
+    sequences = [np.ones((2, 1)), np.ones((4, 1))]
+    vectors = SequenceData(sequences, targets=np.arange(10.0).reshape(2, 5))
+    assert vectors.batch([0]).y.shape == (1, 5), "a 5-step forecast target stays whole"
+    steps = SequenceData(sequences, targets=np.zeros((2, 4)), per_step_targets=True)
+    assert steps.batch([0]).y.shape == (1, 2)
