@@ -22,6 +22,10 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "forecasting"
 
 
+def spread(values) -> float:
+    return statistics.stdev(values) if len(values) > 1 else 0.0
+
+
 def split(name, values):
     if name == "airline":
         return values[:-12], values[-12:]
@@ -62,7 +66,7 @@ def main(argv=None) -> None:
         if name == "airline":
             print(
                 f"| airline MAPE % | {statistics.mean(scores):.2f} ± "
-                f"{statistics.stdev(scores):.2f} "
+                f"{spread(scores):.2f} "
                 f"({min(scores):.2f}-{max(scores):.2f}) | {statistics.mean(seconds):.1f} s | "
                 f"seasonal naive {mape(test, snaive):.2f}, seasonal ARIMA 2.90, "
                 f"Holt-Winters 2.21 |"
@@ -72,7 +76,7 @@ def main(argv=None) -> None:
                 values_k = [s[k] for s in scores]
                 print(
                     f"| {name} MASE (m={m}) | {statistics.mean(values_k):.3f} ± "
-                    f"{statistics.stdev(values_k):.3f} | {statistics.mean(seconds):.1f} s | "
+                    f"{spread(values_k):.3f} | {statistics.mean(seconds):.1f} s | "
                     f"naive {mase(test, naive, train, m):.3f}, seasonal naive "
                     f"{mase(test, snaive, train, m):.3f} |"
                 )
