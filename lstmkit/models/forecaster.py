@@ -34,6 +34,8 @@ from lstmkit.nn.pooling import LastStep
 from lstmkit.recurrent import LSTM
 from lstmkit.training import StepResult, Trainer
 
+MAX_WINDOWS = 600
+
 
 class ForecastNetwork(Module):
     """LSTM over a window -> last state -> Linear to (mean, log-variance) per future step."""
@@ -145,7 +147,7 @@ class Forecaster(Estimator):
         self.scale_ = float(np.std(np.diff(z)) or 1.0)
         self.history_values_ = z[-self.lookback_ :].copy()
         inputs, targets = self._windows(z)
-        held = max(1, windows // 10)
+        held = max(1, len(inputs) // 10)
         epochs = self._best_epochs(inputs, targets, held)
         self.n_epochs_ = epochs
         self.network_ = ForecastEnsemble(self.horizon, self.hidden_size, self.ensemble, self.seed)
@@ -180,10 +182,16 @@ class Forecaster(Estimator):
         return int(np.argmin(history["val_loss"])) + 1
 
     def _windows(self, z):
+        """Every window (input, target) of the series, or, for long series, every `stride`-th
+        one counted back from the most recent, so that at most MAX_WINDOWS are trained on
+        (overlapping windows of a long series say nearly the same thing; the cost is linear
+        in their number)."""
         L, H = self.lookback_, self.horizon
         count = len(z) - L - H + 1
-        inputs = np.stack([z[i : i + L] for i in range(count)])
-        targets = np.stack([z[i + L : i + L + H] for i in range(count)])
+        stride = -(-count // MAX_WINDOWS)
+        starts = np.arange(count - 1, -1, -stride)[::-1]
+        inputs = np.stack([z[i : i + L] for i in starts])
+        targets = np.stack([z[i + L : i + L + H] for i in starts])
         level = self._level(inputs)
         return (
             ((inputs - level) / self.scale_)[..., None].astype(np.float32),
