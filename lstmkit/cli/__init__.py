@@ -4,6 +4,7 @@ Errors in what the user gave are printed as one line, `lstmkit: error: ...`, wit
 """
 
 import argparse
+import os
 import sys
 
 from lstmkit.cli import trace
@@ -27,6 +28,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
+    except BrokenPipeError:
+        # the reader closed the pipe (`lstmkit trace | head`): stop quietly, like other tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, TypeError, OSError) as error:
         print(f"lstmkit: error: {error}", file=sys.stderr)
         return 2
