@@ -172,7 +172,7 @@ class Module:
             )
         params = self.params
         arrays = {name: np.asarray(state_dict[name]) for name in state_dict.keys()}
-        problems = _state_dict_mismatches(params, arrays)
+        problems = state_dict_mismatches(params, arrays)
         if not problems:
             non_finite = [name for name in params if not np.all(np.isfinite(arrays[name]))]
             if non_finite:
@@ -185,15 +185,15 @@ class Module:
             target[...] = arrays[name]
 
 
-def _state_dict_mismatches(expected: dict, given: dict) -> list[str]:
+def state_dict_mismatches(expected: dict, given: dict, noun: str = "keys") -> list[str]:
     """Human-readable list of how `given` differs from `expected` in keys and shapes."""
     problems = []
     missing = [name for name in expected if name not in given]
     unexpected = [name for name in given if name not in expected]
     if missing:
-        problems.append(f"missing keys {missing}")
+        problems.append(f"missing {noun} {missing}")
     if unexpected:
-        problems.append(f"unexpected keys {unexpected}")
+        problems.append(f"unexpected {noun} {unexpected}")
     misshapen = [
         f"{name}: expected shape {tuple(expected[name].shape)}, got {tuple(given[name].shape)}"
         for name in expected

@@ -36,6 +36,8 @@ import numbers
 
 import numpy as np
 
+from lstmkit.module import state_dict_mismatches
+
 
 class Optimizer:
     """Base class of lstmkit's optimizers.
@@ -138,7 +140,7 @@ class Optimizer:
             for name, slots in self.state.items()
             for slot, array in slots.items()
         }
-        problems += _array_mismatches(expected, arrays)
+        problems += state_dict_mismatches(expected, arrays, noun="arrays")
         if problems:
             raise ValueError(
                 f"state_dict does not fit this {type(self).__name__}: " + "; ".join(problems)
@@ -277,22 +279,3 @@ def _captured_arrays(model) -> tuple[dict, dict]:
                 f"the gradient of {name!r} has shape {grad.shape}, the parameter {param.shape}"
             )
     return params, grads
-
-
-def _array_mismatches(expected: dict, given: dict) -> list[str]:
-    """How `given`'s keys and shapes differ from `expected`'s, in words."""
-    problems = []
-    missing = [key for key in expected if key not in given]
-    unexpected = [key for key in given if key not in expected]
-    if missing:
-        problems.append(f"missing arrays {missing}")
-    if unexpected:
-        problems.append(f"unexpected arrays {unexpected}")
-    misshapen = [
-        f"{key}: expected shape {expected[key].shape}, got {given[key].shape}"
-        for key in expected
-        if key in given and given[key].shape != expected[key].shape
-    ]
-    if misshapen:
-        problems.append("wrong shapes: " + ", ".join(misshapen))
-    return problems
