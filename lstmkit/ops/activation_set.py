@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstmkit.ops.activations import sigmoid_
+from lstmkit.ops.activations import sigmoid_, sigmoid_grad_from_output, tanh_grad_from_output
 
 # name (lower case) -> (takes alpha, takes beta, default alpha, default beta)
 PARAMETERS = {
@@ -159,16 +159,6 @@ _FORWARD = {
 }
 
 
-def _d_sigmoid(y, out, alpha, beta):
-    np.subtract(1, y, out=out)
-    out *= y
-
-
-def _d_tanh(y, out, alpha, beta):
-    np.multiply(y, y, out=out)
-    np.subtract(1, out, out=out)
-
-
 def _d_scaledtanh(y, out, alpha, beta):
     np.divide(y, alpha, out=out)
     out *= out
@@ -190,8 +180,8 @@ def _d_softplus(y, out, alpha, beta):
 
 _DERIVATIVE = {
     "relu": lambda y, out, a, b: np.greater(y, 0, out=out, casting="unsafe"),
-    "tanh": _d_tanh,
-    "sigmoid": _d_sigmoid,
+    "tanh": lambda y, out, a, b: tanh_grad_from_output(y, out),
+    "sigmoid": lambda y, out, a, b: sigmoid_grad_from_output(y, out),
     "affine": lambda y, out, a, b: out.fill(a),
     "leakyrelu": lambda y, out, a, b: np.copyto(out, np.where(y >= 0, 1.0, a)),
     "thresholdedrelu": lambda y, out, a, b: np.not_equal(y, 0, out=out, casting="unsafe"),

@@ -44,11 +44,17 @@ def tanh(z: np.ndarray) -> np.ndarray:
     return np.tanh(np.asarray(z))
 
 
-def sigmoid_grad_from_output(s: np.ndarray) -> np.ndarray:
-    """d sigmoid(z)/dz = s * (1 - s), given s = sigmoid(z)."""
-    return s * (1.0 - s)
+def sigmoid_grad_from_output(s: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """d sigmoid(z)/dz = s * (1 - s), given s = sigmoid(z); into `out` when given."""
+    out = np.empty_like(s) if out is None else out
+    np.subtract(1, s, out=out)
+    out *= s
+    return out
 
 
-def tanh_grad_from_output(t: np.ndarray) -> np.ndarray:
-    """d tanh(z)/dz = 1 - t * t, given t = tanh(z)."""
-    return 1.0 - t * t
+def tanh_grad_from_output(t: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """d tanh(z)/dz = 1 - t * t, given t = tanh(z); into `out` when given."""
+    out = np.empty_like(t) if out is None else out
+    np.multiply(t, t, out=out)
+    np.subtract(1, out, out=out)
+    return out
