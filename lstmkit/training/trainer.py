@@ -214,14 +214,18 @@ class _Run:
             norm = math.nan
             if math.isfinite(result.loss):
                 result.backward()
-                norm = _global_norm(model.grads)
+                # one pass computes the norm for both checks: clip_grad_norm leaves non-finite
+                # gradients untouched and returns their norm
+                norm = (
+                    _global_norm(model.grads)
+                    if trainer.clip_norm is None
+                    else clip_grad_norm(model, trainer.clip_norm)
+                )
             if not math.isfinite(norm):
                 self.handle_nonfinite(result.loss, norm)
                 bar.update(1)
                 continue
             self.nonfinite_in_a_row = 0
-            if trainer.clip_norm is not None:
-                clip_grad_norm(model, trainer.clip_norm)
             self.optimizer.step()
             totals["loss"] += result.loss * result.count
             for name, value in result.metrics.items():
