@@ -1,6 +1,8 @@
 """The `lstmkit` command (also `python -m lstmkit`): parse, call the library, print.
 
-Errors in what the user gave are printed as one line, `lstmkit: error: ...`, with exit code 2.
+Each subcommand lives in its own module with `add_parser(commands)` and `run(args)`; exit codes
+and the shared options are in `lstmkit.cli.common`. Errors print as one line,
+`lstmkit: error: ...` (exit 2 for usage errors, 1 for data errors), tracebacks only with --debug.
 """
 
 import argparse
@@ -8,6 +10,12 @@ import os
 import sys
 
 from lstmkit.cli import trace
+from lstmkit.cli.common import (
+    EXIT_DATA_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE_ERROR,
+    UsageError,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +40,19 @@ def main(argv=None) -> int:
         # the reader closed the pipe (`lstmkit trace | head`): stop quietly, like other tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (ValueError, TypeError, OSError) as error:
-        print(f"lstmkit: error: {error}", file=sys.stderr)
-        return 2
+    except UsageError as error:
+        return _fail(args, error, EXIT_USAGE_ERROR)
+    except (ValueError, TypeError, OSError, KeyError) as error:
+        return _fail(args, error, EXIT_DATA_ERROR)
+    except KeyboardInterrupt:
+        print("lstmkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
+
+
+def _fail(args, error: Exception, code: int) -> int:
+    if getattr(args, "debug", False):
+        raise error
+    message = str(error) if not isinstance(error, KeyError) else f"missing {error}"
+    print(f"lstmkit: error: {message}", file=sys.stderr)
+    return code

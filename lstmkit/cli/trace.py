@@ -3,6 +3,7 @@
 import numpy as np
 
 from lstmkit.cells.trace import trace_lstm_cell
+from lstmkit.cli.common import UsageError, add_common_arguments
 
 EQUATIONS = """\
   i  = sigmoid(W_ii x + b_ii + W_hi h + b_hi)     input gate: how much of g to write
@@ -35,7 +36,7 @@ def add_parser(commands) -> None:
         default=1.0,
         help="added to the forget gate's bias (default: 1.0)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights (default: 0)")
+    add_common_arguments(parser, out=False)
     parser.set_defaults(run=run)
 
 
@@ -44,9 +45,9 @@ def parse_sequence(text: str) -> np.ndarray:
     try:
         steps = [[float(v) for v in step.split(",")] for step in text.split(";") if step.strip()]
     except ValueError:
-        raise ValueError(f"--input must be numbers like '1,0; 0,1'; got {text!r}") from None
+        raise UsageError(f"--input must be numbers like '1,0; 0,1'; got {text!r}") from None
     if not steps or len({len(step) for step in steps}) != 1:
-        raise ValueError(f"--input needs steps of equal size, like '1,0; 0,1'; got {text!r}")
+        raise UsageError(f"--input needs steps of equal size, like '1,0; 0,1'; got {text!r}")
     return np.array(steps)
 
 
@@ -54,6 +55,8 @@ def run(args) -> None:
     from lstmkit.recurrent.lstm import LSTM
 
     x = parse_sequence(args.input)
+    if args.hidden_size < 1:
+        raise UsageError(f"--hidden-size must be a positive integer; got {args.hidden_size}")
     layer = LSTM(
         x.shape[1], args.hidden_size, forget_bias=args.forget_bias, dtype="float64", seed=args.seed
     )

@@ -39,7 +39,7 @@ def test_bad_input_is_one_readable_line(capsys):
     assert main(["trace", "--input", "1,2; 3"]) == 2
     assert "steps of equal size" in capsys.readouterr().err
     assert main(["trace", "--hidden-size", "0"]) == 2
-    assert "hidden_size must be a positive integer; got 0" in capsys.readouterr().err
+    assert "--hidden-size must be a positive integer; got 0" in capsys.readouterr().err
 
 
 def test_python_dash_m_runs_the_trace():

@@ -1,0 +1,103 @@
+"""What every `lstmkit` subcommand shares: the common options, exit codes, output files.
+
+Exit codes: 0 success; 1 a data error (a missing or malformed file, a column that is not
+there, a model file that is not one); 2 a usage error (bad option values; argparse's own
+errors also exit 2); 130 interrupted with Ctrl-C. Errors print as one line,
+`lstmkit: error: ...`, with the traceback only under `--debug`.
+
+A subcommand module defines `add_parser(commands)` (calling `add_common_arguments`) and
+`run(args)`; `run` raises `UsageError` for option values that make no sense and lets the
+library's ValueError / OSError through as data errors.
+"""
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+from lstmkit.io.safetensors import atomic_write
+
+EXIT_DATA_ERROR = 1
+EXIT_USAGE_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """An option value the command cannot use; exits with status 2."""
+
+
+def add_common_arguments(parser, *, seed: bool = True, out: bool = True) -> None:
+    """--seed, --out DIR, --quiet and --debug, the same on every subcommand."""
+    if seed:
+        parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    if out:
+        parser.add_argument(
+            "--out",
+            metavar="DIR",
+            default=None,
+            help="folder for the model, metrics (JSON), predictions (CSV) and plots",
+        )
+    parser.add_argument("--quiet", action="store_true", help="print only the results")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def output_dir(args) -> Path | None:
+    """The --out folder, created if needed; None when --out was not given."""
+    if getattr(args, "out", None) is None:
+        return None
+    folder = Path(args.out)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out must be a folder; {folder} is a file")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_json(path, value) -> None:
+    """Write `value` as indented JSON, atomically."""
+    text = json.dumps(value, indent=2, sort_keys=True, default=_json_default) + "\n"
+    atomic_write(Path(path), [text.encode("utf-8")])
+
+
+def write_csv(path, header: list[str], rows) -> None:
+    """Write rows under a header as CSV, atomically."""
+    lines = []
+
+    class _Collect:
+        def write(self, text):
+            lines.append(text)
+
+    writer = csv.writer(_Collect(), lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    atomic_write(Path(path), ["".join(lines).encode("utf-8")])
+
+
+def _json_default(value):
+    # NumPy scalars and arrays in metrics dicts
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def pyplot(args=None):
+    """matplotlib.pyplot with a file-only backend, or None (with a note) when not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        if args is None or not getattr(args, "quiet", False):
+            print(
+                "note: plots skipped, matplotlib is not installed "
+                "(pip install 'lstmkit[plot]' to get them)",
+                file=sys.stderr,
+            )
+        return None
+    return plt
+
+
+def say(args, *parts) -> None:
+    """Print unless --quiet."""
+    if not getattr(args, "quiet", False):
+        print(*parts)
