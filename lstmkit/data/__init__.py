@@ -4,15 +4,23 @@ batching them by length."""
 from lstmkit.data.batching import length_batches
 from lstmkit.data.csv_series import Series, read_csv_series
 from lstmkit.data.sequences import SequenceBatch, SequenceData, pad_sequences
+from lstmkit.data.text_batches import pad_ids
+from lstmkit.data.tokenizers import WORD_PATTERN, char_tokenize, word_tokenize
 from lstmkit.data.ts_format import TSData, read_ts
+from lstmkit.data.vocabulary import Vocabulary
 
 __all__ = [
     "SequenceBatch",
     "SequenceData",
     "Series",
     "TSData",
+    "Vocabulary",
+    "WORD_PATTERN",
+    "char_tokenize",
     "length_batches",
+    "pad_ids",
     "pad_sequences",
     "read_csv_series",
     "read_ts",
+    "word_tokenize",
 ]
