@@ -32,6 +32,7 @@ Variable-length cases stay variable: `TSData.X` is a list of (T_i, C) arrays; `p
 forms one (N, T_max, C) array with the lengths beside it.
 """
 
+import gzip
 import math
 import os
 from dataclasses import dataclass
@@ -101,7 +102,8 @@ class _Header:
 
 
 def read_ts(path) -> TSData:
-    """Read a UEA/UCR `.ts` file into a TSData (see the module docstring for the rules).
+    """Read a UEA/UCR `.ts` file (or a gzip-compressed `.ts.gz`) into a TSData (see the
+    module docstring for the rules).
 
     Raises ValueError naming the file, the line number and the problem for a malformed file,
     FileNotFoundError when the file does not exist.
@@ -110,7 +112,8 @@ def read_ts(path) -> TSData:
     header = _Header()
     cases, targets, case_lines = [], [], []
     in_data = False
-    with open(name, encoding="utf-8-sig", errors="replace") as handle:
+    opener = gzip.open if name.endswith(".gz") else open  # `.ts.gz`: gzip-compressed
+    with opener(name, "rt", encoding="utf-8-sig", errors="replace") as handle:
         for number, raw in enumerate(handle, start=1):
             line = raw.strip()
             if not line or line.startswith("#"):
