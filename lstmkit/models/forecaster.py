@@ -1,24 +1,35 @@
-"""`Forecaster`: multi-step forecasts with prediction intervals from an LSTM.
+"""`Forecaster`: multi-step forecasts with prediction intervals from an LSTM, for one or many
+series, univariate or multivariate, with optional known covariates.
 
-How a series is prepared before the network sees it (the way practitioners do), and undone
-after:
+How the data are prepared before the network sees them (the way practitioners do), and undone
+after (details and equations in `forecast_windows`):
 
 1. `log` (default "auto": when every value is positive) turns multiplicative seasonality and
    growth into additive ones.
-2. Windows: the network reads `lookback` past values and predicts the next `horizon` values
-   at once (direct multi-step output: one pass, no compounding of its own errors, and a
-   variance per step). Each window is normalised by its own level, the mean of its last
-   season (the last `period` values), and by the series' typical one-step change, so the
-   network learns shapes, not levels, and the level of the future is carried by the window.
-3. The seasonal period is given or detected from the autocorrelation of the differenced series.
+2. The seasonal period is given or detected (`seasonality.detect_period`, on the longest
+   series' first channel).
+3. Windows: the network reads `lookback` past rows (default two seasons, at least 12) and
+   predicts the next `horizon` rows at once. Each window is normalised by its own level (the
+   mean of its last season) and by the series' typical one-step change, and also carries its
+   seasonal differences (the recent growth); the target is the future measured from the
+   seasonal-naive forecast (the last value at the same point of the season). So the network
+   learns how the coming season differs from the last one: shapes, not levels.
 
-The network is an LSTM over the window and a linear head giving, per future step, the mean
-and log-variance of a Gaussian (trained with the Gaussian negative log-likelihood). Point
-forecasts are the means; intervals are mean +- z * sd in the transformed space, mapped back
-(with `log`, so asymmetric). Several networks with different seeds are averaged (`ensemble`),
-which steadies forecasts learned from short series. The last windows of the series are held
-out for early stopping; the ensemble is then refitted on all windows for the best number of
-epochs.
+Multi-step output is DIRECT, the default and the only mode: one pass gives all `horizon`
+steps, so the network's errors do not compound as they do when its own forecasts are fed
+back (recursive), and each step gets its own variance. Many series are fitted by one global
+network on the windows of all of them (the normalisation makes them comparable); K channels
+are forecast jointly, every channel seeing every other. Known covariates (calendar effects,
+prices, promotions: anything known in advance) are read for the window's rows and, for the
+horizon, given to `predict` as `future_covariates`.
+
+Prediction intervals come from a Gaussian likelihood head: per future step and channel a mean
+and a variance, trained with the Gaussian negative log-likelihood; intervals are
+mean +- z * sd in the transformed space, mapped back (so asymmetric under `log`). Several
+networks with different seeds are averaged as a mixture (`ensemble`), which steadies
+forecasts learned from short series. The last windows of each series (a tenth) are held out
+to choose the number of epochs by early stopping; the ensemble is then refitted on all
+windows for that many epochs, so the most recent data are learned from too.
 """
 
 import math
@@ -26,73 +37,56 @@ import math
 import numpy as np
 
 from lstmkit.data.sequences import SequenceData
-from lstmkit.losses import gaussian_nll
 from lstmkit.models.base import Estimator
-from lstmkit.module import Module
-from lstmkit.nn.linear import Linear
-from lstmkit.nn.pooling import LastStep
-from lstmkit.recurrent import LSTM
-from lstmkit.training import StepResult, Trainer
+from lstmkit.models.forecast_network import (
+    ForecastEnsemble,
+    ForecastNetwork,
+    gaussian_step,
+    member_seed,
+)
+from lstmkit.models.forecast_windows import (
+    as_covariate_list,
+    as_series_list,
+    forecast_from,
+    window_inputs,
+    window_starts,
+    window_targets,
+)
+from lstmkit.models.seasonality import detect_period
+from lstmkit.training import Trainer
 
-MAX_WINDOWS = 600
-
-
-class ForecastNetwork(Module):
-    """LSTM over a window -> last state -> Linear to (mean, log-variance) per future step."""
-
-    def __init__(self, horizon, hidden_size=32, seed=None):
-        super().__init__()
-        self.horizon, self.hidden_size = horizon, hidden_size
-        self.encoder = LSTM(1, hidden_size, seed=seed)
-        self.last = LastStep()
-        self.head = Linear(hidden_size, 2 * horizon, seed=None if seed is None else seed + 1)
-
-    def forward(self, x, lengths=None):
-        y, _ = self.encoder(x, lengths=lengths)
-        return self.head(self.last(y, lengths))
-
-    def backward(self, dout):
-        self.encoder.backward(self.last.backward(self.head.backward(dout)))
-
-
-class ForecastEnsemble(Module):
-    """Several ForecastNetworks whose Gaussian outputs are averaged."""
-
-    def __init__(self, horizon, hidden_size=32, members=1, seed=None):
-        super().__init__()
-        self.horizon, self.hidden_size, self.members, self.seed = (
-            horizon,
-            hidden_size,
-            members,
-            seed,
-        )
-        for k in range(members):
-            setattr(
-                self,
-                f"member{k}",
-                ForecastNetwork(horizon, hidden_size, None if seed is None else seed + 10 * k),
-            )
-
-    def member(self, k) -> ForecastNetwork:
-        return getattr(self, f"member{k}")
+__all__ = ["Forecaster", "detect_period"]
 
 
 class Forecaster(Estimator):
-    """Forecast one series (univariate) `horizon` steps ahead with intervals.
+    """Forecast one or many series `horizon` steps ahead, with intervals.
 
     Args:
         horizon: steps predicted at once (predict accepts up to this many).
         period: the seasonal period (None: detected; 1: no seasonality).
-        lookback: window length (None: 3 periods, at least 12).
+        lookback: window length (None: two periods, at least 12).
         log: "auto", True or False (see the module docstring).
         hidden_size, lr, epochs, batch_size, patience: the networks and their training.
         ensemble: how many networks (different seeds) are averaged.
+        max_windows: at most this many training windows (every k-th of a long series; nearby
+            windows of a long series say nearly the same thing and cost grows with their number).
         level: the default coverage of the prediction intervals (0.95).
         seed, verbose: reproducibility and progress output.
+
+    `fit(series, covariates=None)`: `series` is a (T,) array, a (T, K) array of K channels, or
+    a list of such arrays (many series, any lengths, the same K); `covariates` the matching
+    (T, C) array (or list) of known inputs. `predict` returns arrays shaped as the series were
+    given: (h,), (h, K), or a list of those.
     """
 
-    _fitted_json = ("period_", "lookback_", "log_", "scale_", "n_epochs_")
-    _fitted_arrays = ("history_values_",)
+    _fitted_json = ("period_", "lookback_", "log_", "n_epochs_", "input_kind_")
+    _fitted_arrays = (
+        "scale_",
+        "history_",
+        "history_covariates_",
+        "covariate_mean_",
+        "covariate_scale_",
+    )
 
     def __init__(
         self,
@@ -106,6 +100,7 @@ class Forecaster(Estimator):
         batch_size=32,
         patience=30,
         ensemble=5,
+        max_windows=600,
         level=0.95,
         seed=None,
         verbose=0,
@@ -120,160 +115,208 @@ class Forecaster(Estimator):
         self.batch_size = batch_size
         self.patience = patience
         self.ensemble = ensemble
+        self.max_windows = max_windows
         self.level = level
         self.seed = seed
         self.verbose = verbose
 
     # ---- fitting ------------------------------------------------------------------------------
 
-    def fit(self, series) -> "Forecaster":
-        x = np.asarray(series, dtype=np.float64)
-        if x.ndim == 2 and x.shape[1] == 1:
-            x = x[:, 0]
-        if x.ndim != 1 or not np.all(np.isfinite(x)):
-            raise ValueError(f"series must be a finite (T,) or (T, 1) array; got {x.shape}")
-        self.log_ = bool(np.all(x > 0)) if self.log == "auto" else bool(self.log)
-        if self.log_ and np.any(x <= 0):
-            raise ValueError("log=True needs every value of series to be positive")
-        z = np.log(x) if self.log_ else x
-        self.period_ = int(self.period) if self.period else detect_period(z)
-        self.lookback_ = int(self.lookback or max(3 * self.period_, 12))
-        windows = len(z) - self.lookback_ - self.horizon + 1
-        if windows < 8:
-            raise ValueError(
-                f"series of length {len(z)} is too short for lookback {self.lookback_} and "
-                f"horizon {self.horizon}: it gives {windows} training windows (need 8)"
-            )
-        self.scale_ = float(np.std(np.diff(z)) or 1.0)
-        self.history_values_ = z[-self.lookback_ :].copy()
-        inputs, targets = self._windows(z)
-        held = max(1, len(inputs) // 10)
-        epochs = self._best_epochs(inputs, targets, held)
-        self.n_epochs_ = epochs
-        self.network_ = ForecastEnsemble(self.horizon, self.hidden_size, self.ensemble, self.seed)
-        everything = SequenceData(list(inputs), targets)
+    def fit(self, series, covariates=None) -> "Forecaster":
+        self._check_hyperparameters()
+        values, self.input_kind_ = as_series_list(series)
+        covariate_list = as_covariate_list(covariates, [len(v) for v in values], "covariates")
+        z = self._transform(values)
+        longest = max(z, key=len)
+        self.period_ = int(self.period) if self.period else detect_period(longest[:, 0])
+        self.lookback_ = int(self.lookback or max(2 * self.period_, 12))
+        self._check_lengths(z)
+        self.scale_ = np.array([_typical_change(series_z) for series_z in z])
+        stacked = np.concatenate(covariate_list)
+        self.covariate_mean_ = stacked.mean(axis=0)
+        self.covariate_scale_ = np.where(stacked.std(axis=0) > 0, stacked.std(axis=0), 1.0)
+        covariate_list = [self._standardise_covariates(c) for c in covariate_list]
+        self.history_ = np.stack([series_z[-self.lookback_ :] for series_z in z])
+        self.history_covariates_ = np.stack([c[-self.lookback_ :] for c in covariate_list])
+        train, validation, everything = self._window_sets(z, covariate_list)
+        self.n_epochs_ = self._best_epochs(train, validation)
+        self.network_ = ForecastEnsemble(members=self.ensemble, seed=self.seed, **self._shape())
         for k in range(self.ensemble):
             member = self.network_.member(k)
             Trainer(
                 lr=self.lr,
-                epochs=epochs,
+                epochs=self.n_epochs_,
                 batch_size=self.batch_size,
                 verbose=self.verbose,
-                seed=self._member_seed(k),
-            ).fit(member, self._step_for(member), everything)
+                seed=member_seed(self.seed, k),
+            ).fit(member, gaussian_step(member), everything)
         return self
 
-    def _member_seed(self, k):
-        return None if self.seed is None else self.seed + 10 * k
+    def _check_hyperparameters(self) -> None:
+        for name in ("horizon", "hidden_size", "epochs", "batch_size", "ensemble", "max_windows"):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}")
+        if not 0 < self.level < 1:
+            raise ValueError(f"level must lie strictly between 0 and 1; got {self.level!r}")
 
-    def _best_epochs(self, inputs, targets, held) -> int:
-        """Epochs that minimise the loss on the last `held` windows (first member's seed)."""
-        probe = ForecastNetwork(self.horizon, self.hidden_size, self._member_seed(0))
-        train = SequenceData(list(inputs[:-held]), targets[:-held])
-        validation = SequenceData(list(inputs[-held:]), targets[-held:])
+    def _transform(self, values) -> list[np.ndarray]:
+        positive = all(np.all(v > 0) for v in values)
+        self.log_ = positive if self.log == "auto" else bool(self.log)
+        if self.log_ and not positive:
+            raise ValueError("log=True needs every value of series to be positive")
+        return [np.log(v) for v in values] if self.log_ else values
+
+    def _check_lengths(self, z) -> None:
+        if self.lookback_ < self.period_:
+            raise ValueError(
+                f"lookback must be at least the period ({self.period_}); got {self.lookback_}"
+            )
+        short = [i for i, series_z in enumerate(z) if len(series_z) < self.lookback_]
+        if short:
+            raise ValueError(
+                f"series {short[0]} has {len(z[short[0]])} rows, fewer than the lookback "
+                f"({self.lookback_}): it cannot be forecast"
+            )
+        windows = sum(max(0, len(s) - self.lookback_ - self.horizon + 1) for s in z)
+        if windows < 8:
+            raise ValueError(
+                f"series of length {max(len(s) for s in z)} is too short for lookback "
+                f"{self.lookback_} and horizon {self.horizon}: it gives {windows} training "
+                "windows (need 8)"
+            )
+
+    def _standardise_covariates(self, covariates):
+        return (covariates - self.covariate_mean_) / self.covariate_scale_
+
+    def _shape(self) -> dict:
+        channels = self.history_.shape[2]
+        covariates = self.history_covariates_.shape[2]
+        return dict(
+            input_size=2 * channels + covariates,
+            horizon=self.horizon,
+            outputs=channels,
+            future_size=self.horizon * covariates,
+            hidden_size=self.hidden_size,
+        )
+
+    def _window_sets(self, z, covariate_list):
+        """(train, validation, everything) SequenceData of windows; the validation windows
+        are the last tenth (at least one) of each series'."""
+        L, H = self.lookback_, self.horizon
+        total = sum(max(0, len(s) - L - H + 1) for s in z)
+        stride = -(-total // self.max_windows)
+        parts = {"train": ([], []), "validation": ([], [])}
+        for index, (series_z, covariates) in enumerate(zip(z, covariate_list, strict=True)):
+            starts = window_starts(len(series_z), L, H, stride)
+            if len(starts) == 0:
+                continue
+            rows = starts[:, None] + np.arange(L + H)
+            windows, future = series_z[rows[:, :L]], series_z[rows[:, L:]]
+            scale = self.scale_[index][None, None, :]
+            inputs = window_inputs(windows, covariates[rows[:, :L]], scale, self.period_)
+            targets = window_targets(windows, future, scale, self.period_)
+            rows_out = np.concatenate(
+                [
+                    targets.reshape(len(starts), -1),
+                    covariates[rows[:, L:]].reshape(len(starts), -1),
+                ],
+                axis=1,
+            ).astype(np.float32)
+            held = max(1, len(starts) // 10) if len(starts) > 1 else 0
+            for name, part in (
+                ("train", slice(0, len(starts) - held)),
+                ("validation", slice(len(starts) - held, None)),
+            ):
+                parts[name][0].extend(inputs[part])
+                parts[name][1].extend(rows_out[part])
+        train, validation = (SequenceData(x, np.array(y)) for x, y in parts.values())
+        everything = SequenceData(
+            parts["train"][0] + parts["validation"][0],
+            np.array(parts["train"][1] + parts["validation"][1]),
+        )
+        return train, validation, everything
+
+    def _best_epochs(self, train, validation) -> int:
+        """Epochs that minimise the loss on the held-out windows (first member's seed)."""
+        if len(train) == 0 or len(validation) == 0:
+            return self.epochs
+        probe = ForecastNetwork(seed=member_seed(self.seed, 0), **self._shape())
         history = Trainer(
             lr=self.lr,
             epochs=self.epochs,
             batch_size=self.batch_size,
             patience=self.patience,
             verbose=self.verbose,
-            seed=self._member_seed(0),
-        ).fit(probe, self._step_for(probe), train, validation)
+            seed=member_seed(self.seed, 0),
+        ).fit(probe, gaussian_step(probe), train, validation)
         return int(np.argmin(history["val_loss"])) + 1
-
-    def _windows(self, z):
-        """Every window (input, target) of the series, or, for long series, every `stride`-th
-        one counted back from the most recent, so that at most MAX_WINDOWS are trained on
-        (overlapping windows of a long series say nearly the same thing; the cost is linear
-        in their number)."""
-        L, H = self.lookback_, self.horizon
-        count = len(z) - L - H + 1
-        stride = -(-count // MAX_WINDOWS)
-        starts = np.arange(count - 1, -1, -stride)[::-1]
-        inputs = np.stack([z[i : i + L] for i in starts])
-        targets = np.stack([z[i + L : i + L + H] for i in starts])
-        level = self._level(inputs)
-        return (
-            ((inputs - level) / self.scale_)[..., None].astype(np.float32),
-            ((targets - level) / self.scale_).astype(np.float32),
-        )
-
-    def _level(self, windows):
-        return windows[:, -self.period_ :].mean(axis=1, keepdims=True)
-
-    @staticmethod
-    def _step_for(network):
-        def step(batch, training):
-            out = network.forward(batch.x, batch.lengths)
-            horizon = out.shape[1] // 2
-            mean, log_var = out[:, :horizon], out[:, horizon:]
-            var = np.exp(np.clip(log_var, -10, 10))
-            loss, dmean, dvar = gaussian_nll(mean, var, batch.y)
-            dlog_var = dvar * var * (np.abs(log_var) < 10)
-            dout = np.concatenate([dmean, dlog_var], axis=1).astype(out.dtype)
-            return StepResult(
-                float(loss), len(batch.y), {}, backward=lambda: network.backward(dout)
-            )
-
-        return step
 
     # ---- prediction ---------------------------------------------------------------------------
 
-    def predict(self, horizon=None, level=None, return_intervals=False):
-        """Point forecasts for the next `horizon` steps after the training series (default:
-        the fitted horizon); with `return_intervals`, also (lower, upper) at `level`."""
+    def predict(self, horizon=None, level=None, return_intervals=False, future_covariates=None):
+        """Point forecasts for the next `horizon` steps after each training series (default:
+        the fitted horizon), shaped as the series were given; with `return_intervals`, also
+        (lower, upper) at `level`. With covariates at fit, `future_covariates` gives the
+        fitted horizon's rows of them ((horizon, C), or a list with one per series)."""
         self._check_fitted()
         horizon = self.horizon if horizon is None else int(horizon)
         if not 1 <= horizon <= self.horizon:
             raise ValueError(
                 f"horizon must lie in 1..{self.horizon} (the fitted horizon); got {horizon}"
             )
-        window = self.history_values_[None, :]
-        level_value = self._level(window)
-        x = ((window - level_value) / self.scale_)[..., None].astype(np.float32)
-        means, variances = [], []
-        for k in range(self.ensemble):
-            out = self.network_.member(k).eval().forward(x).astype(np.float64)[0]
-            means.append(out[: self.horizon])
-            variances.append(np.exp(np.clip(out[self.horizon :], -10, 10)))
-        means, variances = np.array(means), np.array(variances)
-        mean = means.mean(axis=0)
-        var = variances.mean(axis=0) + means.var(axis=0)  # mixture of the members' Gaussians
-        center = level_value[0, 0] + self.scale_ * mean[:horizon]
-        forecast = np.exp(center) if self.log_ else center
+        future = self._future_covariates(future_covariates)
+        scale = self.scale_[:, None, :]
+        x = window_inputs(self.history_, self.history_covariates_, scale, self.period_)
+        mean, var = self.network_.gaussian(x, future)
+        center = forecast_from(self.history_, mean, scale, self.period_)[:, :horizon]
         if not return_intervals:
-            return forecast
+            return self._shaped(self._untransform(center))
         z = _normal_quantile(0.5 + (self.level if level is None else level) / 2)
-        spread = z * self.scale_ * np.sqrt(var[:horizon])
-        lower, upper = center - spread, center + spread
-        if self.log_:
-            lower, upper = np.exp(lower), np.exp(upper)
-        return forecast, lower, upper
+        spread = z * scale * np.sqrt(var[:, :horizon])
+        return tuple(
+            self._shaped(self._untransform(part))
+            for part in (center, center - spread, center + spread)
+        )
+
+    def _future_covariates(self, future_covariates):
+        series, covariates = len(self.history_), self.history_covariates_.shape[2]
+        if covariates == 0:
+            if future_covariates is not None:
+                raise ValueError(
+                    "future_covariates given, but the model was fitted without covariates"
+                )
+            return None
+        if future_covariates is None:
+            raise ValueError(
+                f"future_covariates is required: the model was fitted with {covariates} "
+                f"covariates; give their next {self.horizon} rows"
+            )
+        arrays = as_covariate_list(future_covariates, [self.horizon] * series, "future_covariates")
+        if arrays[0].shape[1] != covariates:
+            raise ValueError(
+                f"future_covariates must have {covariates} columns; got {arrays[0].shape[1]}"
+            )
+        return np.stack([self._standardise_covariates(a).reshape(-1) for a in arrays])
+
+    def _untransform(self, z):
+        return np.exp(z) if self.log_ else z
+
+    def _shaped(self, values):
+        """(S, h, K) -> as the series were given."""
+        if self.input_kind_ == "vector":
+            return values[0, :, 0]
+        if self.input_kind_ == "matrix":
+            return values[0]
+        if self.input_kind_ == "vectors":
+            return [v[:, 0] for v in values]
+        return list(values)
 
 
-def detect_period(z, max_period=None) -> int:
-    """The seasonal period of z, or 1 when there is none.
-
-    The autocorrelation of the series, less its least-squares quadratic trend, is computed
-    for lags 1..max_period (detrending rather than differencing, which would drown a weekly
-    series' yearly cycle in step-to-step noise); among
-    its local peaks (higher than both neighbours, so the slow decay after lag 1 of a smooth
-    series does not count), the period is the SHORTEST whose height comes within 90 % of the
-    highest peak (multiples of the period score almost as high and must not win), provided
-    that highest peak exceeds 0.3.
-    """
-    t = np.arange(len(z), dtype=np.float64)
-    d = z - np.polyval(np.polyfit(t, z, 2), t)
-    max_period = max_period or min(len(d) // 3, 400)
-    if max_period < 2 or not np.any(d):
-        return 1
-    denominator = float(d @ d)
-    acf = np.array([float(d[:-lag] @ d[lag:]) / denominator for lag in range(1, max_period + 2)])
-    lags = np.arange(2, max_period + 1)  # acf[lag - 1] is the autocorrelation at `lag`
-    peaks = lags[(acf[lags - 1] > acf[lags - 2]) & (acf[lags - 1] >= acf[lags])]
-    if len(peaks) == 0 or acf[peaks - 1].max() <= 0.3:
-        return 1
-    return int(peaks[acf[peaks - 1] >= 0.9 * acf[peaks - 1].max()][0])
+def _typical_change(z) -> np.ndarray:
+    """The standard deviation of the one-step changes per channel (1 where it is 0)."""
+    change = np.std(np.diff(z, axis=0), axis=0) if len(z) > 1 else np.zeros(z.shape[1])
+    return np.where(change > 0, change, 1.0)
 
 
 def _normal_quantile(p: float) -> float:

@@ -1,0 +1,110 @@
+"""The Forecaster's networks: an LSTM over the window, a Gaussian per future step and channel.
+
+    y, _  = LSTM(x)                    x: (N, L, 2K + C) window inputs (forecast_windows)
+    u     = [y_{L-1}, future]          last state, then the horizon's known covariates (H * C)
+    out   = u W^T + b                  (N, 2 * H * K): means, then log-variances
+    mean  = out[:, :H*K],  var = exp(out[:, H*K:])   (log-variance clipped to [-10, 10])
+
+trained with the Gaussian negative log-likelihood of the targets. An ensemble averages
+several such networks (different seeds) as a mixture: mean of the means, and variance = mean
+of the variances + variance of the means.
+"""
+
+import numpy as np
+
+from lstmkit.losses import gaussian_nll
+from lstmkit.module import Module
+from lstmkit.nn.linear import Linear
+from lstmkit.nn.pooling import LastStep
+from lstmkit.recurrent import LSTM
+from lstmkit.training import StepResult
+
+LOG_VAR_LIMIT = 10.0
+
+
+class ForecastNetwork(Module):
+    """LSTM over a window -> last state (+ future covariates) -> (mean, log-variance)."""
+
+    def __init__(self, input_size, horizon, outputs=1, future_size=0, hidden_size=32, seed=None):
+        super().__init__()
+        self.input_size, self.horizon, self.outputs = input_size, horizon, outputs
+        self.future_size, self.hidden_size = future_size, hidden_size
+        self.encoder = LSTM(input_size, hidden_size, seed=seed)
+        self.last = LastStep()
+        self.head = Linear(
+            hidden_size + future_size,
+            2 * horizon * outputs,
+            seed=None if seed is None else seed + 1,
+        )
+
+    def forward(self, x, future=None):
+        y, _ = self.encoder(x)
+        u = self.last(y)
+        if self.future_size:
+            u = np.concatenate([u, future.astype(u.dtype)], axis=1)
+        return self.head(u)
+
+    def backward(self, dout):
+        du = self.head.backward(dout)[:, : self.hidden_size]
+        self.encoder.backward(self.last.backward(du))
+
+    def gaussian(self, x, future=None) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, var), each (N, H, K), in float64."""
+        out = self.forward(x, future).astype(np.float64)
+        size = self.horizon * self.outputs
+        shape = (len(out), self.horizon, self.outputs)
+        var = np.exp(np.clip(out[:, size:], -LOG_VAR_LIMIT, LOG_VAR_LIMIT))
+        return out[:, :size].reshape(shape), var.reshape(shape)
+
+
+class ForecastEnsemble(Module):
+    """`members` ForecastNetworks with seeds seed, seed + 10, ...; outputs mixed."""
+
+    def __init__(
+        self, input_size, horizon, outputs=1, future_size=0, hidden_size=32, members=1, seed=None
+    ):
+        super().__init__()
+        self.input_size, self.horizon, self.outputs = input_size, horizon, outputs
+        self.future_size, self.hidden_size, self.members, self.seed = (
+            future_size,
+            hidden_size,
+            members,
+            seed,
+        )
+        for k in range(members):
+            network = ForecastNetwork(
+                input_size, horizon, outputs, future_size, hidden_size, member_seed(seed, k)
+            )
+            setattr(self, f"member{k}", network)
+
+    def member(self, k) -> ForecastNetwork:
+        return getattr(self, f"member{k}")
+
+    def gaussian(self, x, future=None) -> tuple[np.ndarray, np.ndarray]:
+        """The members' mixture as one Gaussian per output: (mean, var), each (N, H, K)."""
+        outputs = [self.member(k).eval().gaussian(x, future) for k in range(self.members)]
+        means = np.array([mean for mean, _ in outputs])
+        variances = np.array([var for _, var in outputs])
+        return means.mean(axis=0), variances.mean(axis=0) + means.var(axis=0)
+
+
+def member_seed(seed, k):
+    return None if seed is None else seed + 10 * k
+
+
+def gaussian_step(network: ForecastNetwork):
+    """The Trainer's step for a ForecastNetwork. A batch's targets row holds the flattened
+    targets (H * K) followed by the flattened future covariates (H * C)."""
+    size = network.horizon * network.outputs
+
+    def step(batch, training):
+        future = batch.y[:, size:] if network.future_size else None
+        out = network.forward(batch.x, future)
+        mean, log_var = out[:, :size], out[:, size:]
+        var = np.exp(np.clip(log_var, -LOG_VAR_LIMIT, LOG_VAR_LIMIT))
+        loss, dmean, dvar = gaussian_nll(mean, var, batch.y[:, :size])
+        dlog_var = dvar * var * (np.abs(log_var) < LOG_VAR_LIMIT)
+        dout = np.concatenate([dmean, dlog_var], axis=1).astype(out.dtype)
+        return StepResult(float(loss), len(batch.y), {}, backward=lambda: network.backward(dout))
+
+    return step
