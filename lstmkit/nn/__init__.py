@@ -3,6 +3,7 @@
 Module                      the base class (params, grads, train/eval, state dicts)
 Sequential                  a chain of single-input modules
 Linear                      y = x weight^T + bias
+Attention                   additive / multiplicative attention over encoder outputs
 Embedding                   y = weight[ids]
 Dropout                     inverted dropout (training mode only)
 LayerNorm                   normalisation over the last axis
@@ -11,6 +12,7 @@ LSTM, GRU, RNN              the recurrent layers (from `lstmkit.recurrent`)
 """
 
 from lstmkit.module import Module
+from lstmkit.nn.attention import Attention
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
 from lstmkit.nn.layer_norm import LayerNorm
@@ -20,6 +22,7 @@ from lstmkit.nn.sequential import Sequential
 from lstmkit.recurrent import GRU, LSTM, RNN
 
 __all__ = [
+    "Attention",
     "GRU",
     "LSTM",
     "RNN",
