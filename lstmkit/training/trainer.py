@@ -42,6 +42,16 @@ class NonFiniteError(FloatingPointError):
     """Training met a NaN or infinite loss or gradient; the weights are the last good ones."""
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `Trainer.fit`. With `restore_best`, the model already holds the weights of
+    the best epoch so far (so the caller can save them); `history` holds the epochs completed
+    (none: the model's weights are those of the interrupted first epoch)."""
+
+    def __init__(self, history: History):
+        super().__init__(f"training interrupted after {history.epochs} complete epochs")
+        self.history = history
+
+
 @dataclass
 class StepResult:
     """What a step function returns for one mini-batch."""
@@ -175,6 +185,19 @@ class _Run:
         self.best_state = checkpoint.extra_arrays or None
 
     def go(self) -> History:
+        try:
+            self.loop()
+        except KeyboardInterrupt:
+            self.restore()
+            raise TrainingInterrupted(self.history) from None
+        self.restore()
+        return self.history
+
+    def restore(self) -> None:
+        if self.trainer.restore_best and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+
+    def loop(self) -> None:
         trainer = self.trainer
         while self.epoch < trainer.epochs:
             started = time.perf_counter()
@@ -193,9 +216,6 @@ class _Run:
             stop_requested = any([callback(self.epoch, values) for callback in trainer.callbacks])
             if stop_requested or (trainer.patience is not None and self.waited >= trainer.patience):
                 break
-        if trainer.restore_best and self.best_state is not None:
-            self.model.load_state_dict(self.best_state)
-        return self.history
 
     # ---- one epoch ---------------------------------------------------------------------------
 
