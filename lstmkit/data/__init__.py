@@ -4,6 +4,7 @@ batching them by length."""
 from lstmkit.data.batching import length_batches
 from lstmkit.data.csv_series import Series, read_csv_series
 from lstmkit.data.sequences import SequenceBatch, SequenceData, pad_sequences
+from lstmkit.data.string_tasks import addition_pairs, date_pairs
 from lstmkit.data.text_batches import pad_ids
 from lstmkit.data.tokenizers import WORD_PATTERN, char_tokenize, word_tokenize
 from lstmkit.data.ts_format import TSData, read_ts
@@ -16,7 +17,9 @@ __all__ = [
     "TSData",
     "Vocabulary",
     "WORD_PATTERN",
+    "addition_pairs",
     "char_tokenize",
+    "date_pairs",
     "length_batches",
     "pad_ids",
     "pad_sequences",
