@@ -8,11 +8,13 @@ Embedding                   y = weight[ids]
 Dropout                     inverted dropout (training mode only)
 LayerNorm                   normalisation over the last axis
 LastStep, MeanPool, MaxPool heads from a padded batch (N, T, F) with lengths to (N, F)
+CRF                         linear-chain conditional random field (NLL, Viterbi)
 LSTM, GRU, RNN              the recurrent layers (from `lstmkit.recurrent`)
 """
 
 from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
+from lstmkit.nn.crf import CRF
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
 from lstmkit.nn.layer_norm import LayerNorm
@@ -22,6 +24,7 @@ from lstmkit.nn.sequential import Sequential
 from lstmkit.recurrent import GRU, LSTM, RNN
 
 __all__ = [
+    "CRF",
     "Attention",
     "GRU",
     "LSTM",
