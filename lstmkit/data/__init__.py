@@ -5,6 +5,12 @@ from lstmkit.data.batching import length_batches
 from lstmkit.data.csv_series import Series, read_csv_series
 from lstmkit.data.sequences import SequenceBatch, SequenceData, pad_sequences
 from lstmkit.data.string_tasks import addition_pairs, date_pairs
+from lstmkit.data.tagging_files import (
+    TaggedSentences,
+    read_conllu,
+    read_tagged_tsv,
+    read_tagging_file,
+)
 from lstmkit.data.text_batches import pad_ids
 from lstmkit.data.tokenizers import WORD_PATTERN, char_tokenize, word_tokenize
 from lstmkit.data.ts_format import TSData, read_ts
@@ -15,6 +21,7 @@ __all__ = [
     "SequenceData",
     "Series",
     "TSData",
+    "TaggedSentences",
     "Vocabulary",
     "WORD_PATTERN",
     "addition_pairs",
@@ -23,7 +30,10 @@ __all__ = [
     "length_batches",
     "pad_ids",
     "pad_sequences",
+    "read_conllu",
     "read_csv_series",
+    "read_tagged_tsv",
+    "read_tagging_file",
     "read_ts",
     "word_tokenize",
 ]
