@@ -6,5 +6,6 @@ load(path)                                    run an ONNX file in NumPy (OnnxMod
 """
 
 from lstmkit.interop.onnx.export import export, to_onnx
+from lstmkit.interop.onnx.runtime import OnnxModel, load
 
-__all__ = ["export", "to_onnx"]
+__all__ = ["OnnxModel", "export", "load", "to_onnx"]
