@@ -8,12 +8,14 @@ Embedding                   y = weight[ids]
 Dropout                     inverted dropout (training mode only)
 LayerNorm                   normalisation over the last axis
 LastStep, MeanPool, MaxPool heads from a padded batch (N, T, F) with lengths to (N, F)
+CharEncoder                 word features from characters (a small BiLSTM)
 CRF                         linear-chain conditional random field (NLL, Viterbi)
 LSTM, GRU, RNN              the recurrent layers (from `lstmkit.recurrent`)
 """
 
 from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
+from lstmkit.nn.char_encoder import CharEncoder
 from lstmkit.nn.crf import CRF
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
@@ -25,6 +27,7 @@ from lstmkit.recurrent import GRU, LSTM, RNN
 
 __all__ = [
     "CRF",
+    "CharEncoder",
     "Attention",
     "GRU",
     "LSTM",
