@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from lstmkit.cli import trace
+from lstmkit.cli import classify, evaluate, forecast, inspect, predict, trace
 from lstmkit.cli.common import (
     EXIT_DATA_ERROR,
     EXIT_INTERRUPTED,
@@ -25,6 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     trace.add_parser(commands)
+    forecast.add_parser(commands)
+    classify.add_parser(commands)
+    predict.add_parser(commands)
+    evaluate.add_parser(commands)
+    inspect.add_parser(commands)
     return parser
 
 

@@ -36,6 +36,12 @@ def add_parser(commands) -> None:
         default=1.0,
         help="added to the forget gate's bias (default: 1.0)",
     )
+    parser.add_argument(
+        "--model",
+        help="a saved SequenceClassifier or LSTM: trace its first layer's cell instead, over "
+        "--input (inline steps, or a sequence file with --index)",
+    )
+    parser.add_argument("--index", type=int, default=0, help="with --model: sequence of a file")
     add_common_arguments(parser, out=False)
     parser.set_defaults(run=run)
 
@@ -54,6 +60,8 @@ def parse_sequence(text: str) -> np.ndarray:
 def run(args) -> None:
     from lstmkit.recurrent.lstm import LSTM
 
+    if args.model is not None:
+        return run_model(args)
     x = parse_sequence(args.input)
     if args.hidden_size < 1:
         raise UsageError(f"--hidden-size must be a positive integer; got {args.hidden_size}")
@@ -66,7 +74,25 @@ def run(args) -> None:
         f"seeded weights (seed {args.seed}), h and c start at 0:\n"
     )
     print(EQUATIONS + "\n")
-    for t, record in enumerate(trace_lstm_cell(x, params)):
+    print_records(trace_lstm_cell(x, params))
+
+
+def run_model(args) -> None:
+    """The first layer (forward direction) of a trained model's LSTM over --input."""
+    from lstmkit.cli.inspect import lstm_and_input
+    from lstmkit.viz.gates import direction_params
+
+    layer, x = lstm_and_input(args.model, args.input, args.index)
+    print(
+        f"The first LSTM layer of {args.model} (input size {layer.input_size}, hidden size "
+        f"{layer.hidden_size}, forward direction) over {len(x)} steps, h and c start at 0:\n"
+    )
+    print(EQUATIONS + "\n")
+    print_records(trace_lstm_cell(x, direction_params(layer, 0, False), options=layer.options))
+
+
+def print_records(records) -> None:
+    for t, record in enumerate(records):
         print(f"t = {t}")
         for name in ("x", "i", "f", "g", "o", "c", "h"):
             print(f"  {name:<2} = {format_vector(record[name])}")

@@ -1,0 +1,182 @@
+"""`lstmkit classify`: train a SequenceClassifier on a file of labelled sequences and test it."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from lstmkit.cli.common import (
+    UsageError,
+    add_common_arguments,
+    output_dir,
+    pyplot,
+    say,
+    write_csv,
+    write_json,
+)
+from lstmkit.cli.forecast import table
+from lstmkit.cli.sequence_files import read_sequences
+from lstmkit.cli.summary import Stopwatch, summary_line
+
+INTERRUPTED_FOLDER = "lstmkit-interrupted"
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "classify",
+        help="train a sequence classifier (.ts, .csv or .npz; default: JapaneseVowels)",
+        description="Train an LSTM sequence classifier on TRAIN and report accuracy and the "
+        "confusion matrix on TEST (or, without TEST, on a stratified part of TRAIN held out). "
+        "With no file: the built-in JapaneseVowels data (9 speakers, 12 channels). Files: "
+        ".ts/.ts.gz (UEA/UCR), .npz (X, y, optional lengths) or .csv (one row per time step "
+        "with id, label and channel columns, or one row per univariate sequence with a label "
+        "column); see docs/cli.md.",
+    )
+    parser.add_argument("train", nargs="?", metavar="TRAIN", help="training data")
+    parser.add_argument("test", nargs="?", metavar="TEST", help="test data")
+    parser.add_argument("--label-column", default="label", help="CSV label column (label)")
+    parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
+    parser.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.25,
+        help="share of TRAIN held out for testing when no TEST is given (default 0.25)",
+    )
+    parser.add_argument("--cell", default="lstm", choices=("lstm", "gru", "rnn"))
+    parser.add_argument("--hidden-size", type=int, default=64, help="units (default 64)")
+    parser.add_argument("--epochs", type=int, default=300, help="most epochs (default 300)")
+    parser.add_argument(
+        "--patience", type=int, default=40, help="early-stopping patience (default 40)"
+    )
+    add_common_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> None:
+    from lstmkit.models import SequenceClassifier
+
+    clock = Stopwatch()
+    for option in ("hidden_size", "epochs", "patience"):
+        if getattr(args, option) < 1:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(f"{flag} must be a positive integer; got {getattr(args, option)}")
+    train, test, source = read_data(args)
+    folder = output_dir(args)
+    say(
+        args,
+        f"{source}: {len(train)} training and {len(test)} test sequences, "
+        f"{train.X[0].shape[1]} channels, {len(np.unique(train.y))} classes",
+    )
+    model = SequenceClassifier(
+        cell=args.cell,
+        hidden_size=args.hidden_size,
+        epochs=args.epochs,
+        patience=args.patience,
+        seed=args.seed,
+        verbose=0 if args.quiet else 1,
+    )
+    try:
+        model.fit(train.X, train.y)
+    except KeyboardInterrupt as interrupt:
+        save_interrupted(model, interrupt, folder)
+        raise
+    metrics = report_classification(args, model, test, folder, "test")
+    metrics.update(data=source, n_train=len(train), n_epochs=model.n_epochs_)
+    best = int(np.argmin(model.history_["val_loss"])) + 1 if "val_loss" in model.history_ else None
+    if folder is not None:
+        model.save(folder / "model.safetensors")
+        metrics["seconds"] = clock.seconds
+        write_json(folder / "metrics.json", metrics)
+    say(args, summary_line(clock.seconds, best, f"test accuracy {metrics['accuracy']:.4f}", folder))
+
+
+def read_data(args):
+    """(train, test, description); without TEST, a stratified split of TRAIN."""
+    if args.train is None:
+        train = read_sequences("japanese-vowels-train")
+        test = read_sequences("japanese-vowels-test")
+        return train, test, "JapaneseVowels (built-in)"
+    options = {"label_column": args.label_column, "id_column": args.id_column}
+    train = read_sequences(args.train, **options)
+    if args.test is not None:
+        return train, read_sequences(args.test, **options), f"{args.train} / {args.test}"
+    if not 0 < args.test_fraction < 1:
+        raise UsageError(f"--test-fraction must lie in (0, 1); got {args.test_fraction}")
+    return (*split(train, args.test_fraction, args.seed), f"{args.train} (split)")
+
+
+def split(data, fraction, seed):
+    """Stratified train/test split of Sequences (the classifier's own splitter on indices)."""
+    from lstmkit.cli.sequence_files import Sequences
+    from lstmkit.data.sequences import SequenceData
+    from lstmkit.models.sequence_classifier import stratified_split
+
+    codes = np.unique(data.y, return_inverse=True)[1]
+    indexed = SequenceData([x.astype(np.float32) for x in data.X], np.arange(len(data)))
+    kept, held = stratified_split(indexed, codes, fraction, seed)
+    if held is None:
+        raise ValueError("too few sequences to hold out a test part; give a TEST file")
+
+    def subset(part):
+        chosen = part.targets
+        return Sequences([data.X[i] for i in chosen], data.y[chosen], [data.ids[i] for i in chosen])
+
+    return subset(kept), subset(held)
+
+
+def report_classification(args, model, data, folder, name) -> dict:
+    """Print accuracy and the confusion matrix on `data`; write predictions.csv and
+    confusion.png to `folder` (when given). Returns the metrics."""
+    probabilities = model.predict_proba(data.X)
+    predicted = model.classes_[probabilities.argmax(axis=1)]
+    truth = np.asarray(data.y).astype(model.classes_.dtype)
+    labels = model.classes_.tolist()
+    index = {label: k for k, label in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    unknown = sorted({str(t) for t in truth if t not in index})
+    if unknown:
+        raise ValueError(f"{name} data has labels the model never saw: {unknown[:5]}")
+    for t, p in zip(truth, predicted, strict=True):
+        matrix[index[t], index[p]] += 1
+    accuracy = float(np.mean(predicted == truth))
+    print(f"{name} accuracy: {accuracy:.4f} ({int(np.sum(predicted == truth))} of {len(truth)})")
+    say(args, "confusion matrix (rows: true class, columns: predicted):")
+    rows = [[str(label), *map(str, matrix[k])] for k, label in enumerate(labels)]
+    say(args, table(["true \\ predicted", *map(str, labels)], rows))
+    if folder is not None:
+        write_csv(
+            folder / "predictions.csv",
+            ["id", "label", "predicted", "probability"],
+            [
+                (i, t, p, f"{q:.4f}")
+                for i, t, p, q in zip(
+                    data.ids, truth, predicted, probabilities.max(axis=1), strict=True
+                )
+            ],
+        )
+        plt = pyplot(args)
+        if plt is not None:
+            from lstmkit.viz.confusion import plot_confusion
+
+            title = f"{name} accuracy {accuracy:.3f}"
+            plot_confusion(plt, folder / "confusion.png", matrix, labels, title)
+    return {"accuracy": accuracy, "confusion": matrix.tolist(), "classes": labels}
+
+
+def save_interrupted(model, interrupt, folder) -> None:
+    """After Ctrl-C in fit: save the best epoch's model (the Trainer put its weights back)."""
+    history = getattr(interrupt, "history", None)
+    if history is None or history.epochs == 0 or not hasattr(model, "network_"):
+        print("interrupted before the first epoch ended: nothing saved", file=sys.stderr)
+        return
+    monitor = "val_loss" if "val_loss" in history else "loss"
+    best = int(np.argmin(history[monitor]))
+    model.history_, model.n_epochs_ = history, history.epochs
+    folder = Path(INTERRUPTED_FOLDER) if folder is None else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(folder / "model.safetensors")
+    print(
+        f"interrupted after {history.epochs} epochs: saved the best model so far (epoch "
+        f"{best + 1}, {monitor} {history[monitor][best]:.4g}) to {folder / 'model.safetensors'}",
+        file=sys.stderr,
+    )

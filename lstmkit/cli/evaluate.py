@@ -1,0 +1,31 @@
+"""`lstmkit evaluate MODEL DATA`: a saved model's metrics on labelled data."""
+
+from lstmkit.cli.common import add_common_arguments, output_dir, say, write_json
+from lstmkit.cli.model_io import handler_for, load_model
+from lstmkit.cli.predict import add_model_input_arguments
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "evaluate",
+        help="metrics of a saved model on labelled data",
+        description="Load a model saved by a training command and measure it on DATA: "
+        "labelled sequences (.ts, .csv, .npz) for a sequence classifier (accuracy, confusion "
+        "matrix); for a forecaster, a CSV of the values that followed its training series "
+        "(MAE, RMSE, MAPE, sMAPE). --out writes metrics.json (and confusion.png).",
+    )
+    parser.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
+    parser.add_argument("data", metavar="DATA", help="the labelled data")
+    add_model_input_arguments(parser)
+    add_common_arguments(parser, seed=False)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> None:
+    model = load_model(args.model)
+    handler = handler_for(model)
+    folder = output_dir(args)
+    metrics = handler.evaluate(model, args.data, args, folder)
+    if folder is not None:
+        write_json(folder / "metrics.json", {"model": args.model, "data": args.data, **metrics})
+        say(args, f"metrics in {folder / 'metrics.json'}")

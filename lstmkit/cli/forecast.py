@@ -1,0 +1,264 @@
+"""`lstmkit forecast`: fit the Forecaster to one series, test it on the held-out end against
+the baselines, refit on everything and forecast the future with intervals."""
+
+import sys
+
+import numpy as np
+
+from lstmkit.cli.common import (
+    UsageError,
+    add_common_arguments,
+    output_dir,
+    pyplot,
+    say,
+    write_csv,
+    write_json,
+)
+from lstmkit.cli.summary import Stopwatch, summary_line
+
+METRIC_NAMES = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE")
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "forecast",
+        help="forecast a time series (CSV, or the built-in airline series) with intervals",
+        description="Fit an LSTM forecaster to one column of a CSV file (rows = time steps; "
+        "with no file, the built-in monthly airline passengers 1949-1960). The last HOLDOUT "
+        "values are held out: a model fitted without them forecasts them, and its errors are "
+        "printed beside the naive, seasonal naive and drift baselines. Then the model is "
+        "refitted on the whole series and forecasts the next HORIZON values with intervals.",
+    )
+    parser.add_argument("csv", nargs="?", metavar="CSV", help="the series (default: airline)")
+    parser.add_argument("--column", help="the value column (default: the only numeric one)")
+    parser.add_argument(
+        "--date-column", help="the date column (default: the first column if it holds dates)"
+    )
+    parser.add_argument(
+        "--missing",
+        default="interpolate",
+        choices=("interpolate", "ffill", "drop", "error"),
+        help="how missing values are filled (default: interpolate)",
+    )
+    parser.add_argument("--horizon", type=int, default=12, help="steps to forecast (default 12)")
+    parser.add_argument(
+        "--holdout",
+        type=int,
+        default=None,
+        help="values held out to test the model (default: the horizon; 0: no test)",
+    )
+    parser.add_argument(
+        "--season-length", type=int, default=None, help="seasonal period m (default: detected)"
+    )
+    parser.add_argument(
+        "--level", type=float, default=0.95, help="coverage of the intervals (default 0.95)"
+    )
+    parser.add_argument("--epochs", type=int, default=300, help="most epochs (default 300)")
+    parser.add_argument("--hidden-size", type=int, default=32, help="LSTM units (default 32)")
+    parser.add_argument("--ensemble", type=int, default=5, help="networks averaged (default 5)")
+    add_common_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> None:
+    clock = Stopwatch()
+    check_options(args)
+    values, time, name, source = read_series(args)
+    folder = output_dir(args)
+    holdout = args.horizon if args.holdout is None else args.holdout
+    say(args, f"{source}: {len(values)} values of {name}{date_span(time)}")
+    report = {"data": source, "column": name, "length": len(values), "horizon": args.horizon}
+    test = None
+    try:
+        if holdout:
+            test = test_forecast(args, values, time, holdout)
+            report.update(holdout=holdout, period=test["period"], test=test["metrics"])
+        model = make_model(args, args.horizon).fit(values)
+    except KeyboardInterrupt:
+        print("forecast interrupted before its model was fitted: nothing saved", file=sys.stderr)
+        raise
+    forecast, lower, upper = model.predict(level=args.level, return_intervals=True)
+    future = future_time(time, args.horizon)
+    report.update(period=model.period_, n_epochs=model.n_epochs_, level=args.level)
+    say(
+        args,
+        f"\nForecast of the next {args.horizon} values by the model refitted on all "
+        f"{len(values)} (seasonal period {model.period_}), {args.level:.0%} interval:",
+    )
+    rows = [
+        (str(t), f"{f:.6g}", f"{lo:.6g}", f"{hi:.6g}")
+        for t, f, lo, hi in zip(future, forecast, lower, upper, strict=True)
+    ]
+    header = ["date" if np.issubdtype(future.dtype, np.datetime64) else "step"]
+    header += ["forecast", "lower", "upper"]
+    print(table(header, rows))
+    if folder is not None:
+        write_outputs(args, folder, model, report, header, rows, (time, values), future, test)
+    metric = None
+    if test is not None and test["metrics"]["lstm"]["MAPE"] is not None:
+        metric = f"test MAPE {test['metrics']['lstm']['MAPE']:.2f} %"
+    report["seconds"] = clock.seconds
+    if folder is not None:
+        write_json(folder / "metrics.json", report)
+    say(args, "\n" + summary_line(clock.seconds, model.n_epochs_, metric, folder))
+
+
+def check_options(args) -> None:
+    if args.horizon < 1:
+        raise UsageError(f"--horizon must be a positive integer; got {args.horizon}")
+    if args.holdout is not None and args.holdout < 0:
+        raise UsageError(f"--holdout must be 0 or more; got {args.holdout}")
+    if args.season_length is not None and args.season_length < 1:
+        raise UsageError(f"--season-length must be a positive integer; got {args.season_length}")
+    if not 0 < args.level < 1:
+        raise UsageError(f"--level must lie strictly between 0 and 1; got {args.level}")
+    for option in ("epochs", "hidden_size", "ensemble"):
+        if getattr(args, option) < 1:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(f"{flag} must be a positive integer; got {getattr(args, option)}")
+
+
+def read_series(args):
+    """(values (T,), time (T,) dates or step numbers, column name, description of the source)."""
+    from lstmkit import datasets
+    from lstmkit.data.csv_series import read_csv_series
+
+    if args.csv is None:
+        series = datasets.load_airline()
+        source = "airline (built-in: monthly airline passengers, thousands)"
+    else:
+        path = datasets.resolve(args.csv)
+        series = read_csv_series(path, args.column, args.date_column, args.missing)
+        source = str(args.csv)
+        missing = sum(series.missing_count.values())
+        if missing:
+            say(args, f"note: {missing} missing values in {path}, filled by {args.missing}")
+    if series.values.shape[1] > 1:
+        raise UsageError(
+            f"{args.csv} has several value columns ({', '.join(series.columns)}); "
+            "choose one with --column"
+        )
+    time = series.dates if series.dates is not None else np.arange(len(series))
+    return series.values[:, 0], time, series.columns[0], source
+
+
+def make_model(args, horizon):
+    from lstmkit.models import Forecaster
+
+    return Forecaster(
+        horizon=horizon,
+        period=args.season_length,
+        epochs=args.epochs,
+        hidden_size=args.hidden_size,
+        ensemble=args.ensemble,
+        level=args.level,
+        seed=args.seed,
+        verbose=0 if args.quiet else 1,
+    )
+
+
+def test_forecast(args, values, time, holdout) -> dict:
+    """Fit without the last `holdout` values, forecast them; print and return the metrics."""
+    from lstmkit.models.baselines import drift_forecast, naive_forecast, seasonal_naive_forecast
+
+    if holdout >= len(values):
+        raise UsageError(f"--holdout must be less than the series' length {len(values)}")
+    train, actual = values[:-holdout], values[-holdout:]
+    model = make_model(args, holdout).fit(train)
+    period = model.period_
+    forecasts = {
+        "lstm": model.predict(),
+        "seasonal naive": seasonal_naive_forecast(train, holdout, period),
+        "naive": naive_forecast(train, holdout),
+        "drift": drift_forecast(train, holdout),
+    }
+    metrics = {
+        method: forecast_metrics(actual, f, train, period) for method, f in forecasts.items()
+    }
+    say(
+        args,
+        f"\nTest: the last {holdout} values{date_span(time[-holdout:])} forecast by models "
+        f"fitted on the {len(train)} before them (seasonal period {period}"
+        f"{' detected' if args.season_length is None else ''}):",
+    )
+    rows = [
+        (method, *("-" if m[name] is None else f"{m[name]:.4g}" for name in METRIC_NAMES))
+        for method, m in metrics.items()
+    ]
+    say(args, table(["method", "MAE", "RMSE", "MAPE %", "sMAPE %", f"MASE (m={period})"], rows))
+    return {
+        "period": period,
+        "metrics": metrics,
+        "time": time[-holdout:],
+        "lstm": forecasts["lstm"],
+    }
+
+
+def forecast_metrics(actual, forecast, training=None, period=1) -> dict:
+    """MAE, RMSE, MAPE, sMAPE and (with the training series) MASE; None where undefined."""
+    from lstmkit import metrics
+
+    values = {
+        "MAE": metrics.mae(actual, forecast),
+        "RMSE": metrics.rmse(actual, forecast),
+        "MAPE": None if np.any(np.asarray(actual) == 0) else metrics.mape(actual, forecast),
+        "sMAPE": metrics.smape(actual, forecast),
+        "MASE": None,
+    }
+    if training is not None:
+        try:
+            values["MASE"] = metrics.mase(actual, forecast, training, period)
+        except ValueError:
+            pass  # a constant training series, or one shorter than the period: no scale
+    return values
+
+
+def future_time(time, horizon):
+    """The `horizon` dates (or step numbers) after the series, at its last step's spacing."""
+    steps = np.arange(1, horizon + 1)
+    if len(time) < 2:
+        return time[-1] + steps
+    return time[-1] + steps * (time[-1] - time[-2])
+
+
+def date_span(time) -> str:
+    if not np.issubdtype(np.asarray(time).dtype, np.datetime64):
+        return ""
+    return f", {time[0]} to {time[-1]}"
+
+
+def table(header, rows) -> str:
+    """Columns right-aligned under their header, the first left-aligned."""
+    cells = [list(header)] + [list(row) for row in rows]
+    widths = [max(len(str(row[k])) for row in cells) for k in range(len(header))]
+    lines = []
+    for row in cells:
+        first = str(row[0]).ljust(widths[0])
+        rest = [str(v).rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join([first, *rest]))
+    return "\n".join(lines)
+
+
+def write_outputs(args, folder, model, report, header, rows, observed, future, test) -> None:
+    model.save(folder / "model.safetensors")
+    write_csv(folder / "forecast.csv", header, rows)
+    plt = pyplot(args)
+    if plt is None:
+        return
+    from lstmkit.viz.forecast import plot_forecast
+
+    forecast, lower, upper = (np.array([float(row[k]) for row in rows]) for k in (1, 2, 3))
+    plot_forecast(
+        plt,
+        folder / "forecast.png",
+        observed[0],
+        observed[1],
+        future,
+        forecast,
+        lower,
+        upper,
+        level=args.level,
+        test=None if test is None else (test["time"], test["lstm"]),
+        title=f"{report['column']}: forecast of the next {len(rows)} values",
+        ylabel=report["column"],
+    )

@@ -1,0 +1,46 @@
+"""`lstmkit predict MODEL INPUT`: a saved model's predictions for new input."""
+
+from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, write_csv
+from lstmkit.cli.forecast import table
+from lstmkit.cli.model_io import handler_for, load_model
+
+
+def add_model_input_arguments(parser) -> None:
+    """Options of predict and evaluate that some models' input readers use."""
+    parser.add_argument("--label-column", default="label", help="CSV label column (label)")
+    parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
+    parser.add_argument("--column", help="CSV value column (forecasters)")
+    parser.add_argument("--horizon", type=int, default=None, help="steps (forecasters)")
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "predict",
+        help="predictions of a saved model for new input",
+        description="Load a model saved by a training command (--out DIR/model.safetensors) "
+        "and predict for INPUT: sequences (.ts, .csv, .npz) for a sequence classifier; "
+        "nothing for a forecaster (it forecasts after its series). Prints the predictions "
+        "as CSV, or writes DIR/predictions.csv with --out.",
+    )
+    parser.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
+    parser.add_argument("input", nargs="?", metavar="INPUT", help="the input file")
+    add_model_input_arguments(parser)
+    add_common_arguments(parser, seed=False)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> None:
+    model = load_model(args.model)
+    handler = handler_for(model)
+    if args.input is None and handler.input_required:
+        raise UsageError(f"INPUT is required for a {type(model).__name__}: {handler.input_help}")
+    header, rows = handler.predict(model, args.input, args)
+    folder = output_dir(args)
+    if folder is None:
+        print(table(header, rows))
+        return
+    write_csv(folder / "predictions.csv", header, rows)
+    say(
+        args,
+        f"{len(rows)} predictions of the {type(model).__name__} in {folder / 'predictions.csv'}",
+    )

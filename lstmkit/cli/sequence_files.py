@@ -1,0 +1,150 @@
+"""Labelled sequences from a file, for `lstmkit classify`, `predict`, `evaluate` and `inspect`.
+
+Formats, by the file's extension (a built-in name such as `japanese-vowels-test` works too):
+
+- `.ts` or `.ts.gz`: the UEA/UCR time-series format (`lstmkit.data.ts_format`).
+- `.npz`: arrays `X` (N, T, C) or (N, T), optional `y` (N,) and `lengths` (N,); read with
+  `allow_pickle=False`, so object arrays are refused.
+- `.csv` with a header row, in one of two layouts:
+  * long (when the header has the id column, default `id`): one row per time step,
+    `id,label,<channel columns...>`; the rows of one sequence share its id (in time order;
+    sequences come in the order their ids first appear) and its label;
+  * wide (no id column): one row per univariate sequence, `label,<t1>,<t2>,...`; empty cells
+    at the end of a row make that sequence shorter.
+  The label column (default `label`) may be absent when only predicting. Empty cells, `NA`,
+  `NaN` and `?` in a channel are missing values (NaN).
+"""
+
+import csv
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+_MISSING = frozenset({"", "na", "nan", "?"})
+
+
+@dataclass
+class Sequences:
+    """X: list of (T_i, C) float64 arrays; y: (N,) labels or None; ids: N names for output."""
+
+    X: list
+    y: np.ndarray | None
+    ids: list
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+
+def read_sequences(name, label_column="label", id_column="id", labels=True) -> Sequences:
+    """Read sequences from a file or built-in name; `labels=True` requires labels."""
+    from lstmkit.datasets import resolve
+
+    path = os.fspath(resolve(name))
+    lowered = path.lower()
+    if lowered.endswith((".ts", ".ts.gz")):
+        from lstmkit.data.ts_format import read_ts
+
+        data = read_ts(path)
+        result = Sequences(list(data.X), data.y, [str(k) for k in range(len(data))])
+    elif lowered.endswith(".npz"):
+        result = _read_npz(path)
+    elif lowered.endswith(".csv"):
+        result = _read_csv(path, label_column, id_column)
+    else:
+        raise ValueError(f"{path}: unknown file type; expected .ts, .ts.gz, .csv or .npz")
+    if labels and result.y is None:
+        where = f"a '{label_column}' column" if lowered.endswith(".csv") else "labels"
+        raise ValueError(f"{path}: the file has no labels (expected {where})")
+    return result
+
+
+def _read_npz(path) -> Sequences:
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    if "X" not in arrays:
+        raise ValueError(f"{path}: no array 'X' in the file (it holds {sorted(arrays)})")
+    from lstmkit.models.sequence_classifier import as_sequences
+
+    try:
+        X = as_sequences(arrays["X"], arrays.get("lengths"))
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+    y = arrays.get("y")
+    if y is not None and y.shape != (len(X),):
+        raise ValueError(f"{path}: y must have shape ({len(X)},) (one label per X); got {y.shape}")
+    return Sequences(X, y, [str(k) for k in range(len(X))])
+
+
+def _read_csv(path, label_column, id_column) -> Sequences:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        rows = [(reader.line_num, [c.strip() for c in row]) for row in reader if any(row)]
+    if not rows:
+        raise ValueError(f"{path}: the file is empty (no header row)")
+    (header_line, header), body = rows[0], rows[1:]
+    if not body:
+        raise ValueError(f"{path}: no data rows after the header (line {header_line})")
+    for number, row in body:
+        if len(row) != len(header):
+            raise ValueError(
+                f"{path}, line {number}: {len(row)} fields; the header has {len(header)}"
+            )
+    label = header.index(label_column) if label_column in header else None
+    if id_column in header:
+        return _long_layout(path, header, body, header.index(id_column), label)
+    return _wide_layout(path, header, body, label)
+
+
+def _number(path, number, text, column) -> float:
+    if text.lower() in _MISSING:
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(
+            f"{path}, line {number}: cannot read {text!r} in column {column!r} as a number"
+        ) from None
+
+
+def _long_layout(path, header, body, id_index, label_index) -> Sequences:
+    channels = [k for k in range(len(header)) if k not in (id_index, label_index)]
+    if not channels:
+        raise ValueError(f"{path}: no channel columns besides {header}")
+    steps, labels = {}, {}
+    for number, row in body:
+        key = row[id_index]
+        steps.setdefault(key, []).append(
+            [_number(path, number, row[k], header[k]) for k in channels]
+        )
+        if label_index is not None:
+            first = labels.setdefault(key, (row[label_index], number))
+            if first[0] != row[label_index]:
+                raise ValueError(
+                    f"{path}, line {number}: label {row[label_index]!r} of id {key!r} differs "
+                    f"from its label {first[0]!r} on line {first[1]}"
+                )
+    ids = list(steps)
+    y = None if label_index is None else np.array([labels[key][0] for key in ids])
+    return Sequences([np.array(steps[key]) for key in ids], y, ids)
+
+
+def _wide_layout(path, header, body, label_index) -> Sequences:
+    columns = [k for k in range(len(header)) if k != label_index]
+    if not columns:
+        raise ValueError(f"{path}: no value columns besides {header}")
+    X, y = [], []
+    for number, row in body:
+        cells = [row[k] for k in columns]
+        while cells and cells[-1] == "":
+            cells.pop()  # a shorter sequence
+        if not cells:
+            raise ValueError(f"{path}, line {number}: the row has no values")
+        values = [
+            _number(path, number, text, header[k]) for text, k in zip(cells, columns, strict=False)
+        ]
+        X.append(np.array(values)[:, None])
+        if label_index is not None:
+            y.append(row[label_index])
+    ids = [str(k) for k in range(len(X))]
+    return Sequences(X, None if label_index is None else np.array(y), ids)
