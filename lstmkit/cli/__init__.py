@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from lstmkit.cli import classify, evaluate, forecast, inspect, predict, trace
+from lstmkit.cli import classify, evaluate, export, forecast, inspect, predict, trace
 from lstmkit.cli.common import (
     EXIT_DATA_ERROR,
     EXIT_INTERRUPTED,
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_parser(commands)
     evaluate.add_parser(commands)
     inspect.add_parser(commands)
+    export.add_parser(commands)
     return parser
 
 
