@@ -66,7 +66,7 @@ def run(args) -> None:
     values, time, name, source = read_series(args)
     folder = output_dir(args)
     holdout = args.horizon if args.holdout is None else args.holdout
-    say(args, f"{source}: {len(values)} values of {name}{date_span(time)}")
+    say(args, f"{source}: {len(values)} values of {name}{date_span(time, ', {} to {}')}")
     report = {"data": source, "column": name, "length": len(values), "horizon": args.horizon}
     test = None
     try:
@@ -91,7 +91,12 @@ def run(args) -> None:
     ]
     header = ["date" if np.issubdtype(future.dtype, np.datetime64) else "step"]
     header += ["forecast", "lower", "upper"]
-    print(table(header, rows))
+    decimals = readable_decimals(np.concatenate([lower, upper]))
+    shown = [
+        (str(t), *(f"{v:.{decimals}f}" for v in values))
+        for t, *values in zip(future, forecast, lower, upper, strict=True)
+    ]
+    print(table(header, shown))
     if folder is not None:
         write_outputs(args, folder, model, report, header, rows, (time, values), future, test)
     metric = None
@@ -177,8 +182,8 @@ def test_forecast(args, values, time, holdout) -> dict:
     }
     say(
         args,
-        f"\nTest: the last {holdout} values{date_span(time[-holdout:])} forecast by models "
-        f"fitted on the {len(train)} before them (seasonal period {period}"
+        f"\nTest: the last {holdout} values{date_span(time[-holdout:], ' ({} to {})')} "
+        f"forecast by models fitted on the {len(train)} before them (seasonal period {period}"
         f"{' detected' if args.season_length is None else ''}):",
     )
     rows = [
@@ -221,10 +226,17 @@ def future_time(time, horizon):
     return time[-1] + steps * (time[-1] - time[-2])
 
 
-def date_span(time) -> str:
+def readable_decimals(values) -> int:
+    """Decimals that show about four significant digits of the largest value."""
+    largest = float(np.max(np.abs(values))) if len(values) else 0.0
+    return 2 if largest == 0 else int(min(8, max(0, 3 - np.floor(np.log10(largest)))))
+
+
+def date_span(time, pattern) -> str:
+    """`pattern` filled with the first and last dates; "" without dates."""
     if not np.issubdtype(np.asarray(time).dtype, np.datetime64):
         return ""
-    return f", {time[0]} to {time[-1]}"
+    return pattern.format(time[0], time[-1])
 
 
 def table(header, rows) -> str:

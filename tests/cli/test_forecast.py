@@ -1,0 +1,116 @@
+"""`lstmkit forecast` end to end on a tiny series: output, files, errors."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lstmkit.cli import main
+from lstmkit.models import Forecaster
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TINY = ["--epochs", "3", "--hidden-size", "4", "--ensemble", "1", "--horizon", "4", "--quiet"]
+
+
+@pytest.fixture
+def series_csv(tmp_path):
+    """60 monthly values with a season of 6 and a trend; a text column to be ignored."""
+    t = np.arange(60)
+    values = 100 + t + 10 * np.sin(2 * np.pi * t / 6)
+    dates = np.arange("2000-01", "2005-01", dtype="datetime64[M]")
+    lines = ["month,note,sales"] + [f"{d},x,{v:.3f}" for d, v in zip(dates, values, strict=True)]
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_forecast_prints_metrics_and_writes_every_file(series_csv, tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["forecast", str(series_csv), *TINY, "--out", str(out), "--season-length", "6"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    # quiet: only the forecast table (header + 4 dated rows)
+    lines = printed.strip().splitlines()
+    assert lines[0].split() == ["date", "forecast", "lower", "upper"]
+    assert [line.split()[0] for line in lines[1:]] == ["2005-01", "2005-02", "2005-03", "2005-04"]
+    for line in lines[1:]:
+        forecast, lower, upper = map(float, line.split()[1:])
+        assert lower < forecast < upper
+    assert {p.name for p in out.iterdir()} == {
+        "model.safetensors",
+        "metrics.json",
+        "forecast.csv",
+        "forecast.png",
+    }
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["holdout"] == 4 and metrics["period"] == 6 and metrics["length"] == 60
+    test = metrics["test"]
+    assert set(test) == {"lstm", "seasonal naive", "naive", "drift"}
+    # the seasonal naive's errors, computed here from the series itself
+    values = np.loadtxt(series_csv, delimiter=",", skiprows=1, usecols=2)
+    train, actual = values[:-4], values[-4:]
+    snaive = train[-6:][:4]
+    assert test["seasonal naive"]["MAE"] == pytest.approx(np.mean(np.abs(actual - snaive)))
+    # forecast.csv holds what was printed, and the saved model forecasts it again
+    rows = (out / "forecast.csv").read_text().strip().splitlines()
+    assert rows[0] == "date,forecast,lower,upper" and len(rows) == 5
+    model = Forecaster.load(out / "model.safetensors")
+    np.testing.assert_allclose(
+        model.predict(), [float(r.split(",")[1]) for r in rows[1:]], rtol=1e-5
+    )
+    png = (out / "forecast.png").read_bytes()
+    assert png.startswith(PNG_SIGNATURE)
+    image = pytest.importorskip("matplotlib.image").imread(out / "forecast.png")
+    assert image.ndim == 3 and image.shape[0] > 100
+
+
+def test_forecast_without_holdout_and_verbose_summary(series_csv, capsys):
+    args = [a for a in TINY if a != "--quiet"]
+    assert main(["forecast", str(series_csv), *args, "--holdout", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "Test:" not in out
+    assert out.strip().splitlines()[-1].startswith("done in ")
+    assert "no files written (no --out)" in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (["missing.csv"], 1, "no such file: missing.csv"),
+        (["{csv}", "--column", "profit"], 1, "value column 'profit' is not a column"),
+        (["{csv}", "--horizon", "0"], 2, "--horizon must be a positive integer; got 0"),
+        (["{csv}", "--level", "1.5"], 2, "--level must lie strictly between 0 and 1"),
+        (["{csv}", "--holdout", "60"], 2, "--holdout must be less than the series' length 60"),
+        (["{two}"], 2, "has several value columns (a, b); choose one with --column"),
+    ],
+)
+def test_errors_are_one_line_with_their_exit_status(
+    series_csv, tmp_path, capsys, arguments, code, message
+):
+    two = tmp_path / "two.csv"
+    two.write_text("a,b\n" + "".join(f"{k},{2 * k}\n" for k in range(40)))
+    filled = [a.format(csv=series_csv, two=two) for a in arguments]
+    assert main(["forecast", *TINY, *filled]) == code
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lstmkit: error: ") and "\n" not in err
+    assert message in err
+
+
+def test_console_entry_runs_in_a_subprocess(series_csv, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "lstmkit", "forecast", str(series_csv), *TINY, "--horizon", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip().splitlines()) == 3
+    bad = subprocess.run(
+        [sys.executable, "-m", "lstmkit", "forecast", "--horizon", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "invalid int value: 'x'" in bad.stderr
