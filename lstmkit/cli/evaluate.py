@@ -17,7 +17,7 @@ def add_parser(commands) -> None:
     parser.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
     parser.add_argument("data", metavar="DATA", help="the labelled data")
     add_model_input_arguments(parser)
-    add_common_arguments(parser, seed=False)
+    add_common_arguments(parser)
     parser.set_defaults(run=run)
 
 

@@ -127,6 +127,31 @@ def _forecaster_evaluate(model, name, args, folder):
     return {**metrics, "n": len(actual), "forecast": np.asarray(forecast).tolist()}
 
 
+# ---- CharLanguageModel: a text file primes a sample; a text file is scored -----------------------
+
+
+def _read_text(name) -> str:
+    from lstmkit.datasets import resolve
+
+    with open(resolve(name), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _char_lm_predict(model, name, args):
+    prime = "" if name is None else _read_text(name)
+    text = model.sample(prime, length=args.length, temperature=args.temperature, seed=args.seed)
+    return ["sample"], [(text,)]
+
+
+def _char_lm_evaluate(model, name, args, folder):
+    metrics = model.evaluate(_read_text(name))
+    print(
+        f"{metrics['chars']} characters of {name}: {metrics['nats_per_char']:.4f} nats/char "
+        f"({metrics['bits_per_char']:.4f} bits/char)"
+    )
+    return metrics
+
+
 HANDLERS = {
     "SequenceClassifier": Handler(
         "a .ts, .ts.gz, .csv or .npz file of sequences (see lstmkit classify --help)",
@@ -137,6 +162,12 @@ HANDLERS = {
         "predict: no INPUT; evaluate: a CSV of the values that followed the training series",
         _forecaster_predict,
         _forecaster_evaluate,
+        input_required=False,
+    ),
+    "CharLanguageModel": Handler(
+        "predict: optional text file to continue (the prime); evaluate: a text file to score",
+        _char_lm_predict,
+        _char_lm_evaluate,
         input_required=False,
     ),
 }

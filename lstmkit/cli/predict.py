@@ -11,6 +11,12 @@ def add_model_input_arguments(parser) -> None:
     parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
     parser.add_argument("--column", help="CSV value column (forecasters)")
     parser.add_argument("--horizon", type=int, default=None, help="steps (forecasters)")
+    parser.add_argument(
+        "--length", type=int, default=200, help="characters to sample (language models)"
+    )
+    parser.add_argument(
+        "--temperature", type=float, default=1.0, help="sampling temperature (language models)"
+    )
 
 
 def add_parser(commands) -> None:
@@ -25,7 +31,7 @@ def add_parser(commands) -> None:
     parser.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
     parser.add_argument("input", nargs="?", metavar="INPUT", help="the input file")
     add_model_input_arguments(parser)
-    add_common_arguments(parser, seed=False)
+    add_common_arguments(parser)
     parser.set_defaults(run=run)
 
 

@@ -102,3 +102,22 @@ def test_every_handler_names_its_input():
     assert {"SequenceClassifier", "Forecaster"} <= set(HANDLERS)
     for handler in HANDLERS.values():
         assert handler.input_help and callable(handler.predict) and callable(handler.evaluate)
+
+
+def test_char_language_model_samples_and_scores(tmp_path, capsys):
+    models = pytest.importorskip("lstmkit.models")
+    if not hasattr(models, "CharLanguageModel"):
+        pytest.skip("CharLanguageModel not in this checkout")
+    text = "abcabcabd " * 40
+    model = models.CharLanguageModel(
+        hidden_size=8, num_layers=1, embedding_dim=4, epochs=1, seq_len=8, batch_size=4, seed=0
+    ).fit(text)
+    model.save(tmp_path / "lm.safetensors")
+    (tmp_path / "prime.txt").write_text("abc")
+    arguments = [str(tmp_path / "lm.safetensors"), str(tmp_path / "prime.txt")]
+    assert main(["predict", *arguments, "--length", "12", "--seed", "3"]) == 0
+    sample = capsys.readouterr().out.splitlines()[1].strip()
+    assert sample == model.sample("abc", length=12, seed=3).strip()
+    assert main(["evaluate", *arguments]) == 0
+    nats = model.evaluate("abc")["nats_per_char"]
+    assert f"{nats:.4f} nats/char" in capsys.readouterr().out
