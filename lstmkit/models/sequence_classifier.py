@@ -6,8 +6,10 @@ Fitting: the channels are standardised with the training data's per-channel mean
 standard deviation (over all valid time steps; missing values, NaN, become the channel mean,
 i.e. 0 after standardising); a stratified `validation_fraction` of the training sequences is
 held out for early stopping on the validation loss, with the best epoch's weights restored;
-the Trainer batches sequences of similar length together. Labels of any type (strings, ints)
-are learned as given and returned as given.
+the Trainer batches sequences of similar length together. `ensemble` networks are trained
+this way, each with its own seed and validation split, and their probabilities averaged
+(`SequenceEnsemble`). Labels of any type (strings, ints) are learned as given and returned as
+given.
 """
 
 import numpy as np
@@ -15,9 +17,8 @@ import numpy as np
 from lstmkit.data.sequences import SequenceData, pad_sequences
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
-from lstmkit.models.sequence_network import SequenceNetwork
-from lstmkit.ops.softmax import softmax
-from lstmkit.training import StepResult, Trainer
+from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seed
+from lstmkit.training import StepResult, Trainer, TrainingInterrupted
 
 
 class SequenceClassifier(Estimator):
@@ -32,6 +33,9 @@ class SequenceClassifier(Estimator):
         The defaults were chosen on JapaneseVowels' training data (see docs/benchmarks.md):
         a bidirectional LSTM of 64 units, max pooling, dropout 0.3, Adam at 1e-3.
         lr, epochs, batch_size, weight_decay, clip_norm: training (Adam).
+        ensemble: how many networks are trained (each with its own seed and validation
+            split) and averaged; 3 by default (JapaneseVowels: 0.978 with one, 0.983 with
+            three, at three times the training time).
         patience: early-stopping patience in epochs on the validation loss.
         validation_fraction: share of the training data held out (stratified) for early
             stopping; 0 trains on everything for `epochs` epochs.
@@ -60,6 +64,7 @@ class SequenceClassifier(Estimator):
         clip_norm=1.0,
         patience=40,
         validation_fraction=0.15,
+        ensemble=3,
         seed=None,
         verbose=0,
     ):
@@ -76,6 +81,7 @@ class SequenceClassifier(Estimator):
         self.clip_norm = clip_norm
         self.patience = patience
         self.validation_fraction = validation_fraction
+        self.ensemble = ensemble
         self.seed = seed
         self.verbose = verbose
 
@@ -93,9 +99,10 @@ class SequenceClassifier(Estimator):
             raise ValueError(f"y must hold at least two classes; got only {self.classes_.tolist()}")
         self.n_features_in_ = int(sequences[0].shape[1])
         self.mean_, self.scale_ = channel_statistics(sequences)
+        if not isinstance(self.ensemble, int | np.integer) or self.ensemble < 1:
+            raise ValueError(f"ensemble must be a positive integer; got {self.ensemble!r}")
         data = SequenceData(self._standardise(sequences), targets)
-        train, validation = stratified_split(data, targets, self.validation_fraction, self.seed)
-        self.network_ = SequenceNetwork(
+        self.network_ = SequenceEnsemble(
             self.n_features_in_,
             len(self.classes_),
             cell=self.cell,
@@ -104,8 +111,26 @@ class SequenceClassifier(Estimator):
             bidirectional=self.bidirectional,
             head=self.head,
             dropout=self.dropout,
+            members=self.ensemble,
             seed=self.seed,
         )
+        histories = []
+        for k in range(self.ensemble):
+            try:
+                histories.append(self._fit_member(k, data, targets))
+            except TrainingInterrupted:
+                # keep the members trained so far (member k with its best epoch's weights),
+                # so that the caller can save a usable model
+                self.network_.keep_first(k + 1)
+                raise
+        self.history_ = histories[0]
+        self.n_epochs_ = self.history_.epochs
+        return self
+
+    def _fit_member(self, k, data, targets):
+        """Train member k on its own stratified split; returns its History."""
+        seed = member_seed(self.seed, k)
+        train, validation = stratified_split(data, targets, self.validation_fraction, seed)
         trainer = Trainer(
             lr=self.lr,
             epochs=self.epochs,
@@ -114,22 +139,25 @@ class SequenceClassifier(Estimator):
             clip_norm=self.clip_norm,
             patience=self.patience if validation is not None else None,
             verbose=self.verbose,
-            seed=self.seed,
+            seed=seed,
         )
-        self.history_ = trainer.fit(self.network_, self._step, train, validation)
-        self.n_epochs_ = self.history_.epochs
-        return self
+        network = self.network_.member(k)
+        return trainer.fit(network, self._step_for(network), train, validation)
 
-    def _step(self, batch, training):
-        logits = self.network_.forward(batch.x, batch.lengths)
-        loss, dlogits = cross_entropy(logits, batch.y)
-        correct = int((logits.argmax(axis=1) == batch.y).sum())
-        return StepResult(
-            float(loss),
-            len(batch.y),
-            {"accuracy": correct},
-            backward=lambda: self.network_.backward(dlogits),
-        )
+    @staticmethod
+    def _step_for(network):
+        def step(batch, training):
+            logits = network.forward(batch.x, batch.lengths)
+            loss, dlogits = cross_entropy(logits, batch.y)
+            correct = int((logits.argmax(axis=1) == batch.y).sum())
+            return StepResult(
+                float(loss),
+                len(batch.y),
+                {"accuracy": correct},
+                backward=lambda: network.backward(dlogits),
+            )
+
+        return step
 
     # ---- prediction ---------------------------------------------------------------------------
 
@@ -138,13 +166,12 @@ class SequenceClassifier(Estimator):
         self._check_fitted()
         sequences = as_sequences(X, lengths, self.n_features_in_)
         sequences = self._standardise(sequences)
-        network = self.network_.eval()
         probabilities = np.empty((len(sequences), len(self.classes_)))
         order = np.argsort([len(s) for s in sequences], kind="stable")
         for start in range(0, len(order), 256):
             chosen = order[start : start + 256]
             x, batch_lengths = pad_sequences([sequences[i] for i in chosen])
-            probabilities[chosen] = softmax(network.forward(x, batch_lengths).astype(np.float64))
+            probabilities[chosen] = self.network_.probabilities(x, batch_lengths)
         return probabilities
 
     def predict(self, X, lengths=None) -> np.ndarray:

@@ -99,8 +99,17 @@ def classifier_graph(g, model, with_lengths: bool) -> None:
     x, lengths = declare_sequences(g, model.n_features_in_, with_lengths)
     z = g.op("Div", [g.op("Sub", [x, g.constant(model.mean_, "mean")]), g.constant(model.scale_)])
     z = g.op("Where", [g.op("IsNaN", [z]), g.constant(np.float32(0), "zero"), z])
-    logits = network_logits(g, model.network_, g.op("Transpose", [z], perm=[1, 0, 2]), lengths)
-    probabilities = g.op("Softmax", [logits], axis=-1)
+    z_tm = g.op("Transpose", [z], perm=[1, 0, 2])
+    # the members' probabilities averaged, as SequenceEnsemble.probabilities
+    ensemble = model.network_
+    members = [
+        g.op("Softmax", [network_logits(g, ensemble.member(k), z_tm, lengths)], axis=-1)
+        for k in range(ensemble.members)
+    ]
+    probabilities = members[0]
+    if len(members) > 1:
+        total = g.op("Sum", members)
+        probabilities = g.op("Div", [total, g.constant(np.float32(len(members)), "members")])
     g.add_output(probabilities, "probabilities", "float", ["N", len(model.classes_)])
     best = g.op("ArgMax", [probabilities], axis=1, keepdims=0)
     classes = np.asarray(model.classes_)
