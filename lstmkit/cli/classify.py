@@ -14,9 +14,8 @@ from lstmkit.cli.common import (
     write_csv,
     write_json,
 )
-from lstmkit.cli.forecast import table
 from lstmkit.cli.sequence_files import read_sequences
-from lstmkit.cli.summary import Stopwatch, summary_line
+from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
 
 INTERRUPTED_FOLDER = "lstmkit-interrupted"
 
@@ -56,10 +55,7 @@ def run(args) -> None:
     from lstmkit.models import SequenceClassifier
 
     clock = Stopwatch()
-    for option in ("hidden_size", "epochs", "patience"):
-        if getattr(args, option) < 1:
-            flag = "--" + option.replace("_", "-")
-            raise UsageError(f"{flag} must be a positive integer; got {getattr(args, option)}")
+    require_positive(args, "hidden_size", "epochs", "patience")
     train, test, source = read_data(args)
     folder = output_dir(args)
     say(
@@ -164,19 +160,28 @@ def report_classification(args, model, data, folder, name) -> dict:
 
 
 def save_interrupted(model, interrupt, folder) -> None:
-    """After Ctrl-C in fit: save the best epoch's model (the Trainer put its weights back)."""
+    """After Ctrl-C in fit: save the best model so far (the Trainer put the best epoch's
+    weights back; an ensemble keeps the members trained so far)."""
     history = getattr(interrupt, "history", None)
-    if history is None or history.epochs == 0 or not hasattr(model, "network_"):
+    network = getattr(model, "network_", None)
+    members = getattr(network, "members", 1)
+    if network is None or history is None or (history.epochs == 0 and members < 2):
         print("interrupted before the first epoch ended: nothing saved", file=sys.stderr)
         return
-    monitor = "val_loss" if "val_loss" in history else "loss"
-    best = int(np.argmin(history[monitor]))
-    model.history_, model.n_epochs_ = history, history.epochs
+    if history.epochs == 0:
+        # an ensemble's next member was in its first epoch: keep the finished ones only
+        network.keep_first(members - 1)
+        model.n_epochs_ = getattr(model, "n_epochs_", 0)
+        what = f"the {members - 1} networks trained before the interruption"
+    else:
+        monitor = "val_loss" if "val_loss" in history else "loss"
+        best = int(np.argmin(history[monitor]))
+        model.history_, model.n_epochs_ = history, history.epochs
+        what = f"epoch {best + 1} of {history.epochs}, {monitor} {history[monitor][best]:.4g}"
     folder = Path(INTERRUPTED_FOLDER) if folder is None else folder
     folder.mkdir(parents=True, exist_ok=True)
     model.save(folder / "model.safetensors")
     print(
-        f"interrupted after {history.epochs} epochs: saved the best model so far (epoch "
-        f"{best + 1}, {monitor} {history[monitor][best]:.4g}) to {folder / 'model.safetensors'}",
+        f"interrupted: saved the best model so far ({what}) to {folder / 'model.safetensors'}",
         file=sys.stderr,
     )

@@ -1,8 +1,8 @@
 """`lstmkit evaluate MODEL DATA`: a saved model's metrics on labelled data."""
 
-from lstmkit.cli.common import add_common_arguments, output_dir, say, write_json
+from lstmkit.cli.common import output_dir, say, write_json
 from lstmkit.cli.model_io import handler_for, load_model
-from lstmkit.cli.predict import add_model_input_arguments
+from lstmkit.cli.predict import add_model_arguments
 
 
 def add_parser(commands) -> None:
@@ -14,11 +14,7 @@ def add_parser(commands) -> None:
         "matrix); for a forecaster, a CSV of the values that followed its training series "
         "(MAE, RMSE, MAPE, sMAPE). --out writes metrics.json (and confusion.png).",
     )
-    parser.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
-    parser.add_argument("data", metavar="DATA", help="the labelled data")
-    add_model_input_arguments(parser)
-    add_common_arguments(parser)
-    parser.set_defaults(run=run)
+    add_model_arguments(parser, "DATA", "the labelled data", run)
 
 
 def run(args) -> None:

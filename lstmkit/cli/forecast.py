@@ -14,7 +14,7 @@ from lstmkit.cli.common import (
     write_csv,
     write_json,
 )
-from lstmkit.cli.summary import Stopwatch, summary_line
+from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
 
 METRIC_NAMES = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE")
 
@@ -117,10 +117,7 @@ def check_options(args) -> None:
         raise UsageError(f"--season-length must be a positive integer; got {args.season_length}")
     if not 0 < args.level < 1:
         raise UsageError(f"--level must lie strictly between 0 and 1; got {args.level}")
-    for option in ("epochs", "hidden_size", "ensemble"):
-        if getattr(args, option) < 1:
-            flag = "--" + option.replace("_", "-")
-            raise UsageError(f"{flag} must be a positive integer; got {getattr(args, option)}")
+    require_positive(args, "epochs", "hidden_size", "ensemble")
 
 
 def read_series(args):
@@ -237,18 +234,6 @@ def date_span(time, pattern) -> str:
     if not np.issubdtype(np.asarray(time).dtype, np.datetime64):
         return ""
     return pattern.format(time[0], time[-1])
-
-
-def table(header, rows) -> str:
-    """Columns right-aligned under their header, the first left-aligned."""
-    cells = [list(header)] + [list(row) for row in rows]
-    widths = [max(len(str(row[k])) for row in cells) for k in range(len(header))]
-    lines = []
-    for row in cells:
-        first = str(row[0]).ljust(widths[0])
-        rest = [str(v).rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)]
-        lines.append("  ".join([first, *rest]))
-    return "\n".join(lines)
 
 
 def write_outputs(args, folder, model, report, header, rows, observed, future, test) -> None:

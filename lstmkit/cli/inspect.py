@@ -3,7 +3,7 @@
 import numpy as np
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, pyplot, say
-from lstmkit.cli.forecast import table
+from lstmkit.cli.summary import table
 
 
 def add_parser(commands) -> None:
@@ -45,7 +45,10 @@ def lstm_and_input(model_name, input_text, index=0):
     if isinstance(model, LSTM):
         layer, x = model, sequence
     elif type(model).__name__ == "SequenceClassifier":
-        layer = model.network_.encoder
+        network = model.network_
+        if hasattr(network, "member"):  # an ensemble of networks: its first member
+            network = network.member(0)
+        layer = network.encoder
         if not isinstance(layer, LSTM):
             raise ValueError(
                 f"{model_name}: the classifier's encoder is a {model.cell}, not an LSTM"

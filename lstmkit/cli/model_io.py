@@ -109,7 +109,8 @@ def _forecaster_predict(model, name, args):
 
 def _forecaster_evaluate(model, name, args, folder):
     """DATA: a CSV of the values that followed the training series (its first `horizon`)."""
-    from lstmkit.cli.forecast import METRIC_NAMES, forecast_metrics, table
+    from lstmkit.cli.forecast import METRIC_NAMES, forecast_metrics
+    from lstmkit.cli.summary import table
     from lstmkit.data.csv_series import read_csv_series
     from lstmkit.datasets import resolve
 

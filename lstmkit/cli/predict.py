@@ -1,12 +1,14 @@
 """`lstmkit predict MODEL INPUT`: a saved model's predictions for new input."""
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, write_csv
-from lstmkit.cli.forecast import table
 from lstmkit.cli.model_io import handler_for, load_model
+from lstmkit.cli.summary import table
 
 
-def add_model_input_arguments(parser) -> None:
-    """Options of predict and evaluate that some models' input readers use."""
+def add_model_arguments(parser, data, data_help, run, optional=False) -> None:
+    """MODEL, the data argument, the options some models' readers use, the common ones."""
+    parser.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
+    parser.add_argument(data.lower(), nargs="?" if optional else None, metavar=data, help=data_help)
     parser.add_argument("--label-column", default="label", help="CSV label column (label)")
     parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
     parser.add_argument("--column", help="CSV value column (forecasters)")
@@ -17,6 +19,8 @@ def add_model_input_arguments(parser) -> None:
     parser.add_argument(
         "--temperature", type=float, default=1.0, help="sampling temperature (language models)"
     )
+    add_common_arguments(parser)
+    parser.set_defaults(run=run)
 
 
 def add_parser(commands) -> None:
@@ -28,11 +32,7 @@ def add_parser(commands) -> None:
         "nothing for a forecaster (it forecasts after its series). Prints the predictions "
         "as CSV, or writes DIR/predictions.csv with --out.",
     )
-    parser.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
-    parser.add_argument("input", nargs="?", metavar="INPUT", help="the input file")
-    add_model_input_arguments(parser)
-    add_common_arguments(parser)
-    parser.set_defaults(run=run)
+    add_model_arguments(parser, "INPUT", "the input file", run, optional=True)
 
 
 def run(args) -> None:

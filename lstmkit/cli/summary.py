@@ -1,6 +1,9 @@
-"""What every training command prints last, and how it reports where its files went."""
+"""What the commands print: aligned tables, checked counts, and the one-line summary that
+every training command prints last (time, best epoch, metric, where its files went)."""
 
 import time
+
+from lstmkit.cli.common import UsageError
 
 
 class Stopwatch:
@@ -31,3 +34,24 @@ def summary_line(seconds, best_epoch, metric, folder, saved=None) -> str:
     )
     details.append(where)
     return parts[0] + ": " + ", ".join(details)
+
+
+def require_positive(args, *options) -> None:
+    """UsageError naming the first of `options` (argparse dests) that is below 1."""
+    for option in options:
+        value = getattr(args, option)
+        if value < 1:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(f"{flag} must be a positive integer; got {value}")
+
+
+def table(header, rows) -> str:
+    """Columns right-aligned under their header, the first left-aligned."""
+    cells = [list(header)] + [list(row) for row in rows]
+    widths = [max(len(str(row[k])) for row in cells) for k in range(len(header))]
+    lines = []
+    for row in cells:
+        first = str(row[0]).ljust(widths[0])
+        rest = [str(v).rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join([first, *rest]))
+    return "\n".join(lines)

@@ -89,7 +89,9 @@ def test_trace_model_prints_the_trained_cell(models, capsys):
     out = capsys.readouterr().out
     h_lines = [line for line in out.splitlines() if line.strip().startswith("h ")]
     assert len(h_lines) == len(X[1])
-    gates = layer_gates(classifier.network_.encoder, classifier._standardise([X[1]])[0])
+    network = classifier.network_
+    network = network.member(0) if hasattr(network, "member") else network  # an ensemble's first
+    gates = layer_gates(network.encoder, classifier._standardise([X[1]])[0])
     last = [float(v) for v in h_lines[-1].split("=", 1)[1].strip(" []").split(",")]
     np.testing.assert_allclose(last, gates["h"][-1], atol=5e-5)
 
