@@ -11,6 +11,8 @@ pack_padded_sequence also TopK, ScatterElements and ReduceProd, which sort the b
 import numpy as np
 
 from lstmkit import onnx_ops
+from lstmkit.ops.activations import sigmoid, tanh
+from lstmkit.ops.softmax import log_softmax, softmax
 
 RECURRENT_ATTRIBUTES = (
     "hidden_size",
@@ -101,13 +103,10 @@ def _gemm(inputs, attrs, opset):
 def _softmax(inputs, attrs, opset, log=False):
     x = inputs[0]
     axis = attrs.get("axis", -1 if opset >= 13 else 1)
-    if opset < 13:  # the input is flattened to 2-D at `axis`
-        shape = x.shape
-        x = x.reshape(int(np.prod(shape[:axis])), -1)
-        return [_softmax([x], {"axis": 1}, 13, log)[0].reshape(shape)]
-    shifted = x - x.max(axis=axis, keepdims=True)
-    log_total = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-    return [shifted - log_total if log else np.exp(shifted - log_total)]
+    function = log_softmax if log else softmax
+    if opset < 13:  # before opset 13 the input is flattened to 2-D at `axis`
+        return [function(x.reshape(int(np.prod(x.shape[:axis])), -1), axis=1).reshape(x.shape)]
+    return [function(x, axis=axis)]
 
 
 def _layer_norm(inputs, attrs, opset):
@@ -180,6 +179,16 @@ def _scatter_elements(inputs, attrs, opset):
     return [out]
 
 
+def _divide(inputs, attrs, opset):
+    """a / b; integers truncate toward zero (C's division, as ONNX runtimes), not floor."""
+    a, b = inputs
+    if a.dtype.kind not in "iu":
+        return [np.asarray(a / b).astype(a.dtype, copy=False)]
+    quotient = a // b
+    quotient += ((quotient < 0) & (quotient * b != a)).astype(quotient.dtype)
+    return [quotient]
+
+
 def _elementwise(function):
     def kernel(inputs, attrs, opset):
         return [np.asarray(function(*inputs))]
@@ -195,10 +204,6 @@ def _same_dtype(function):
         return [np.asarray(function(a, b)).astype(np.result_type(a), copy=False)]
 
     return kernel
-
-
-def _sigmoid(x):
-    return 0.5 * (np.tanh(0.5 * x) + 1)  # no overflow for large |x|
 
 
 KERNELS = {
@@ -230,16 +235,14 @@ KERNELS = {
     "Add": _same_dtype(np.add),
     "Sub": _same_dtype(np.subtract),
     "Mul": _same_dtype(np.multiply),
-    "Div": lambda inputs, attrs, opset: [
-        (inputs[0] // inputs[1]) if inputs[0].dtype.kind in "iu" else inputs[0] / inputs[1]
-    ],
+    "Div": _divide,
     "Sum": lambda inputs, attrs, opset: [sum(inputs[1:], inputs[0])],
     "Neg": _elementwise(np.negative),
     "Sqrt": _elementwise(np.sqrt),
     "Log": _elementwise(np.log),
     "Exp": _elementwise(np.exp),
-    "Tanh": _elementwise(np.tanh),
-    "Sigmoid": _elementwise(_sigmoid),
+    "Tanh": _elementwise(tanh),
+    "Sigmoid": _elementwise(sigmoid),
     "Relu": _elementwise(lambda x: np.maximum(x, 0).astype(x.dtype)),
     "IsNaN": _elementwise(np.isnan),
     "Less": _elementwise(np.less),

@@ -63,9 +63,10 @@ def direction_params(layer, layer_index: int, direction: int) -> dict:
     return {n: params[n + suffix] for n in PARAM_NAMES if n + suffix in params}
 
 
-def emit_recurrent(g, layer, x: str, lengths: Lengths):
+def emit_recurrent(g, layer, x: str, lengths: Lengths, initial=None):
     """x (T, N, I) time-major -> (y (T, N, D*H), finals): finals holds h_n (and c_n for the
-    LSTM), each (num_layers*D, N, H), slot k*D + d as in lstmkit and torch."""
+    LSTM), each (num_layers*D, N, H), slot k*D + d as in lstmkit and torch. `initial`: None
+    (zero states) or the names of h_0 (and c_0), shaped as the finals."""
     check_exportable_recurrent(layer)
     cell, op_type = CELL_OPS[type(layer)]
     directions = layer.num_directions
@@ -82,8 +83,13 @@ def emit_recurrent(g, layer, x: str, lengths: Lengths):
         inputs = [x, g.constant(stacked["W"], f"{base}_W"), g.constant(stacked["R"], f"{base}_R")]
         inputs.append(g.constant(stacked["B"], f"{base}_B") if "B" in stacked else "")
         inputs.append(lengths.int32 or "")
-        if "P" in stacked:  # initial_h, initial_c stay zeros
-            inputs += ["", "", g.constant(stacked["P"], f"{base}_P")]
+        states = [""] * len(layer.state_names)
+        if initial is not None:  # this layer's rows k*D .. k*D + D - 1 of each state
+            rows = (g.constant([k * directions], "starts"), g.constant([(k + 1) * directions]))
+            states = [g.op("Slice", [state, *rows, g.constant([0], "axes")]) for state in initial]
+        inputs += states
+        if "P" in stacked:
+            inputs += [""] * (2 - len(states)) + [g.constant(stacked["P"], f"{base}_P")]
         while inputs[-1] == "":
             inputs.pop()
         outputs = g.op(
