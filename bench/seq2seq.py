@@ -15,12 +15,14 @@ the machine is shared).
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
 
 from lstmkit.data.string_tasks import addition_pairs, date_pairs
 from lstmkit.models.seq2seq import Seq2Seq
+from lstmkit.training import TrainingInterrupted
 
 GENERATORS = {"dates": date_pairs, "addition": addition_pairs}
 DEFAULT_TRAIN = {"dates": 20_000, "addition": 50_000}
@@ -39,7 +41,15 @@ def run(args) -> dict:
         verbose=args.verbose,
     )
     started = time.perf_counter()
-    model.fit(sources[:train_size], targets[:train_size])
+    stopped = False
+    if args.time_limit:
+        signal.signal(signal.SIGALRM, _out_of_time)
+        signal.alarm(args.time_limit)
+    try:
+        model.fit(sources[:train_size], targets[:train_size])
+    except TrainingInterrupted:
+        stopped = True  # the model holds the best epoch's weights
+    signal.alarm(0)
     fit_seconds = time.perf_counter() - started
     test_sources, test_targets = sources[train_size:], targets[train_size:]
     result = {
@@ -51,6 +61,7 @@ def run(args) -> dict:
         "test": args.test,
         "epochs": model.n_epochs_,
         "fit_seconds": round(fit_seconds, 1),
+        "stopped_by_time_limit": stopped,
     }
     for beam in (1, args.beam):
         started = time.perf_counter()
@@ -63,6 +74,10 @@ def run(args) -> dict:
         model.save(out / "model.safetensors")
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def _out_of_time(signum, frame):
+    raise KeyboardInterrupt  # the Trainer restores the best epoch and stops
 
 
 def table(paths) -> str:
@@ -83,12 +98,14 @@ def table(paths) -> str:
 
 
 def plot(model_path, source, png) -> None:
-    from lstmkit.models.seq2seq_plot import plot_attention
+    from lstmkit.cli.common import pyplot
+    from lstmkit.cli.seq2seq import plot_attention
 
-    model = Seq2Seq.load(model_path)
-    plt = plot_attention(model, source, png)
+    plt = pyplot()
     if plt is None:
         sys.exit("matplotlib is not installed")
+    Path(png).parent.mkdir(parents=True, exist_ok=True)
+    plot_attention(Seq2Seq.load(model_path), source, png, plt)
     print(f"wrote {png}")
 
 
@@ -107,6 +124,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--time-limit", type=int, default=None, help="stop training after this many seconds"
+    )
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--out", default=None)
     parser.add_argument("--table", nargs="*", default=None, help="result.json files")

@@ -21,7 +21,7 @@ from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.beam_search import beam_search, greedy_decode
 from lstmkit.models.seq2seq_network import Seq2SeqNetwork
-from lstmkit.training import StepResult, Trainer
+from lstmkit.training import StepResult, Trainer, TrainingInterrupted
 
 SOURCE_SPECIALS = ("<pad>", "<unk>")
 TARGET_SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
@@ -43,7 +43,9 @@ class Seq2Seq(Estimator):
             linearly from 0 in the first epoch to p in the last, the model's own previous
             prediction instead of the true token (0: pure teacher forcing).
         lr, epochs, batch_size, clip_norm, patience, validation_fraction: training (Adam);
-            early stopping on the held-out teacher-forced exact match.
+            early stopping on the held-out teacher-forced exact match, and a stop as soon as
+            every held-out pair is right. On Ctrl-C (`TrainingInterrupted`) the model keeps
+            the best epoch's weights and is usable (e.g. to save it) before the error goes on.
         beam_size, length_penalty, max_length: decoding defaults of `predict` and `score`
             (max_length None: twice the longest training target, plus 5 tokens).
         dtype: "float32" (default) or "float64".
@@ -183,10 +185,16 @@ class Seq2Seq(Estimator):
             monitor="val_exact" if validation is not None else "loss",
             verbose=self.verbose,
             seed=self.seed,
-            callbacks=[self._schedule_sampling] if self.scheduled_sampling else (),
+            callbacks=[self._schedule_sampling, _stop_when_all_right],
         )
         self._schedule_sampling(0, {})
-        self.history_ = trainer.fit(self.network_, self._step, train, validation)
+        try:
+            self.history_ = trainer.fit(self.network_, self._step, train, validation)
+        except TrainingInterrupted as interrupted:
+            # Ctrl-C: the network holds the best epoch's weights; keep the model usable
+            self.history_ = interrupted.history
+            self.n_epochs_ = self.history_.epochs
+            raise
         self.n_epochs_ = self.history_.epochs
         return self
 
@@ -293,6 +301,12 @@ class Seq2Seq(Estimator):
         estimator.source_vocabulary_ = Vocabulary.from_json(estimator.source_vocabulary_)
         estimator.target_vocabulary_ = Vocabulary.from_json(estimator.target_vocabulary_)
         return estimator
+
+
+def _stop_when_all_right(epoch, values) -> bool:
+    """Stop once every held-out pair is right under teacher forcing: then greedy decoding
+    reproduces each of them too, and the monitored value cannot improve any more."""
+    return values.get("val_exact") == 1.0
 
 
 class PairBatch:
