@@ -10,6 +10,7 @@ import os
 import sys
 
 from lstmkit.cli import classify, evaluate, export, forecast, inspect, predict, trace
+from lstmkit.cli import experiment, explain
 from lstmkit.cli.common import (
     EXIT_DATA_ERROR,
     EXIT_INTERRUPTED,
@@ -31,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_parser(commands)
     inspect.add_parser(commands)
     export.add_parser(commands)
+    experiment.add_parser(commands)
+    explain.add_parser(commands)
     return parser
 
 
