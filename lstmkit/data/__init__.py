@@ -5,6 +5,7 @@ from lstmkit.data.batching import length_batches
 from lstmkit.data.csv_series import Series, read_csv_series
 from lstmkit.data.sequences import SequenceBatch, SequenceData, pad_sequences
 from lstmkit.data.string_tasks import addition_pairs, date_pairs
+from lstmkit.data.synthetic import adding_problem, embedded_reber, temporal_order
 from lstmkit.data.tagging_files import (
     TaggedSentences,
     read_conllu,
@@ -25,8 +26,10 @@ __all__ = [
     "Vocabulary",
     "WORD_PATTERN",
     "addition_pairs",
+    "adding_problem",
     "char_tokenize",
     "date_pairs",
+    "embedded_reber",
     "length_batches",
     "pad_ids",
     "pad_sequences",
@@ -35,5 +38,6 @@ __all__ = [
     "read_tagged_tsv",
     "read_tagging_file",
     "read_ts",
+    "temporal_order",
     "word_tokenize",
 ]
