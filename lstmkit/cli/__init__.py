@@ -11,6 +11,7 @@ import sys
 
 from lstmkit.cli import classify, evaluate, export, forecast, inspect, predict, trace
 from lstmkit.cli import experiment, explain
+from lstmkit.cli import seq2seq
 from lstmkit.cli.common import (
     EXIT_DATA_ERROR,
     EXIT_INTERRUPTED,
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_parser(commands)
     experiment.add_parser(commands)
     explain.add_parser(commands)
+    seq2seq.add_parser(commands)
     return parser
 
 
