@@ -6,7 +6,7 @@ any batch size and sequence length. What each model's graph takes and gives is l
 it is written, and written atomically.
 """
 
-from lstmkit.interop.onnx import models
+from lstmkit.interop.onnx import models, text_models
 from lstmkit.interop.onnx.graph import DEFAULT_OPSET, GraphBuilder, save_model
 from lstmkit.interop.onnx.layers import CELL_OPS
 from lstmkit.models.forecaster import Forecaster
@@ -40,10 +40,12 @@ def _builder_for(model):
     for cls, builder in exact.items():
         if isinstance(model, cls):
             return builder
+    if type(model).__name__ in text_models.BUILDERS:
+        return text_models.BUILDERS[type(model).__name__]
     raise TypeError(
         f"no ONNX export for {type(model).__name__}; exportable: LSTM, GRU, RNN, Linear, "
         "Embedding, LayerNorm, Dropout, LastStep, MeanPool, MaxPool, Sequential, "
-        "SequenceNetwork, SequenceClassifier, Forecaster"
+        "SequenceNetwork, SequenceClassifier, Forecaster, TextClassifier, CharLanguageModel"
     )
 
 

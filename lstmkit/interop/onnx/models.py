@@ -6,7 +6,8 @@ included. Each builder takes a GraphBuilder and declares the graph's inputs and 
     Linear, LayerNorm, Sequential of them: x (N, F) -> y; Embedding first: ids (N, T)
     SequenceNetwork     x (N, T, C) [, lengths]      -> logits (N, K)
     SequenceClassifier  x (N, T, C) [, lengths]      -> probabilities (N, K), label (N,)
-    Forecaster          window (N, L)                -> forecast (N, horizon)
+    Forecaster          window (N, L, K), series (N,) [, covariates, future_covariates]
+                                                     -> forecast (N, horizon, K)
 
 (batch_first=False layers and heads take (T, N, .) instead.) lengths are int64.
 """
@@ -90,7 +91,8 @@ def network_graph(g, network, with_lengths: bool) -> None:
 
 
 def classifier_graph(g, model, with_lengths: bool) -> None:
-    """z = (x - mean_) / scale_ with NaN -> 0, then the network, softmax and the label.
+    """z = (x - mean_) / scale_ with NaN -> 0, then each ensemble member's network and
+    softmax, the members' probabilities averaged, and the label.
 
     As predict_proba: the same features in, the same probabilities out (columns in the order
     of classes_), and `label` = classes_[argmax] (strings stay strings).
@@ -110,18 +112,18 @@ def classifier_graph(g, model, with_lengths: bool) -> None:
     if len(members) > 1:
         total = g.op("Sum", members)
         probabilities = g.op("Div", [total, g.constant(np.float32(len(members)), "members")])
-    g.add_output(probabilities, "probabilities", "float", ["N", len(model.classes_)])
+    probabilities_and_label(g, probabilities, model.classes_)
+
+
+def probabilities_and_label(g, probabilities: str, classes) -> None:
+    """Outputs `probabilities` (N, K) and `label` = classes[argmax] (N,) (strings stay
+    strings)."""
+    g.add_output(probabilities, "probabilities", "float", ["N", len(classes)])
     best = g.op("ArgMax", [probabilities], axis=1, keepdims=0)
-    classes = np.asarray(model.classes_)
-    kind = (
-        "string"
-        if classes.dtype.kind in "UOS"
-        else "int64"
-        if classes.dtype.kind in "iub"
-        else "float"
-    )
+    classes = np.asarray(classes)
+    kinds = {"U": "string", "O": "string", "S": "string", "i": "int64", "u": "int64"}
     label = g.op("Gather", [g.constant(classes, "classes"), best], axis=0)
-    g.add_output(label, "label", kind, ["N"])
+    g.add_output(label, "label", kinds.get(classes.dtype.kind, "float"), ["N"])
 
 
 def forecaster_graph(g, model, with_lengths: bool) -> None:
