@@ -47,6 +47,9 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--patience", type=int, default=40, help="early-stopping patience (default 40)"
     )
+    parser.add_argument(
+        "--ensemble", type=int, default=None, help="networks averaged (default: the model's, 3)"
+    )
     add_common_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -71,6 +74,9 @@ def run(args) -> None:
         seed=args.seed,
         verbose=0 if args.quiet else 1,
     )
+    if args.ensemble is not None:
+        require_positive(args, "ensemble")
+        model.set_params(ensemble=args.ensemble)
     try:
         model.fit(train.X, train.y)
     except KeyboardInterrupt as interrupt:
@@ -172,7 +178,8 @@ def save_interrupted(model, interrupt, folder) -> None:
         # an ensemble's next member was in its first epoch: keep the finished ones only
         network.keep_first(members - 1)
         model.n_epochs_ = getattr(model, "n_epochs_", 0)
-        what = f"the {members - 1} networks trained before the interruption"
+        kept = members - 1
+        what = f"the {kept} network{'s' if kept > 1 else ''} trained before the interruption"
     else:
         monitor = "val_loss" if "val_loss" in history else "loss"
         best = int(np.argmin(history[monitor]))

@@ -42,6 +42,9 @@ def add_parser(commands) -> None:
         "--input (inline steps, or a sequence file with --index)",
     )
     parser.add_argument("--index", type=int, default=0, help="with --model: sequence of a file")
+    parser.add_argument(
+        "--units", type=int, default=8, help="with --model: units printed per vector (default 8)"
+    )
     add_common_arguments(parser, out=False)
     parser.set_defaults(run=run)
 
@@ -88,14 +91,20 @@ def run_model(args) -> None:
         f"{layer.hidden_size}, forward direction) over {len(x)} steps, h and c start at 0:\n"
     )
     print(EQUATIONS + "\n")
-    print_records(trace_lstm_cell(x, direction_params(layer, 0, False), options=layer.options))
+    if args.units < 1:
+        raise UsageError(f"--units must be a positive integer; got {args.units}")
+    if args.units < layer.hidden_size:
+        print(f"(the first {args.units} of {layer.hidden_size} units; --units N for more)\n")
+    records = trace_lstm_cell(x, direction_params(layer, 0, False), options=layer.options)
+    print_records(records, args.units)
 
 
-def print_records(records) -> None:
+def print_records(records, units=None) -> None:
     for t, record in enumerate(records):
         print(f"t = {t}")
         for name in ("x", "i", "f", "g", "o", "c", "h"):
-            print(f"  {name:<2} = {format_vector(record[name])}")
+            shown = record[name] if name == "x" else record[name][:units]
+            print(f"  {name:<2} = {format_vector(shown)}")
     print("\nThe forget gate multiplies the cell state c (not h), and c' uses this step's f.")
 
 

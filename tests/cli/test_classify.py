@@ -16,7 +16,7 @@ from lstmkit.cli.sequence_files import read_sequences
 from lstmkit.models import SequenceClassifier
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-TINY = ["--epochs", "2", "--hidden-size", "4", "--quiet"]
+TINY = ["--epochs", "2", "--hidden-size", "4", "--ensemble", "1", "--quiet"]
 
 
 def tiny_sequences(count=24, seed=0):
@@ -155,7 +155,16 @@ def test_ctrl_c_saves_the_best_model_so_far(tmp_path):
     write_npz(tmp_path / "train.npz", count=40)
     out = tmp_path / "run"
     command = [sys.executable, "-m", "lstmkit", "classify", str(tmp_path / "train.npz")]
-    command += ["--epochs", "100000", "--patience", "100000", "--hidden-size", "4"]
+    command += [
+        "--epochs",
+        "100000",
+        "--patience",
+        "100000",
+        "--hidden-size",
+        "4",
+        "--ensemble",
+        "1",
+    ]
     process = subprocess.Popen(
         [*command, "--out", str(out)],
         stdout=subprocess.PIPE,
@@ -191,3 +200,20 @@ def test_ctrl_c_saves_the_best_model_so_far(tmp_path):
     assert "saved the best model so far" in stderr and str(out / "model.safetensors") in stderr
     model = SequenceClassifier.load(out / "model.safetensors")
     assert model.n_epochs_ >= 3 and model.classes_.tolist() == ["down", "up"]
+
+
+def test_interrupt_in_a_new_members_first_epoch_keeps_the_finished_members(tmp_path, capsys):
+    from lstmkit.cli.classify import save_interrupted
+    from lstmkit.training import History, TrainingInterrupted
+
+    X, y = tiny_sequences()
+    model = SequenceClassifier(hidden_size=4, epochs=2, ensemble=2, seed=0).fit(X, y)
+    if getattr(model.network_, "members", 1) < 2:
+        pytest.skip("SequenceClassifier without an ensemble in this checkout")
+    first = model.network_.member(0).state_dict()
+    save_interrupted(model, TrainingInterrupted(History()), tmp_path)
+    assert "saved the best model so far (the 1 network trained" in capsys.readouterr().err
+    saved = SequenceClassifier.load(tmp_path / "model.safetensors")
+    assert saved.network_.members == 1
+    for name, value in saved.network_.member(0).state_dict().items():
+        np.testing.assert_array_equal(value, first[name])
