@@ -32,6 +32,7 @@ LAYERS = [
     GRU(3, 4, linear_before_reset=False, seed=6),
     RNN(3, 4, num_layers=2, bidirectional=True, seed=7),
     RNN(3, 4, nonlinearity="relu", seed=8),
+    GRU(3, 4, bidirectional=True, dtype="float64", seed=9),  # exported in float32
 ]
 
 
