@@ -183,10 +183,7 @@ def test_forecast(args, values, time, holdout) -> dict:
         f"forecast by models fitted on the {len(train)} before them (seasonal period {period}"
         f"{' detected' if args.season_length is None else ''}):",
     )
-    rows = [
-        (method, *("-" if m[name] is None else f"{m[name]:.4g}" for name in METRIC_NAMES))
-        for method, m in metrics.items()
-    ]
+    rows = metric_rows(metrics)
     say(args, table(["method", "MAE", "RMSE", "MAPE %", "sMAPE %", f"MASE (m={period})"], rows))
     return {
         "period": period,
@@ -194,6 +191,18 @@ def test_forecast(args, values, time, holdout) -> dict:
         "time": time[-holdout:],
         "lstm": forecasts["lstm"],
     }
+
+
+def metric_rows(metrics: dict) -> list:
+    """{method: {metric: value}} -> table rows; MAE and RMSE in the data's units at a
+    readable precision, percentages with 2 decimals, MASE with 3; "-" where undefined."""
+    errors = [m[k] for m in metrics.values() for k in ("MAE", "RMSE") if m[k] is not None]
+    decimals = {"MAE": readable_decimals(np.array(errors)), "MAPE": 2, "sMAPE": 2, "MASE": 3}
+    decimals["RMSE"] = decimals["MAE"]
+    return [
+        (method, *("-" if m[k] is None else f"{m[k]:.{decimals[k]}f}" for k in METRIC_NAMES))
+        for method, m in metrics.items()
+    ]
 
 
 def forecast_metrics(actual, forecast, training=None, period=1) -> dict:

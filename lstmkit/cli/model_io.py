@@ -109,7 +109,7 @@ def _forecaster_predict(model, name, args):
 
 def _forecaster_evaluate(model, name, args, folder):
     """DATA: a CSV of the values that followed the training series (its first `horizon`)."""
-    from lstmkit.cli.forecast import METRIC_NAMES, forecast_metrics
+    from lstmkit.cli.forecast import forecast_metrics, metric_rows
     from lstmkit.cli.summary import table
     from lstmkit.data.csv_series import read_csv_series
     from lstmkit.datasets import resolve
@@ -123,7 +123,7 @@ def _forecaster_evaluate(model, name, args, folder):
     forecast = model.predict(horizon=len(actual))
     metrics = forecast_metrics(actual, forecast)
     print(f"the model's forecast of the {len(actual)} values in {name}:")
-    rows = [("lstm", *("-" if metrics[k] is None else f"{metrics[k]:.4g}" for k in METRIC_NAMES))]
+    rows = metric_rows({"lstm": metrics})
     print(table(["method", "MAE", "RMSE", "MAPE %", "sMAPE %", "MASE"], rows))
     return {**metrics, "n": len(actual), "forecast": np.asarray(forecast).tolist()}
 
