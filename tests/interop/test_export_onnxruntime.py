@@ -139,13 +139,19 @@ def test_forecaster_matches_predict(helpers, tmp_path, onnx, onnxruntime, log):
     window = series[-model.lookback_ :][None, :, None].astype(np.float32)
     (forecast,) = session.run(None, {"window": window, "series": np.zeros(1, np.int64)})
     np.testing.assert_allclose(forecast[0, :, 0], model.predict(), **TOL)
-    # several windows at once: each row forecasts from its own window
-    rows = np.stack([series[k : k + model.lookback_] for k in (0, 10, 30)])[..., None]
+    # several windows at once, of two lengths: each row forecasts from its own window
+    for length in (model.lookback_, model.lookback_ + 5):
+        _check_windows(session, model, series, length)
+
+
+def _check_windows(session, model, series, length):
+    rows = np.stack([series[k : k + length] for k in (0, 10, 30)])[..., None]
     (many,) = session.run(
         None, {"window": rows.astype(np.float32), "series": np.zeros(3, np.int64)}
     )
     for row, values in zip(many, rows, strict=True):
         model.history_ = (np.log(values) if model.log_ else values)[None]
+        model.history_covariates_ = np.zeros((1, length, 0))
         np.testing.assert_allclose(row[:, 0], model.predict(), **TOL)
 
 
