@@ -64,7 +64,7 @@ def run(args) -> None:
     say(
         args,
         f"{source}: {len(train)} training and {len(test)} test sequences, "
-        f"{train.X[0].shape[1]} channels, {len(np.unique(train.y))} classes",
+        f"{plural(train.X[0].shape[1], 'channel')}, {plural(len(np.unique(train.y)), 'class')}",
     )
     model = SequenceClassifier(
         cell=args.cell,
@@ -90,6 +90,10 @@ def run(args) -> None:
         metrics["seconds"] = clock.seconds
         write_json(folder / "metrics.json", metrics)
     say(args, summary_line(clock.seconds, best, f"test accuracy {metrics['accuracy']:.4f}", folder))
+
+
+def plural(count, noun) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "es" if noun.endswith("s") else "s")
 
 
 def read_data(args):

@@ -100,8 +100,13 @@ def run(args) -> None:
     if folder is not None:
         write_outputs(args, folder, model, report, header, rows, (time, values), future, test)
     metric = None
-    if test is not None and test["metrics"]["lstm"]["MAPE"] is not None:
-        metric = f"test MAPE {test['metrics']['lstm']['MAPE']:.2f} %"
+    if test is not None:
+        lstm = test["metrics"]["lstm"]
+        metric = f"test MAE {lstm['MAE']:.4g}"
+        if lstm["MASE"] is not None:
+            metric = f"test MASE {lstm['MASE']:.3f}"
+        if lstm["MAPE"] is not None:
+            metric += f" (MAPE {lstm['MAPE']:.2f} %)"
     report["seconds"] = clock.seconds
     if folder is not None:
         write_json(folder / "metrics.json", report)

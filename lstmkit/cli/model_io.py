@@ -37,7 +37,8 @@ def load_model_or_module(name):
     try:
         return load(path)
     except ValueError as error:
-        raise ValueError(f"{name} is not an lstmkit model file ({error})") from None
+        reason = str(error).removeprefix(f"{path}: ")
+        raise ValueError(f"{name} is not an lstmkit model file ({reason})") from None
 
 
 def load_model(name):
