@@ -45,7 +45,8 @@ def _builder_for(model):
     raise TypeError(
         f"no ONNX export for {type(model).__name__}; exportable: LSTM, GRU, RNN, Linear, "
         "Embedding, LayerNorm, Dropout, LastStep, MeanPool, MaxPool, Sequential, "
-        "SequenceNetwork, SequenceClassifier, Forecaster, TextClassifier, CharLanguageModel"
+        "SequenceNetwork, SequenceClassifier, Forecaster, TextClassifier, CharLanguageModel, "
+        "SequenceTagger"
     )
 
 
