@@ -1,9 +1,9 @@
 """A small builder of ONNX graphs: unique names, constants, opset-aware helpers, atomic save.
 
 The onnx package is imported lazily (when a builder is made), so importing this module costs
-nothing. Every exported graph computes in float32; sequences between layers are time-major,
-(T, N, F), the ONNX recurrent operators' default layout (layout=0), which every runtime
-supports (onnxruntime refuses layout=1).
+nothing. The exported networks compute in float32 (weights are cast to it); sequences between
+layers are time-major, (T, N, F), the ONNX recurrent operators' default layout (layout=0),
+which every runtime supports (onnxruntime refuses layout=1).
 """
 
 from collections import Counter
