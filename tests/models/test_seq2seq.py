@@ -109,11 +109,11 @@ def _reverse_task(count, seed):
 
 @pytest.fixture(scope="module")
 def reverser():
-    sources, targets = _reverse_task(600, seed=0)
+    sources, targets = _reverse_task(300, seed=0)
     model = Seq2Seq(
-        hidden_size=32,
+        hidden_size=24,
         embedding_size=8,
-        epochs=25,
+        epochs=20,
         lr=1e-2,
         batch_size=32,
         seed=0,
