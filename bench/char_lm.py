@@ -1,0 +1,105 @@
+"""Character language model benchmark: tinyshakespeare, first 90 % train, last 10 % validation.
+
+Reports the validation loss in nats per character beside the published context (a 6-layer
+character GPT, nanoGPT's shakespeare_char: 1.47; the unigram distribution: 3.35, recomputed
+here from the training counts) and the training time on this machine; prints a sample.
+
+Run from the repository root (one thread, as the benchmark was measured):
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python bench/char_lm.py --minutes 60 \
+        --hidden 512 --layers 2 --out /tmp/charlm_bench
+    python bench/char_lm.py --minutes 2 --hidden 128     # a quick look
+
+With --out, the model is saved there after every improving epoch (model.safetensors) and the
+learning curve is written to curve.json, so a long run leaves its results even if stopped.
+"""
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TEXT = REPO.parent / "shared" / "data" / "text" / "tinyshakespeare.txt"
+
+
+def unigram_nats(train: str, validation: str) -> float:
+    """Cross-entropy of the validation characters under the training character frequencies."""
+    counts = Counter(train)
+    total = sum(counts.values())
+    return -sum(math.log(counts[c] / total) for c in validation[1:]) / (len(validation) - 1)
+
+
+def main(argv=None) -> None:
+    sys.path.insert(0, str(REPO))
+    from lstmkit.models import CharLanguageModel
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=60.0, help="training time budget")
+    parser.add_argument("--hidden", type=int, default=512)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--embedding", type=int, default=64)
+    parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--seq-len", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    text = TEXT.read_text(encoding="utf-8")
+    cut = int(len(text) * 0.9)
+    train, validation = text[:cut], text[cut:]
+    print(f"train {len(train)} chars, validation {len(validation)} chars", flush=True)
+    print(f"unigram baseline: {unigram_nats(train, validation):.3f} nats/char", flush=True)
+
+    model = CharLanguageModel(
+        embedding_dim=args.embedding,
+        hidden_size=args.hidden,
+        num_layers=args.layers,
+        dropout=args.dropout,
+        lr=args.lr,
+        epochs=1000,
+        batch_size=args.batch_size,
+        seq_len=args.seq_len,
+        max_time=args.minutes * 60,
+        patience=3,
+        seed=args.seed,
+        verbose=1,
+    )
+    best = [math.inf]
+
+    def on_epoch(fitted, record):
+        print(json.dumps(record), flush=True)
+        if args.out is None:
+            return
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "curve.json").write_text(json.dumps(fitted.history_, indent=1))
+        if record["val_nats_per_char"] < best[0]:
+            best[0] = record["val_nats_per_char"]
+            fitted.save(args.out / "model.safetensors")
+
+    started = time.perf_counter()
+    model.fit(train, validation_text=validation, on_epoch=on_epoch)
+    seconds = time.perf_counter() - started
+    result = model.evaluate(validation)
+    print(
+        f"\n{args.layers}x{args.hidden} LSTM: validation {result['nats_per_char']:.3f} nats/char "
+        f"({result['bits_per_char']:.3f} bits/char) after {model.n_epochs_} epochs, "
+        f"{model.n_chars_trained_} characters, {seconds / 60:.1f} min (incl. validation)"
+    )
+    print("published: 6-layer char GPT 1.47 nats/char; unigram 3.35")
+    sample = model.sample("ROMEO:\n", length=500, temperature=0.8, seed=0)
+    print("\nsample (prime 'ROMEO:\\n', temperature 0.8, seed 0):\nROMEO:\n" + sample)
+    if args.out is not None:
+        (args.out / "sample.txt").write_text("ROMEO:\n" + sample)
+        summary = {**result, "epochs": model.n_epochs_, "minutes": seconds / 60, **vars(args)}
+        summary["out"] = str(args.out)
+        (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()

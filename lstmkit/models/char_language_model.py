@@ -1,0 +1,327 @@
+"""`CharLanguageModel`: a character-level LSTM language model (char-rnn).
+
+    p(c_{t+1} | c_1 .. c_t) = softmax(logits_t),   logits, s_t = network(c_t, s_{t-1})
+
+Training is truncated backpropagation through time over B parallel streams: the training
+text is cut into B equal consecutive pieces, row b of the (B, n) array `streams` being piece
+b, and each update reads the next `seq_len` columns of all rows:
+
+    x = streams[:, t : t + seq_len],   y = streams[:, t + 1 : t + seq_len + 1]
+    logits, s = network(x, s)          s carried over from the previous chunk (zeros at the
+                                       start of an epoch), so every chunk continues its stream
+    loss = mean cross-entropy(logits, y);  gradients stop at s (the cut of truncated BPTT)
+
+`lstmkit.training.Trainer` is built for independent sequences it may shuffle and batch by
+length; here the chunks must come in order with the state handed from one to the next, so
+this module has its own small loop. It reuses the parts the Trainer is made of: Adam,
+`clip_grad_norm`, the finite checks, best-weights restore and early stopping on the
+validation loss, halving the learning rate when the validation loss does not improve.
+
+Loss is reported in nats per character (natural log); bits = nats / ln 2.
+"""
+
+import math
+import sys
+import time
+
+import numpy as np
+
+from lstmkit.data.tokenizers import char_tokenize
+from lstmkit.data.vocabulary import Vocabulary
+from lstmkit.losses import cross_entropy
+from lstmkit.models.base import Estimator
+from lstmkit.models.char_lm_network import CharLMNetwork
+from lstmkit.models.text_state import VocabularyState
+from lstmkit.ops.softmax import softmax
+from lstmkit.optim import Adam, clip_grad_norm
+
+_SPECIALS = ("<unk>",)  # no padding: streams all have the same length
+
+
+class CharLanguageModel(VocabularyState, Estimator):
+    """Character language model: embedding + stacked LSTM + softmax over the characters.
+
+    Args:
+        embedding_dim: size of the character embeddings (default 64).
+        hidden_size, num_layers: the LSTM stack (default 256 x 2: a usable model of a
+            1 MB text in tens of minutes on one core; 512 x 2 is better and ~2.5x slower).
+        dropout: between the LSTM layers and before the output layer (default 0.1).
+        lr: Adam's learning rate (default 2e-3), halved after every epoch whose validation
+            loss does not improve.
+        epochs: passes over the training text (default 10).
+        batch_size: B, the number of parallel streams (default 32).
+        seq_len: characters per truncated-BPTT chunk (default 64).
+        clip_norm: global gradient-norm clipping (default 5.0; None: off).
+        validation_fraction: the last share of the text held out for early stopping and the
+            learning-rate schedule when `fit` gets no `validation_text` (default 0.05; 0: off).
+        patience: stop after this many epochs without a better validation loss (default 3).
+        max_time: stop training after this many seconds (None: no limit).
+        seed: initialisation, dropout and the per-epoch offset of the chunks.
+        verbose: 0 silent, 1 a line per epoch on stderr.
+    """
+
+    _fitted_json = ("n_epochs_", "history_", "n_chars_trained_")
+    _fitted_vocabularies = ("vocabulary_",)
+
+    def __init__(
+        self,
+        embedding_dim=64,
+        hidden_size=256,
+        num_layers=2,
+        dropout=0.1,
+        lr=2e-3,
+        epochs=10,
+        batch_size=32,
+        seq_len=64,
+        clip_norm=5.0,
+        validation_fraction=0.05,
+        patience=3,
+        max_time=None,
+        seed=None,
+        verbose=0,
+    ):
+        self.embedding_dim = embedding_dim
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.seq_len = seq_len
+        self.clip_norm = clip_norm
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.max_time = max_time
+        self.seed = seed
+        self.verbose = verbose
+
+    # ---- fitting ------------------------------------------------------------------------------
+
+    def fit(self, text, validation_text=None, on_epoch=None) -> "CharLanguageModel":
+        """Learn the characters of `text` (a str).
+
+        `validation_text`: held-out text for early stopping (default: the last
+        `validation_fraction` of `text`). `on_epoch(model, record)`: called after every epoch
+        with the epoch's record (loss, val_nats_per_char, lr, seconds, chars) while the
+        network holds that epoch's weights, e.g. to log or save progress.
+        """
+        text, validation_text = self._split(text, validation_text)
+        self.vocabulary_ = Vocabulary.build([char_tokenize(text)], specials=_SPECIALS)
+        ids = self.vocabulary_.encode(char_tokenize(text))
+        streams = self._streams(ids)
+        self.network_ = CharLMNetwork(
+            len(self.vocabulary_),
+            self.embedding_dim,
+            self.hidden_size,
+            self.num_layers,
+            self.dropout,
+            seed=self.seed,
+        )
+        optimizer = Adam(self.network_, lr=self.lr)
+        self.history_, self.n_chars_trained_ = [], 0
+        best, best_state, waited = math.inf, None, 0
+        started = time.perf_counter()
+        for epoch in range(self.epochs):
+            rng = np.random.default_rng([0 if self.seed is None else self.seed, epoch])
+            loss, chars, out_of_time = self._train_epoch(streams, optimizer, rng, started)
+            record = {"epoch": epoch + 1, "loss": loss, "lr": float(optimizer.lr)}
+            self.n_chars_trained_ += chars
+            if validation_text is not None:
+                record["val_nats_per_char"] = self.evaluate(validation_text)["nats_per_char"]
+            record["seconds"] = time.perf_counter() - started
+            record["chars"] = self.n_chars_trained_
+            self.history_.append(record)
+            self.n_epochs_ = len(self.history_)
+            self._report(record)
+            score = record.get("val_nats_per_char", loss)
+            if score < best:
+                best, best_state, waited = score, self.network_.state_dict(), 0
+            else:
+                waited += 1
+                optimizer.lr *= 0.5  # the plateau schedule: smaller steps once progress stalls
+            if on_epoch is not None:
+                on_epoch(self, record)
+            if out_of_time or (validation_text is not None and waited >= self.patience):
+                break
+        if best_state is not None:
+            self.network_.load_state_dict(best_state)
+        self.network_.eval()
+        return self
+
+    def _split(self, text, validation_text):
+        _check_text(text, "text")
+        if validation_text is not None:
+            _check_text(validation_text, "validation_text")
+            return text, validation_text
+        if not 0 <= self.validation_fraction < 1:
+            raise ValueError(
+                f"validation_fraction must lie in [0, 1); got {self.validation_fraction!r}"
+            )
+        held = int(len(text) * self.validation_fraction)
+        if held < 2:  # fewer than one prediction to score
+            return text, None
+        return text[:-held], text[-held:]
+
+    def _streams(self, ids: np.ndarray) -> np.ndarray:
+        """(B, n) consecutive pieces of the text, n >= 2 (one input and its next character)."""
+        width = len(ids) // self.batch_size
+        if width < 2:
+            raise ValueError(
+                f"text must hold at least 2 characters per stream (batch_size="
+                f"{self.batch_size}), {2 * self.batch_size} in all; got {len(ids)}"
+            )
+        return ids[: width * self.batch_size].reshape(self.batch_size, width)
+
+    def _train_epoch(self, streams, optimizer, rng, started) -> tuple[float, int, bool]:
+        """One pass of truncated BPTT -> (mean training loss, characters, out of time)."""
+        network = self.network_.train()
+        # a random start shift each epoch, so the chunk boundaries fall on other characters
+        offset = int(rng.integers(min(self.seq_len, streams.shape[1] - 1)))
+        state, total, count = None, 0.0, 0
+        for t in range(offset, streams.shape[1] - 1, self.seq_len):
+            x = streams[:, t : t + self.seq_len]
+            y = streams[:, t + 1 : t + self.seq_len + 1]
+            x = x[:, : y.shape[1]]
+            network.zero_grad()
+            logits, state = network(x, state)
+            loss, dlogits = cross_entropy(logits, y)
+            if not math.isfinite(float(loss)):
+                optimizer.lr *= 0.5
+                state = None
+                continue
+            network.backward(dlogits)
+            norm = clip_grad_norm(network, self.clip_norm) if self.clip_norm else 0.0
+            if not math.isfinite(norm):
+                optimizer.lr *= 0.5  # skip the update; weights stay at their last good values
+                state = None
+                continue
+            optimizer.step()
+            total += float(loss) * y.size
+            count += y.size
+            if self.max_time is not None and time.perf_counter() - started > self.max_time:
+                return total / max(count, 1), count, True
+        return total / max(count, 1), count, False
+
+    def _report(self, record: dict) -> None:
+        if self.verbose:
+            shown = ", ".join(
+                f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in record.items()
+            )
+            print(shown, file=sys.stderr, flush=True)
+
+    # ---- evaluation ---------------------------------------------------------------------------
+
+    def evaluate(self, text, streams=16, warmup=200, chunk=256) -> dict:
+        """Mean negative log-likelihood of each character of `text` after the first, given the
+        ones before it: {"nats_per_char", "bits_per_char", "chars"}.
+
+        For speed the text is scored as `streams` parallel pieces; each piece's network first
+        reads up to `warmup` characters before it (not scored), so a piece does not start
+        from an empty memory. Characters unseen in training count as <unk>.
+        """
+        self._check_fitted()
+        _check_text(text, "text")
+        ids = self.vocabulary_.encode(char_tokenize(text))
+        if len(ids) < 2:
+            raise ValueError(f"text must hold at least 2 characters; got {len(ids)}")
+        inputs, targets, scored = _scoring_streams(ids, streams, warmup)
+        network = self.network_.eval()
+        state, total = None, 0.0
+        for t in range(0, inputs.shape[1], chunk):
+            logits, state = network(inputs[:, t : t + chunk], state)
+            loss, _ = cross_entropy(
+                logits.astype(np.float64),
+                targets[:, t : t + chunk],
+                mask=scored[:, t : t + chunk],
+                reduction="sum",
+            )
+            total += float(loss)
+        nats = total / int(scored.sum())
+        return {"nats_per_char": nats, "bits_per_char": nats / math.log(2), "chars": len(ids) - 1}
+
+    # ---- generation ---------------------------------------------------------------------------
+
+    def generate(self, prime="", length=200, temperature=1.0, top_k=None, seed=None):
+        """Yield `length` characters, one at a time, continuing `prime`.
+
+        Memory is constant in `length`: only the LSTM state (h, c) and the last character
+        are kept between steps, each step running the network on one character (T = 1).
+        Each next character is drawn from softmax(logits / temperature), restricted to the
+        `top_k` most probable ones if given; temperature 0 (or top_k=1) picks the most
+        probable character (greedy). <unk> is never produced. Without a prime, generation
+        starts as after a newline (or the most frequent character if the text had none).
+        """
+        self._check_fitted()
+        _check_text(prime, "prime")
+        _check_sampling(length, temperature, top_k)
+        rng = np.random.default_rng(seed)
+        vocabulary, network = self.vocabulary_, self.network_.eval()
+        start = "\n" if "\n" in vocabulary else vocabulary.tokens[len(_SPECIALS)]
+        ids = vocabulary.encode(char_tokenize(prime) or [start])
+        logits, state = network(ids[None, :], None)
+        unk = vocabulary.unk_id
+        for _ in range(length):
+            scores = logits[0, -1].astype(np.float64)
+            scores[unk] = -np.inf
+            next_id = _draw(scores, temperature, top_k, rng)
+            yield vocabulary.tokens[next_id]
+            logits, state = network(np.array([[next_id]]), state)
+
+    def sample(self, prime="", length=200, temperature=1.0, top_k=None, seed=None) -> str:
+        """`length` generated characters continuing `prime` (not included), as a string; see
+        `generate`."""
+        return "".join(self.generate(prime, length, temperature, top_k, seed))
+
+    def score(self, text, y=None) -> float:
+        """Minus the validation loss in nats per character (higher is better)."""
+        return -self.evaluate(text)["nats_per_char"]
+
+
+def _scoring_streams(ids: np.ndarray, streams: int, warmup: int):
+    """(inputs, targets, scored) (S, L) arrays: stream s predicts the targets of its piece
+    ids[1 + s*P : 1 + (s+1)*P] after reading up to `warmup` earlier characters unscored."""
+    predictions = len(ids) - 1
+    streams = max(1, min(int(streams), predictions))
+    piece = math.ceil(predictions / streams)
+    width = piece + warmup
+    inputs = np.zeros((streams, width), np.int64)
+    targets = np.zeros((streams, width), np.int64)
+    scored = np.zeros((streams, width), bool)
+    for s in range(streams):
+        first = 1 + s * piece  # first target position scored by this stream
+        last = min(first + piece, len(ids))  # one past the last
+        begin = max(first - 1 - warmup, 0)  # input position the stream starts reading at
+        steps = last - 1 - begin
+        inputs[s, :steps] = ids[begin : last - 1]
+        targets[s, :steps] = ids[begin + 1 : last]
+        scored[s, first - 1 - begin : steps] = True
+    return inputs, targets, scored
+
+
+def _draw(scores: np.ndarray, temperature: float, top_k, rng) -> int:
+    if temperature == 0 or top_k == 1:
+        return int(np.argmax(scores))
+    scores = scores / temperature
+    if top_k is not None and top_k < len(scores):
+        threshold = np.partition(scores, -top_k)[-top_k]
+        scores = np.where(scores >= threshold, scores, -np.inf)
+    probabilities = softmax(scores)
+    return int(rng.choice(len(scores), p=probabilities / probabilities.sum()))
+
+
+def _check_sampling(length, temperature, top_k) -> None:
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"length must be a non-negative integer; got {length!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
+        raise ValueError(f"temperature must be a number >= 0; got {temperature!r}")
+    if not (temperature >= 0 and math.isfinite(temperature)):
+        raise ValueError(f"temperature must be a finite number >= 0; got {temperature!r}")
+    if top_k is not None and (
+        isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1
+    ):
+        raise ValueError(f"top_k must be None or a positive integer; got {top_k!r}")
+
+
+def _check_text(text, name: str) -> None:
+    if not isinstance(text, str):
+        raise ValueError(f"{name} must be a str; got {type(text).__name__}")
