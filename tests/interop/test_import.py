@@ -58,6 +58,11 @@ def test_round_trip_of_a_classifier_at_several_opsets(helpers, tmp_path, onnxrun
     np.testing.assert_array_equal(label, model.predict(x, lengths))
     runtime = helpers.ort_session(onnxruntime, path).run(None, {"x": x, "lengths": lengths})
     np.testing.assert_allclose(runtime[0], probabilities, **TOL)
+    # the classifier's network alone: the ensemble's probabilities of standardised features
+    ensemble = load(export(model.network_, tmp_path / "e.onnx", opset=opset))
+    z = ((x - model.mean_) / model.scale_).astype(np.float32)
+    expected = model.network_.probabilities(z, lengths)
+    np.testing.assert_allclose(ensemble(z, lengths), expected, **TOL)
 
 
 def test_round_trip_of_a_forecaster(helpers, tmp_path):

@@ -11,6 +11,7 @@ from lstmkit.interop.onnx.graph import DEFAULT_OPSET, GraphBuilder, save_model
 from lstmkit.interop.onnx.layers import CELL_OPS
 from lstmkit.models.forecaster import Forecaster
 from lstmkit.models.sequence_classifier import SequenceClassifier
+from lstmkit.models.sequence_ensemble import SequenceEnsemble
 from lstmkit.models.sequence_network import SequenceNetwork
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
@@ -34,6 +35,7 @@ def _builder_for(model):
         return lambda g, m, with_lengths: models.chain_graph(g, list(m), with_lengths)
     exact = {
         SequenceNetwork: models.network_graph,
+        SequenceEnsemble: models.ensemble_graph,
         SequenceClassifier: models.classifier_graph,
         Forecaster: models.forecaster_graph,
     }
@@ -45,8 +47,8 @@ def _builder_for(model):
     raise TypeError(
         f"no ONNX export for {type(model).__name__}; exportable: LSTM, GRU, RNN, Linear, "
         "Embedding, LayerNorm, Dropout, LastStep, MeanPool, MaxPool, Sequential, "
-        "SequenceNetwork, SequenceClassifier, Forecaster, TextClassifier, CharLanguageModel, "
-        "SequenceTagger"
+        "SequenceNetwork, SequenceEnsemble, SequenceClassifier, Forecaster, TextClassifier, "
+        "CharLanguageModel, SequenceTagger"
     )
 
 

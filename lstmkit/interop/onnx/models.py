@@ -5,6 +5,7 @@ included. Each builder takes a GraphBuilder and declares the graph's inputs and 
     pooling head        y (N, T, F) [, lengths]      -> out (N, F)
     Linear, LayerNorm, Sequential of them: x (N, F) -> y; Embedding first: ids (N, T)
     SequenceNetwork     x (N, T, C) [, lengths]      -> logits (N, K)
+    SequenceEnsemble    x (N, T, C) [, lengths]      -> probabilities (N, K)
     SequenceClassifier  x (N, T, C) [, lengths]      -> probabilities (N, K), label (N,)
     Forecaster          window (N, L, K), series (N,) [, covariates, future_covariates]
                                                      -> forecast (N, horizon, K)
@@ -102,17 +103,27 @@ def classifier_graph(g, model, with_lengths: bool) -> None:
     z = g.op("Div", [g.op("Sub", [x, g.constant(model.mean_, "mean")]), g.constant(model.scale_)])
     z = g.op("Where", [g.op("IsNaN", [z]), g.constant(np.float32(0), "zero"), z])
     z_tm = g.op("Transpose", [z], perm=[1, 0, 2])
-    # the members' probabilities averaged, as SequenceEnsemble.probabilities
-    ensemble = model.network_
+    probabilities = ensemble_probabilities(g, model.network_, z_tm, lengths)
+    probabilities_and_label(g, probabilities, model.classes_)
+
+
+def ensemble_probabilities(g, ensemble, x_tm: str, lengths: Lengths) -> str:
+    """SequenceEnsemble.probabilities: p = (1 / M) sum_k softmax(logits_k), x (T, N, C)."""
     members = [
-        g.op("Softmax", [network_logits(g, ensemble.member(k), z_tm, lengths)], axis=-1)
+        g.op("Softmax", [network_logits(g, ensemble.member(k), x_tm, lengths)], axis=-1)
         for k in range(ensemble.members)
     ]
-    probabilities = members[0]
-    if len(members) > 1:
-        total = g.op("Sum", members)
-        probabilities = g.op("Div", [total, g.constant(np.float32(len(members)), "members")])
-    probabilities_and_label(g, probabilities, model.classes_)
+    if len(members) == 1:
+        return members[0]
+    total = g.op("Sum", members)
+    return g.op("Div", [total, g.constant(np.float32(len(members)), "members")])
+
+
+def ensemble_graph(g, ensemble, with_lengths: bool) -> None:
+    x, lengths = declare_sequences(g, ensemble.input_size, with_lengths)
+    x_tm = g.op("Transpose", [x], perm=[1, 0, 2])
+    probabilities = ensemble_probabilities(g, ensemble, x_tm, lengths)
+    g.add_output(probabilities, "probabilities", "float", ["N", ensemble.output_size])
 
 
 def probabilities_and_label(g, probabilities: str, classes) -> None:
