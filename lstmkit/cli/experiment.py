@@ -29,6 +29,12 @@ def add_parser(commands) -> None:
     parser.add_argument("--hidden-size", type=int, default=32, help="LSTM cells (default: 32)")
     parser.add_argument("--batch-size", type=int, default=32, help="default: 32")
     parser.add_argument("--lr", type=float, default=1e-2, help="Adam's learning rate (1e-2)")
+    parser.add_argument(
+        "--forget-bias", type=float, default=3.0, help="LSTM forget-gate bias at init (3.0)"
+    )
+    parser.add_argument(
+        "--input-bias", type=float, default=-3.0, help="LSTM input-gate bias at init (-3.0)"
+    )
     parser.add_argument("--eval-every", type=int, default=4000, help="sequences (4000)")
     parser.add_argument("--test-size", type=int, default=None, help="override the test set")
     add_common_arguments(parser, seed=False)
@@ -63,6 +69,7 @@ def run(args) -> None:
     rows = run_experiment(
         args.name, args.T, budget=args.budget, models=models, seeds=seeds,
         hidden_size=args.hidden_size, batch_size=args.batch_size, lr=args.lr,
+        forget_bias=args.forget_bias, input_bias=args.input_bias,
         eval_every=args.eval_every, test_size=args.test_size, out=folder, progress=bar,
     )  # fmt: skip
     bar.close()
@@ -92,7 +99,9 @@ class _Progress:
 
             self.close()
             self.key = (model, seed)
-            self.bar = tqdm(total=self.budget, desc=f"{model} seed {seed}", file=sys.stderr)
+            self.bar = tqdm(
+                total=self.budget, desc=f"{model} seed {seed}", unit="seq", file=sys.stderr
+            )
         self.bar.update(seen - self.bar.n)
         self.bar.set_postfix(loss=f"{loss:.4g}", wrong=wrong, error=f"{error:.4g}")
 

@@ -17,6 +17,16 @@ from lstmkit.cli.common import (
 )
 
 MODELS = ("rnn", "gru", "lstm")
+# the initialisations compared; the last LSTM one is what `lstmkit experiment` trains from
+INITS = {
+    "rnn": {"rnn init": {}},
+    "gru": {"gru init": {}},
+    "lstm": {
+        "lstm init (forget bias 0)": {"forget_bias": 0.0},
+        "lstm init (forget bias 1)": {"forget_bias": 1.0},
+        "lstm init (forget +3, input -3)": {"forget_bias": 3.0, "input_bias": -3.0},
+    },
+}
 
 
 def add_parser(commands) -> None:
@@ -52,8 +62,8 @@ def add_parser(commands) -> None:
 def run(args) -> None:
     from lstmkit.experiments import gradient_norms
 
-    if args.T < 4:
-        raise UsageError(f"--T must be an integer >= 4; got {args.T}")
+    if args.T < 10:
+        raise UsageError(f"--T must be an integer >= 10; got {args.T}")
     if args.budget < 0 or args.hidden_size < 1 or args.samples < 1:
         raise UsageError("--budget must be >= 0, --hidden-size and --samples positive")
     folder = output_dir(args)
@@ -61,10 +71,8 @@ def run(args) -> None:
     probe = {"T": args.T, "n": args.samples, "seed": args.seed}
     curves = {}
     for kind in MODELS:
-        biases = (0.0, 1.0) if kind == "lstm" else (0.0,)
-        for bias in biases:
-            label = f"{kind} init" + (f" (forget bias {bias:g})" if kind == "lstm" else "")
-            curves[label] = gradient_norms(kind, hidden_size=sizes[kind], forget_bias=bias, **probe)
+        for label, biases in INITS[kind].items():
+            curves[label] = gradient_norms(kind, hidden_size=sizes[kind], **biases, **probe)
     for kind, network in _trained_networks(args, sizes).items():
         curves[f"{kind} trained"] = gradient_norms(network=network, **probe)
     _print_table(curves, args.T)
@@ -97,7 +105,8 @@ def _trained_networks(args, sizes) -> dict:
     task = get_task("adding", args.T)
     networks = {}
     for kind in MODELS:
-        network = TaskNetwork(2, 1, kind, sizes[kind], seed=args.seed)
+        biases = {"forget_bias": 3.0, "input_bias": -3.0} if kind == "lstm" else {}
+        network = TaskNetwork(2, 1, kind, sizes[kind], seed=args.seed, **biases)
         say(args, f"training {kind} (H = {sizes[kind]}) on the adding problem, T = {args.T}, "
             f"{args.budget} sequences")  # fmt: skip
         summary = train_network(network, task, budget=args.budget, seed=args.seed)

@@ -42,6 +42,7 @@ def gradient_norms(
     network: TaskNetwork | None = None,
     hidden_size: int = 32,
     forget_bias: float = 1.0,
+    input_bias: float = 0.0,
     n: int = 8,
     seed: int = 0,
 ) -> np.ndarray:
@@ -49,12 +50,13 @@ def gradient_norms(
 
     `network`: a trained TaskNetwork with one output (its weights are copied into float64);
     None: a freshly initialised `model_kind` network ("lstm", "gru" or "rnn") of
-    `hidden_size`, with `forget_bias` for the LSTM.
+    `hidden_size`, with `forget_bias` and `input_bias` for the LSTM (see TaskNetwork).
     """
     if network is None:
         network = TaskNetwork(
-            2, 1, model_kind, hidden_size, forget_bias=forget_bias, dtype="float64", seed=seed
-        )
+            2, 1, model_kind, hidden_size, forget_bias=forget_bias, input_bias=input_bias,
+            dtype="float64", seed=seed,
+        )  # fmt: skip
     else:
         network = as_float64(network)
     x, y = probe_sequences(T, n, seed)

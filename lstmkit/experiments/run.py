@@ -27,7 +27,8 @@ def run_experiment(
     batch_size: int = 32,
     lr: float = 1e-2,
     clip: float = 1.0,
-    forget_bias: float = 1.0,
+    forget_bias: float = 3.0,
+    input_bias: float = -3.0,
     eval_every: int = 4000,
     test_size: int | None = None,
     out=None,
@@ -36,14 +37,16 @@ def run_experiment(
     """Train every model in `models` once per seed on task `name` at lag T; return the rows.
 
     The LSTM has `hidden_size` cells; the GRU and RNN get the hidden size whose parameter count
-    is closest to the LSTM's. Every model sees at most `budget` training sequences (fresh ones,
-    in batches of `batch_size`; Adam at `lr`, global gradient norm clipped to `clip`) and stops
-    as soon as the test set meets the paper's criterion. `test_size` overrides the task's test
-    set size (the paper's 2560 for adding). With `out` (a folder), writes results.csv,
-    results.json (rows and learning curves) and each trained network as
-    `{model}_seed{seed}.safetensors` (load with `lstmkit.load` after importing
-    lstmkit.experiments). `progress(model, seed, seen, loss, wrong, error)` is called at every
-    evaluation.
+    is closest to the LSTM's. The LSTM starts with `forget_bias` and `input_bias` added to its
+    forget and input gates' biases (see TaskNetwork: nearly shut input gates and open forget
+    gates, as the 1997 paper's initialisation); the GRU and RNN keep PyTorch's. Every model
+    sees at most `budget` training sequences (fresh ones, in batches of `batch_size`; Adam at
+    `lr`, global gradient norm clipped to `clip`) and stops as soon as the test set meets the
+    paper's criterion. `test_size` overrides the task's test set size (the paper's 2560 for
+    adding). With `out` (a folder), writes results.csv, results.json (rows and learning
+    curves) and each trained network as `{model}_seed{seed}.safetensors` (load with
+    `lstmkit.load` after importing lstmkit.experiments). `progress(model, seed, seen, loss,
+    wrong, error)` is called at every evaluation.
     """
     task = get_task(name, T)
     T = 0 if name == "reber" else (T or _default_T(name))
@@ -60,7 +63,7 @@ def run_experiment(
                 size = matched_hidden_size(cell, task.input_size, task.output_size, reference)
             network = TaskNetwork(
                 task.input_size, task.output_size, cell, size, task.per_step,
-                forget_bias=forget_bias, seed=int(seed),
+                forget_bias=forget_bias, input_bias=input_bias, seed=int(seed),
             )  # fmt: skip
             report = None
             if progress is not None:

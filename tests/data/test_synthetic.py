@@ -103,9 +103,9 @@ def test_legal_next_symbols_hand_worked():
 
 
 def test_embedded_reber_strings_are_legal_and_targets_consistent():
-    data = embedded_reber(500, seed=5)
+    data = embedded_reber(300, seed=5)
     names = np.array(REBER_SYMBOLS)
-    seen_after = {}
+    allowed_after, seen_after = {}, {}
     for x, y, legal, length in zip(data.x, data.y, data.legal, data.lengths, strict=True):
         inputs = x[:length].argmax(-1)
         text = "".join(names[inputs]) + names[y[length - 1]]
@@ -113,25 +113,19 @@ def test_embedded_reber_strings_are_legal_and_targets_consistent():
         assert np.array_equal(y[: length - 1], inputs[1:]) and np.all(y[length:] == -1)
         assert np.all(legal[np.arange(length), y[:length]])  # the true next symbol is legal
         assert not legal[length:].any() and not x[length:].any()
+        expected = legal_next_symbols(text)
         for t in range(length):
+            allowed_after[text[: t + 1]] = set(names[legal[t]])
+            assert allowed_after[text[: t + 1]] == expected[t]
             seen_after.setdefault(text[: t + 1], set()).add(text[t + 1])
-            allowed = set(names[legal[t]])
-            assert allowed == set(map(str, legal_next_symbols(text)[t]))
-    # every continuation the data shows is legal, and every legal one of a common prefix shows
+    # every continuation the data shows is legal, and the legal sets of the prefixes that
+    # occur often (the first steps) are all seen
     for prefix, nexts in seen_after.items():
-        allowed = legal_next_symbols_for_prefix(prefix, data)
-        assert nexts <= allowed
-    again = embedded_reber(500, seed=5)
+        assert nexts <= allowed_after[prefix]
+        if len(prefix) <= 3:
+            assert nexts == allowed_after[prefix], prefix
+    again = embedded_reber(300, seed=5)
     assert np.array_equal(again.x, data.x) and np.array_equal(again.legal, data.legal)
-
-
-def legal_next_symbols_for_prefix(prefix, data):
-    names = np.array(REBER_SYMBOLS)
-    for x, legal, length in zip(data.x, data.legal, data.lengths, strict=True):
-        text = "".join(names[x[:length].argmax(-1)])
-        if text.startswith(prefix):
-            return set(names[legal[len(prefix) - 1]])
-    raise AssertionError(prefix)
 
 
 def test_reber_correct_is_top_k():
