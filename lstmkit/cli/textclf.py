@@ -1,0 +1,118 @@
+"""`lstmkit textclf`: train a TextClassifier on a `text<TAB>label` file and test it."""
+
+import numpy as np
+
+from lstmkit.cli.classify import report_classification, save_interrupted
+from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, write_json
+from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "textclf",
+        help="train a text classifier on text<TAB>label files",
+        description="Train an LSTM text classifier (word embeddings, bidirectional LSTM, max "
+        "pooling) on TRAIN, a UTF-8 file of 'text<TAB>label' lines, and report accuracy and "
+        "the confusion matrix on TEST (or, without TEST, on a stratified part of TRAIN held "
+        "out). With --out: model.safetensors, metrics.json, predictions.csv.",
+    )
+    parser.add_argument("train", metavar="TRAIN", help="training file, text<TAB>label lines")
+    parser.add_argument("test", nargs="?", metavar="TEST", help="test file, same format")
+    parser.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.2,
+        help="share of TRAIN held out for testing when no TEST is given (default 0.2)",
+    )
+    parser.add_argument("--cell", default="lstm", choices=("lstm", "gru", "rnn"))
+    parser.add_argument("--hidden-size", type=int, default=64, help="units (default 64)")
+    parser.add_argument("--epochs", type=int, default=40, help="most epochs (default 40)")
+    parser.add_argument(
+        "--patience", type=int, default=5, help="early-stopping patience (default 5)"
+    )
+    parser.add_argument(
+        "--vectors", default=None, help="pre-trained word vectors (GloVe / word2vec text file)"
+    )
+    add_common_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> None:
+    from lstmkit.models import TextClassifier
+
+    clock = Stopwatch()
+    require_positive(args, "hidden_size", "epochs", "patience")
+    train, test, source = read_data(args)
+    folder = output_dir(args)
+    classes = np.unique(train.y)
+    say(args, f"{source}: {len(train)} training and {len(test)} test texts, {len(classes)} classes")
+    model = TextClassifier(
+        cell=args.cell,
+        hidden_size=args.hidden_size,
+        epochs=args.epochs,
+        patience=args.patience,
+        vectors=args.vectors,
+        seed=args.seed,
+        verbose=0 if args.quiet else 1,
+    )
+    try:
+        model.fit(train.X, train.y)
+    except KeyboardInterrupt as interrupt:
+        save_interrupted(model, interrupt, folder)
+        raise
+    if model.vectors_coverage_ is not None:
+        coverage = model.vectors_coverage_
+        say(args, f"pre-trained vectors cover {coverage['found']} of {coverage['total']} words")
+    metrics = report_classification(args, model, test, folder, "test")
+    metrics.update(
+        data=source,
+        n_train=len(train),
+        n_epochs=model.n_epochs_,
+        vocabulary_size=len(model.vocabulary_),
+        vectors_coverage=model.vectors_coverage_,
+    )
+    history = model.history_
+    best = int(np.argmin(history["val_loss"])) + 1 if "val_loss" in history else None
+    if folder is not None:
+        model.save(folder / "model.safetensors")
+        metrics["seconds"] = clock.seconds
+        write_json(folder / "metrics.json", metrics)
+    say(args, summary_line(clock.seconds, best, f"test accuracy {metrics['accuracy']:.4f}", folder))
+
+
+def read_data(args):
+    """(train, test, description) as `Sequences` of texts; without TEST, a stratified split."""
+    from lstmkit.cli.sequence_files import Sequences
+    from lstmkit.data.labelled_text import read_labelled_text
+
+    def read(path):
+        texts, labels = read_labelled_text(path)
+        # ids: the example's number in its file (blank lines not counted), from 1
+        return Sequences(texts, np.array(labels), list(range(1, len(texts) + 1)))
+
+    train = read(args.train)
+    if args.test is not None:
+        return train, read(args.test), f"{args.train} / {args.test}"
+    if not 0 < args.test_fraction < 1:
+        raise UsageError(f"--test-fraction must lie in (0, 1); got {args.test_fraction}")
+    kept, held = stratified_indices(train.y, args.test_fraction, args.seed)
+
+    def subset(chosen):
+        return Sequences(
+            [train.X[i] for i in chosen], train.y[chosen], [train.ids[i] for i in chosen]
+        )
+
+    return subset(kept), subset(held), f"{args.train} (split)"
+
+
+def stratified_indices(labels, fraction, seed):
+    """(kept, held) index arrays, through the classifiers' own stratified splitter."""
+    from lstmkit.data.sequences import SequenceData
+    from lstmkit.models.sequence_classifier import stratified_split
+
+    codes = np.unique(labels, return_inverse=True)[1]
+    indices = SequenceData([np.zeros(1)] * len(labels), np.arange(len(labels)))
+    kept, held = stratified_split(indices, codes, fraction, seed)
+    if held is None:
+        raise ValueError("too few texts to hold out a test part; give a TEST file")
+    return kept.targets, held.targets
