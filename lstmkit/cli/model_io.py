@@ -154,6 +154,79 @@ def _char_lm_evaluate(model, name, args, folder):
     return metrics
 
 
+# ---- text models: one text (sentence, source) per line in; a `text<TAB>label` file scored -------
+
+
+def _lines(name) -> list[tuple[int, str]]:
+    """(line number, text) of every non-blank line of a UTF-8 text file."""
+    from lstmkit.datasets import resolve
+
+    with open(resolve(name), encoding="utf-8-sig") as handle:
+        return [(n, line.strip()) for n, line in enumerate(handle, start=1) if line.strip()]
+
+
+def _text_classifier_predict(model, name, args):
+    lines = _lines(name)
+    probabilities = model.predict_proba([text for _, text in lines])
+    predicted = model.classes_[probabilities.argmax(axis=1)]
+    rows = [
+        (n, p, f"{q:.4f}")
+        for (n, _), p, q in zip(lines, predicted, probabilities.max(axis=1), strict=True)
+    ]
+    return ["line", "predicted", "probability"], rows
+
+
+def _text_classifier_evaluate(model, name, args, folder):
+    from lstmkit.cli.classify import report_classification
+    from lstmkit.cli.sequence_files import Sequences
+    from lstmkit.data.labelled_text import read_labelled_text
+    from lstmkit.datasets import resolve
+
+    texts, labels = read_labelled_text(resolve(name))
+    data = Sequences(texts, np.array(labels), [str(k) for k in range(len(texts))])
+    return report_classification(args, model, data, folder, "evaluation")
+
+
+def _tagger_predict(model, name, args):
+    lines = _lines(name)
+    sentences = [text.split() for _, text in lines]
+    tags = model.predict(sentences)
+    rows = [
+        (n, " ".join(f"{w}/{t}" for w, t in zip(words, sentence_tags, strict=True)))
+        for (n, _), words, sentence_tags in zip(lines, sentences, tags, strict=True)
+    ]
+    return ["line", "tagged"], rows
+
+
+def _tagger_evaluate(model, name, args, folder):
+    from lstmkit.data.tagging_files import read_tagging_file
+    from lstmkit.datasets import resolve
+
+    sentences, tags = read_tagging_file(resolve(name))
+    accuracy = model.score(sentences, tags)
+    tokens = sum(len(s) for s in sentences)
+    print(f"token accuracy: {accuracy:.4f} ({len(sentences)} sentences, {tokens} tokens)")
+    return {"token_accuracy": accuracy, "sentences": len(sentences), "tokens": tokens}
+
+
+def _seq2seq_predict(model, name, args):
+    lines = _lines(name)
+    outputs = model.predict([text for _, text in lines])
+    return ["source", "output"], [
+        (text, out) for (_, text), out in zip(lines, outputs, strict=True)
+    ]
+
+
+def _seq2seq_evaluate(model, name, args, folder):
+    from lstmkit.data.labelled_text import read_labelled_text
+    from lstmkit.datasets import resolve
+
+    sources, targets = read_labelled_text(resolve(name))
+    accuracy = model.score(sources, targets)
+    print(f"exact match: {accuracy:.4f} ({round(accuracy * len(sources))} of {len(sources)})")
+    return {"exact_match": accuracy, "n": len(sources)}
+
+
 HANDLERS = {
     "SequenceClassifier": Handler(
         "a .ts, .ts.gz, .csv or .npz file of sequences (see lstmkit classify --help)",
@@ -171,5 +244,21 @@ HANDLERS = {
         _char_lm_predict,
         _char_lm_evaluate,
         input_required=False,
+    ),
+    "TextClassifier": Handler(
+        "predict: a text file, one text per line; evaluate: `text<TAB>label` lines",
+        _text_classifier_predict,
+        _text_classifier_evaluate,
+    ),
+    "SequenceTagger": Handler(
+        "predict: one sentence per line, words separated by spaces; evaluate: a tagged file "
+        "(CoNLL-U, or FORM<TAB>TAG lines with a blank line between sentences)",
+        _tagger_predict,
+        _tagger_evaluate,
+    ),
+    "Seq2Seq": Handler(
+        "predict: one source per line; evaluate: `source<TAB>target` lines",
+        _seq2seq_predict,
+        _seq2seq_evaluate,
     ),
 }

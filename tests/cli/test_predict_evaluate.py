@@ -121,3 +121,60 @@ def test_char_language_model_samples_and_scores(tmp_path, capsys):
     assert main(["evaluate", *arguments]) == 0
     nats = model.evaluate("abc")["nats_per_char"]
     assert f"{nats:.4f} nats/char" in capsys.readouterr().out
+
+
+def _model_class(name):
+    models = pytest.importorskip("lstmkit.models")
+    if not hasattr(models, name):
+        pytest.skip(f"{name} not in this checkout")
+    return getattr(models, name)
+
+
+def test_text_classifier_predicts_lines_and_scores_labelled_text(tmp_path, capsys):
+    cls = _model_class("TextClassifier")
+    texts = ["good fine nice", "bad awful poor", "nice good", "poor bad"] * 5
+    labels = ["pos", "neg", "pos", "neg"] * 5
+    model = cls(embedding_dim=4, hidden_size=4, epochs=2, seed=0).fit(texts, labels)
+    model.save(tmp_path / "m.safetensors")
+    (tmp_path / "in.txt").write_text("good nice\n\nawful bad\n")
+    (tmp_path / "test.tsv").write_text("good nice\tpos\nawful bad\tneg\n")
+    assert main(["predict", str(tmp_path / "m.safetensors"), str(tmp_path / "in.txt")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    expected = model.predict(["good nice", "awful bad"]).tolist()
+    assert [line.split()[:2] for line in lines[1:]] == [["1", expected[0]], ["3", expected[1]]]
+    assert main(["evaluate", str(tmp_path / "m.safetensors"), str(tmp_path / "test.tsv")]) == 0
+    accuracy = model.score(["good nice", "awful bad"], ["pos", "neg"])
+    assert capsys.readouterr().out.startswith(f"evaluation accuracy: {accuracy:.4f}")
+
+
+def test_tagger_tags_sentences_and_scores_a_tagged_file(tmp_path, capsys):
+    cls = _model_class("SequenceTagger")
+    sentences = [["the", "dog", "runs"], ["a", "cat", "sleeps"]] * 4
+    tags = [["DET", "NOUN", "VERB"]] * 8
+    model = cls(word_dim=4, char_dim=2, char_hidden_size=2, hidden_size=4, epochs=1, seed=0)
+    model.fit(sentences, tags)
+    model.save(tmp_path / "m.safetensors")
+    (tmp_path / "in.txt").write_text("the cat runs\n")
+    (tmp_path / "test.tsv").write_text("the\tDET\ncat\tNOUN\nruns\tVERB\n\n")
+    assert main(["predict", str(tmp_path / "m.safetensors"), str(tmp_path / "in.txt")]) == 0
+    expected = model.predict([["the", "cat", "runs"]])[0]
+    tagged = capsys.readouterr().out.strip().splitlines()[1].split()[1:]
+    assert tagged == [f"{w}/{t}" for w, t in zip(["the", "cat", "runs"], expected, strict=True)]
+    assert main(["evaluate", str(tmp_path / "m.safetensors"), str(tmp_path / "test.tsv")]) == 0
+    accuracy = model.score([["the", "cat", "runs"]], [["DET", "NOUN", "VERB"]])
+    assert f"token accuracy: {accuracy:.4f} (1 sentences, 3 tokens)" in capsys.readouterr().out
+
+
+def test_seq2seq_translates_lines_and_scores_pairs(tmp_path, capsys):
+    cls = _model_class("Seq2Seq")
+    sources, targets = ["ab", "ba", "aab", "bba"] * 4, ["ba", "ab", "baa", "abb"] * 4
+    model = cls(hidden_size=8, embedding_size=4, epochs=1, seed=0).fit(sources, targets)
+    model.save(tmp_path / "m.safetensors")
+    (tmp_path / "in.txt").write_text("ab\nbba\n")
+    (tmp_path / "pairs.tsv").write_text("ab\tba\nbba\tabb\n")
+    assert main(["predict", str(tmp_path / "m.safetensors"), str(tmp_path / "in.txt")]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[0].split() == ["source", "output"] and len(printed) == 3
+    assert main(["evaluate", str(tmp_path / "m.safetensors"), str(tmp_path / "pairs.tsv")]) == 0
+    accuracy = model.score(["ab", "bba"], ["ba", "abb"])
+    assert f"exact match: {accuracy:.4f}" in capsys.readouterr().out
