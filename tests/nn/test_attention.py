@@ -22,6 +22,15 @@ def _setup(kind, seed=0):
     return att, query, keys, lengths, wc, ww
 
 
+def _check(att, loss, inputs):
+    """Every (analytic gradient, input) pair and every parameter against finite differences."""
+    analytic = {name: grad.copy() for name, grad in att.grads.items()}
+    for gradient, value in inputs:
+        assert relative_error(gradient, numerical_gradient(loss, value)) < 1e-6
+    for name, value in att.params.items():
+        assert relative_error(analytic[name], numerical_gradient(loss, value)) < 1e-6, name
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_gradients_match_finite_differences(kind):
     att, query, keys, lengths, wc, ww = _setup(kind)
@@ -33,11 +42,7 @@ def test_gradients_match_finite_differences(kind):
     loss()
     att.zero_grad()
     dquery, dkeys = att.backward(wc, ww)
-    assert relative_error(dquery, numerical_gradient(loss, query)) < 1e-6
-    assert relative_error(dkeys, numerical_gradient(loss, keys)) < 1e-6
-    analytic = {name: grad.copy() for name, grad in att.grads.items()}
-    for name, value in att.params.items():
-        assert relative_error(analytic[name], numerical_gradient(loss, value)) < 1e-6, name
+    _check(att, loss, [(dquery, query), (dkeys, keys)])
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -59,12 +64,7 @@ def test_several_steps_accumulate_into_one_memory(kind):
     dq2 = att.step_backward(2 * c2, cache2, memory)
     dq1 = att.step_backward(wc, cache1, memory)
     dkeys = att.memory_backward(memory)
-    assert relative_error(dq1, numerical_gradient(loss, query)) < 1e-6
-    assert relative_error(dq2, numerical_gradient(loss, query2)) < 1e-6
-    assert relative_error(dkeys, numerical_gradient(loss, keys)) < 1e-6
-    analytic = {name: grad.copy() for name, grad in att.grads.items()}
-    for name, value in att.params.items():
-        assert relative_error(analytic[name], numerical_gradient(loss, value)) < 1e-6, name
+    _check(att, loss, [(dq1, query), (dq2, query2), (dkeys, keys)])
 
 
 @pytest.mark.parametrize("kind", KINDS)
