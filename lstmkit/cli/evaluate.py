@@ -2,17 +2,17 @@
 
 from lstmkit.cli.common import output_dir, say, write_json
 from lstmkit.cli.model_io import handler_for, load_model
-from lstmkit.cli.predict import add_model_arguments
+from lstmkit.cli.predict import add_model_arguments, handled_inputs
 
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(
         "evaluate",
         help="metrics of a saved model on labelled data",
-        description="Load a model saved by a training command and measure it on DATA: "
-        "labelled sequences (.ts, .csv, .npz) for a sequence classifier (accuracy, confusion "
-        "matrix); for a forecaster, a CSV of the values that followed its training series "
-        "(MAE, RMSE, MAPE, sMAPE). --out writes metrics.json (and confusion.png).",
+        description="Load a model saved by a training command and measure it on DATA "
+        "(accuracy and confusion matrix, forecast errors, bits per character, token accuracy "
+        "or exact match, by model). --out writes metrics.json (and confusion.png for "
+        "classifiers). " + handled_inputs(),
     )
     add_model_arguments(parser, "DATA", "the labelled data", run)
 

@@ -23,14 +23,20 @@ def add_model_arguments(parser, data, data_help, run, optional=False) -> None:
     parser.set_defaults(run=run)
 
 
+def handled_inputs() -> str:
+    """What INPUT / DATA are for each model class (from the handlers), for --help."""
+    from lstmkit.cli.model_io import HANDLERS
+
+    return "By model: " + "; ".join(f"{name}: {h.input_help}" for name, h in HANDLERS.items())
+
+
 def add_parser(commands) -> None:
     parser = commands.add_parser(
         "predict",
         help="predictions of a saved model for new input",
         description="Load a model saved by a training command (--out DIR/model.safetensors) "
-        "and predict for INPUT: sequences (.ts, .csv, .npz) for a sequence classifier; "
-        "nothing for a forecaster (it forecasts after its series). Prints the predictions "
-        "as CSV, or writes DIR/predictions.csv with --out.",
+        "and predict for INPUT. Prints the predictions as a table, or writes "
+        "DIR/predictions.csv with --out. " + handled_inputs(),
     )
     add_model_arguments(parser, "INPUT", "the input file", run, optional=True)
 
