@@ -114,3 +114,14 @@ def test_console_entry_runs_in_a_subprocess(series_csv, tmp_path):
         timeout=60,
     )
     assert bad.returncode == 2 and "invalid int value: 'x'" in bad.stderr
+
+
+def test_without_matplotlib_the_files_but_the_plot_are_written(
+    series_csv, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    out = tmp_path / "run"
+    loud = [a for a in TINY if a != "--quiet"]
+    assert main(["forecast", str(series_csv), *loud, "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == {"model.safetensors", "metrics.json", "forecast.csv"}
+    assert "pip install 'lstmkit[plot]'" in capsys.readouterr().err
