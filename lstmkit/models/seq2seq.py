@@ -136,6 +136,11 @@ class Seq2Seq(Estimator):
             )
         if len(sources) == 0:
             raise ValueError("sources must hold at least one pair; got none")
+        if not 0 <= self.scheduled_sampling <= 1:
+            raise ValueError(
+                "scheduled_sampling must be a probability in [0, 1]; "
+                f"got {self.scheduled_sampling!r}"
+            )
         source_tokens = [self._tokenize(s, "sources", i) for i, s in enumerate(sources)]
         target_tokens = [self._tokenize(t, "targets", i) for i, t in enumerate(targets)]
         self.source_vocabulary_ = Vocabulary.build(source_tokens, specials=SOURCE_SPECIALS)

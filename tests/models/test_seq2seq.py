@@ -198,6 +198,8 @@ def test_errors():
         Seq2Seq().fit(["a", "b"], ["a"])
     with pytest.raises(ValueError, match="level must be 'char' or 'word'"):
         Seq2Seq(level="byte").fit(["a"], ["b"])
+    with pytest.raises(ValueError, match=r"scheduled_sampling must be a probability in \[0, 1\]"):
+        Seq2Seq(scheduled_sampling=1.5).fit(["a"], ["b"])
     with pytest.raises(ValueError, match="attention must be one of"):
         Seq2Seq(attention="cosine", epochs=1).fit(["a"], ["b"])
     model = Seq2Seq(hidden_size=4, embedding_size=2, epochs=1, validation_fraction=0)
