@@ -34,6 +34,7 @@ from lstmkit.models.char_lm_network import CharLMNetwork
 from lstmkit.models.text_state import VocabularyState
 from lstmkit.ops.softmax import softmax
 from lstmkit.optim import Adam, clip_grad_norm
+from lstmkit.training.trainer import _progress
 
 _SPECIALS = ("<unk>",)  # no padding: streams all have the same length
 
@@ -178,7 +179,10 @@ class CharLanguageModel(VocabularyState, Estimator):
         # a random start shift each epoch, so the chunk boundaries fall on other characters
         offset = int(rng.integers(min(self.seq_len, streams.shape[1] - 1)))
         state, total, count = None, 0.0, 0
-        for t in range(offset, streams.shape[1] - 1, self.seq_len):
+        starts = range(offset, streams.shape[1] - 1, self.seq_len)
+        bar = _progress(len(starts), f"epoch {len(self.history_) + 1}", self.verbose)
+        for t in starts:
+            bar.update(1)
             x = streams[:, t : t + self.seq_len]
             y = streams[:, t + 1 : t + self.seq_len + 1]
             x = x[:, : y.shape[1]]
@@ -198,8 +202,12 @@ class CharLanguageModel(VocabularyState, Estimator):
             optimizer.step()
             total += float(loss) * y.size
             count += y.size
+            if count and bar.n % 20 == 0:
+                bar.set_postfix(loss=f"{total / count:.3f}")
             if self.max_time is not None and time.perf_counter() - started > self.max_time:
+                bar.close()
                 return total / max(count, 1), count, True
+        bar.close()
         return total / max(count, 1), count, False
 
     def _report(self, record: dict) -> None:
