@@ -96,16 +96,9 @@ def _copy_correct(outputs, data):
     return ~wrong.any(axis=1)
 
 
-def _adding(T):
+def _adding(name, generator, T):
     return Task(
-        "adding", 2, 1, False, partial(_gen, adding_problem, T), 2560, 3,
-        _regression_loss, _regression_correct, _regression_error,
-    )  # fmt: skip
-
-
-def _adding_fixed(T):
-    return Task(
-        "adding-fixed", 2, 1, False, partial(_gen, fixed_adding_problem, T), 2560, 3,
+        name, 2, 1, False, partial(_gen, generator, T), 2560, 3,
         _regression_loss, _regression_correct, _regression_error,
     )  # fmt: skip
 
@@ -142,8 +135,8 @@ def _gen_temporal(classes, scale, n, seed):
 
 
 TASKS = {
-    "adding": _adding,
-    "adding-fixed": _adding_fixed,
+    "adding": partial(_adding, "adding", adding_problem),
+    "adding-fixed": partial(_adding, "adding-fixed", fixed_adding_problem),
     "temporal-order": partial(_temporal, 4),
     "temporal-order-8": partial(_temporal, 8),
     "reber": _reber,
