@@ -85,32 +85,44 @@ def run(args) -> None:
         f"\nForecast of the next {args.horizon} values by the model refitted on all "
         f"{len(values)} (seasonal period {model.period_}), {args.level:.0%} interval:",
     )
-    rows = [
-        (str(t), f"{f:.6g}", f"{lo:.6g}", f"{hi:.6g}")
-        for t, f, lo, hi in zip(future, forecast, lower, upper, strict=True)
-    ]
+    header, rows = forecast_table(future, forecast, lower, upper)
+    if folder is not None:
+        report["seconds"] = clock.seconds
+        write_json(folder / "metrics.json", report)
+        write_outputs(args, folder, model, report, header, rows, (time, values), future, test)
+    metric = None if test is None else summary_metric(test["metrics"]["lstm"])
+    say(args, "\n" + summary_line(clock.seconds, model.n_epochs_, metric, folder))
+
+
+def forecast_table(future, forecast, lower, upper):
+    """Print the forecast at a readable precision; returns (header, rows) for forecast.csv,
+    at full precision."""
     header = ["date" if np.issubdtype(future.dtype, np.datetime64) else "step"]
     header += ["forecast", "lower", "upper"]
     decimals = readable_decimals(np.concatenate([lower, upper]))
+    columns = (forecast, lower, upper)
     shown = [
-        (str(t), *(f"{v:.{decimals}f}" for v in values))
-        for t, *values in zip(future, forecast, lower, upper, strict=True)
+        (str(t), *(f"{v:.{decimals}f}" for v in numbers))
+        for t, *numbers in zip(future, *columns, strict=True)
     ]
     print(table(header, shown))
-    if folder is not None:
-        write_outputs(args, folder, model, report, header, rows, (time, values), future, test)
-    metric = None
-    if test is not None:
-        lstm = test["metrics"]["lstm"]
-        metric = f"test MAE {lstm['MAE']:.4g}"
-        if lstm["MASE"] is not None:
-            metric = f"test MASE {lstm['MASE']:.3f}"
-        if lstm["MAPE"] is not None:
-            metric += f" (MAPE {lstm['MAPE']:.2f} %)"
-    report["seconds"] = clock.seconds
-    if folder is not None:
-        write_json(folder / "metrics.json", report)
-    say(args, "\n" + summary_line(clock.seconds, model.n_epochs_, metric, folder))
+    rows = [
+        (str(t), *(f"{v:.6g}" for v in numbers))
+        for t, *numbers in zip(future, *columns, strict=True)
+    ]
+    return header, rows
+
+
+def summary_metric(lstm: dict) -> str:
+    """The test metric of the summary line: MASE (else MAE), with MAPE where defined."""
+    metric = (
+        f"test MASE {lstm['MASE']:.3f}"
+        if lstm["MASE"] is not None
+        else f"test MAE {lstm['MAE']:.4g}"
+    )
+    if lstm["MAPE"] is not None:
+        metric += f" (MAPE {lstm['MAPE']:.2f} %)"
+    return metric
 
 
 def check_options(args) -> None:
