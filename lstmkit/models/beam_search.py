@@ -11,12 +11,12 @@ A hypothesis y_1..y_L (y_L = <eos>) scores
 (length normalisation: with length_penalty = 0 it is the plain log-probability, which favours
 short outputs; 1 is the mean log-probability per token).
 
-Beam search keeps the `beam_size` best partial hypotheses by their log-probability: each step
-expands every one by every token, keeps the beam_size best of all the extensions, moves those
-that end in <eos> to the finished list (scored with the normalisation) and goes on with the
-others, until none is left. The result is the best finished one. With beam_size = 1 that is
-exactly greedy decoding; with a beam as large as the number of partial hypotheses it is
-exhaustive.
+Beam search keeps, per source, the `beam_size` best partial hypotheses by log-probability:
+each step expands every one by every token, keeps the beam_size best of all the extensions,
+moves those that end in <eos> to the finished list (scored with the normalisation) and goes on
+with the others, until none is left. The result is the best finished one. With beam_size = 1
+that is exactly greedy decoding; with a beam as large as the number of partial hypotheses it
+is exhaustive. The hypotheses of all the sources of a batch run together, as rows of one batch.
 """
 
 from dataclasses import dataclass, replace
@@ -79,36 +79,54 @@ def greedy_decode(
 
 
 def beam_search(
-    network, source_ids, source_length, *, bos, eos, banned, max_length, beam_size, length_penalty
-) -> Decoded:
-    """The best hypothesis for ONE source (ids (S,)) found with a beam of `beam_size`."""
-    memory, state = network.start(source_ids[None, :source_length], np.array([source_length]))
-    alive = [([], 0.0, [])]  # (token ids, log-probability, attention rows)
-    finished = []
+    network, source_ids, source_lengths, *, bos, eos, banned, max_length, beam_size, length_penalty
+) -> list:
+    """The best hypothesis of every source of a padded batch (ids (N, S), lengths (N,)),
+    found with a beam of `beam_size` per source; a list of `Decoded`.
+
+    The alive hypotheses of all sources are decoded together as the rows of one batch;
+    `origin[r]` is the source of row r, and each source picks its own best extensions.
+    """
+    source_lengths = np.asarray(source_lengths)
+    memory, state = network.start(source_ids, source_lengths)
+    full_memory = memory
+    alive = [[([], 0.0, [])] for _ in source_lengths]  # per source: (ids, log p, attention)
+    finished = [[] for _ in source_lengths]
+    origin = np.arange(len(source_lengths))
     for t in range(max_length + 1):
-        memory = _repeat_memory(memory, len(alive))
-        logprobs, state, weights = network.step(
-            np.array([h[0][-1] if h[0] else bos for h in alive]), state, memory
-        )
+        previous = [h[0][-1] if h[0] else bos for hyps in alive for h in hyps]
+        logprobs, state, weights = network.step(np.array(previous), state, memory)
         _forbid(logprobs, banned, eos, final=t == max_length)
-        totals = np.array([h[1] for h in alive])[:, None] + logprobs
-        flat = totals.reshape(-1)
-        count = min(beam_size, int(np.isfinite(flat).sum()))
-        best = np.argsort(-flat, kind="stable")[:count]
-        parents, tokens = np.divmod(best, logprobs.shape[1])
-        survivors, rows = [], []
-        for parent, token, total in zip(parents, tokens, flat[best], strict=True):
-            ids, _, attention = alive[parent]
-            attention = attention + ([weights[parent]] if weights is not None else [])
-            hypothesis = (ids + [int(token)], float(total), attention)
-            if token == eos:
-                finished.append(hypothesis)
-            else:
-                survivors.append(hypothesis)
-                rows.append(parent)
-        if not survivors:
+        next_alive, parents, row = [], [], 0
+        for n, hypotheses in enumerate(alive):
+            rows = slice(row, row + len(hypotheses))
+            row += len(hypotheses)
+            survivors = []
+            if hypotheses:
+                totals = np.array([h[1] for h in hypotheses])[:, None] + logprobs[rows]
+                flat = totals.reshape(-1)
+                count = min(beam_size, int(np.isfinite(flat).sum()))
+                best = np.argsort(-flat, kind="stable")[:count]
+                for parent, token in zip(*np.divmod(best, logprobs.shape[1]), strict=True):
+                    ids, _, attention = hypotheses[parent]
+                    if weights is not None:
+                        attention = attention + [weights[rows.start + parent, : source_lengths[n]]]
+                    hypothesis = (ids + [int(token)], float(totals[parent, token]), attention)
+                    if token == eos:
+                        finished[n].append(hypothesis)
+                    else:
+                        survivors.append(hypothesis)
+                        parents.append(rows.start + parent)
+            next_alive.append(survivors)
+        if not parents:
             break
-        alive, state = survivors, state.select(np.array(rows))
+        alive, parents = next_alive, np.array(parents)
+        state, origin = state.select(parents), origin[parents]
+        memory = _select_memory(full_memory, origin)
+    return [_best(hypotheses, length_penalty) for hypotheses in finished]
+
+
+def _best(finished, length_penalty) -> Decoded:
     ids, total, attention = max(
         finished, key=lambda h: _normalised(h[1], len(h[0]), length_penalty)
     )
@@ -119,15 +137,13 @@ def beam_search(
     )
 
 
-def _repeat_memory(memory, count: int):
-    """The attention memory of one source repeated for `count` hypotheses."""
-    if memory is None or memory.keys.shape[0] == count:
-        return memory
+def _select_memory(memory, rows):
+    """The attention memory of the sources of each row (None without attention)."""
+    if memory is None:
+        return None
     return replace(
         memory,
-        keys=np.repeat(memory.keys[:1], count, axis=0),
-        mask=np.repeat(memory.mask[:1], count, axis=0),
-        projected=None
-        if memory.projected is None
-        else np.repeat(memory.projected[:1], count, axis=0),
+        keys=memory.keys[rows],
+        mask=memory.mask[rows],
+        projected=None if memory.projected is None else memory.projected[rows],
     )

@@ -257,10 +257,7 @@ class Seq2Seq(Estimator):
             if beam_size == 1:
                 results = greedy_decode(self.network_, ids, lengths, **options)
             else:
-                results = [
-                    beam_search(self.network_, row, int(length), beam_size=beam_size, **options)
-                    for row, length in zip(ids, lengths, strict=True)
-                ]
+                results = beam_search(self.network_, ids, lengths, beam_size=beam_size, **options)
             for index, result in zip(chosen, results, strict=True):
                 decoded[index] = result
         return decoded

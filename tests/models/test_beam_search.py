@@ -54,21 +54,22 @@ def test_a_wide_beam_finds_the_best_sequence_found_by_brute_force(attention, len
     network = _network(attention, seed=3)
     network.eval()
     tokens, max_length = [4, 5], 3
-    for source in (np.array([2, 3, 4]), np.array([4, 4])):
+    sources = [np.array([2, 3, 4]), np.array([4, 4])]
+    found = beam_search(
+        network,
+        np.array([[2, 3, 4], [4, 4, 0]]),  # one padded batch
+        np.array([3, 2]),
+        max_length=max_length,
+        beam_size=2**max_length,
+        length_penalty=length_penalty,
+        **OPTIONS,
+    )
+    for source, result in zip(sources, found, strict=True):
         expected_ids, expected_score = _brute_force(
             network, source, max_length, length_penalty, tokens
         )
-        found = beam_search(
-            network,
-            source,
-            len(source),
-            max_length=max_length,
-            beam_size=2**max_length,
-            length_penalty=length_penalty,
-            **OPTIONS,
-        )
-        assert found.ids == expected_ids
-        assert found.score == pytest.approx(expected_score, rel=1e-10)
+        assert result.ids == expected_ids
+        assert result.score == pytest.approx(expected_score, rel=1e-10)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
@@ -78,19 +79,29 @@ def test_beam_of_one_equals_greedy(cell):
     lengths = np.array([5, 2, 4, 1])
     sources = rng.integers(2, 5, size=(4, 5))
     greedy = greedy_decode(network, sources, lengths, max_length=6, length_penalty=0.7, **OPTIONS)
-    for n in range(4):
-        beam = beam_search(
-            network,
-            sources[n],
-            int(lengths[n]),
-            max_length=6,
-            beam_size=1,
-            length_penalty=0.7,
-            **OPTIONS,
+    beams = beam_search(
+        network, sources, lengths, max_length=6, beam_size=1, length_penalty=0.7, **OPTIONS
+    )
+    for beam, expected in zip(beams, greedy, strict=True):
+        assert beam.ids == expected.ids
+        assert beam.score == pytest.approx(expected.score, rel=1e-12)
+        np.testing.assert_allclose(beam.attention, expected.attention, rtol=1e-12)
+
+
+def test_a_batch_of_beams_equals_each_source_searched_alone():
+    network = _network("bahdanau", seed=5, vocab=8)
+    rng = np.random.default_rng(3)
+    lengths = np.array([5, 2, 4])
+    sources = rng.integers(2, 5, size=(3, 5))
+    options = dict(max_length=5, beam_size=3, length_penalty=1.0, **OPTIONS)
+    together = beam_search(network, sources, lengths, **options)
+    for n in range(3):
+        [alone] = beam_search(
+            network, sources[n : n + 1, : lengths[n]], lengths[n : n + 1], **options
         )
-        assert beam.ids == greedy[n].ids
-        assert beam.score == pytest.approx(greedy[n].score, rel=1e-12)
-        np.testing.assert_allclose(beam.attention, greedy[n].attention, rtol=1e-12)
+        assert alone.ids == together[n].ids
+        assert alone.score == pytest.approx(together[n].score, rel=1e-10)
+        np.testing.assert_allclose(alone.attention, together[n].attention, rtol=1e-10, atol=1e-12)
 
 
 def test_outputs_end_with_eos_within_max_length_and_avoid_banned_tokens():
