@@ -14,7 +14,7 @@ from lstmkit.cli.common import (
     write_csv,
     write_json,
 )
-from lstmkit.cli.sequence_files import read_sequences
+from lstmkit.cli.sequence_files import read_sequences, split_sequences
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
 
 INTERRUPTED_FOLDER = "lstmkit-interrupted"
@@ -108,26 +108,7 @@ def read_data(args):
         return train, read_sequences(args.test, **options), f"{args.train} / {args.test}"
     if not 0 < args.test_fraction < 1:
         raise UsageError(f"--test-fraction must lie in (0, 1); got {args.test_fraction}")
-    return (*split(train, args.test_fraction, args.seed), f"{args.train} (split)")
-
-
-def split(data, fraction, seed):
-    """Stratified train/test split of Sequences (the classifier's own splitter on indices)."""
-    from lstmkit.cli.sequence_files import Sequences
-    from lstmkit.data.sequences import SequenceData
-    from lstmkit.models.sequence_classifier import stratified_split
-
-    codes = np.unique(data.y, return_inverse=True)[1]
-    indexed = SequenceData([x.astype(np.float32) for x in data.X], np.arange(len(data)))
-    kept, held = stratified_split(indexed, codes, fraction, seed)
-    if held is None:
-        raise ValueError("too few sequences to hold out a test part; give a TEST file")
-
-    def subset(part):
-        chosen = part.targets
-        return Sequences([data.X[i] for i in chosen], data.y[chosen], [data.ids[i] for i in chosen])
-
-    return subset(kept), subset(held)
+    return (*split_sequences(train, args.test_fraction, args.seed), f"{args.train} (split)")
 
 
 def report_classification(args, model, data, folder, name) -> dict:

@@ -36,6 +36,25 @@ class Sequences:
         return len(self.X)
 
 
+def split_sequences(data: Sequences, fraction: float, seed) -> tuple[Sequences, Sequences]:
+    """(kept, held): a stratified `fraction` of `data` held out (the classifiers' own splitter
+    on indices, so X may hold anything: arrays, texts)."""
+    from lstmkit.data.sequences import SequenceData
+    from lstmkit.models.sequence_classifier import stratified_split
+
+    codes = np.unique(data.y, return_inverse=True)[1]
+    indexed = SequenceData([np.zeros(1)] * len(data), np.arange(len(data)))
+    kept, held = stratified_split(indexed, codes, fraction, seed)
+    if held is None:
+        raise ValueError("too few examples to hold out a test part; give a TEST file")
+
+    def subset(part):
+        chosen = part.targets
+        return Sequences([data.X[i] for i in chosen], data.y[chosen], [data.ids[i] for i in chosen])
+
+    return subset(kept), subset(held)
+
+
 def read_sequences(name, label_column="label", id_column="id", labels=True) -> Sequences:
     """Read sequences from a file or built-in name; `labels=True` requires labels."""
     from lstmkit.datasets import resolve

@@ -217,3 +217,14 @@ def test_interrupt_in_a_new_members_first_epoch_keeps_the_finished_members(tmp_p
     assert saved.network_.members == 1
     for name, value in saved.network_.member(0).state_dict().items():
         np.testing.assert_array_equal(value, first[name])
+
+
+def test_split_holds_out_a_stratified_part_of_anything():
+    from lstmkit.cli.sequence_files import Sequences, split_sequences
+
+    texts = [f"text {k}" for k in range(20)]
+    labels = np.array(["a"] * 12 + ["b"] * 8)
+    kept, held = split_sequences(Sequences(texts, labels, list(range(20))), 0.25, seed=0)
+    assert sorted(held.y.tolist()) == ["a"] * 3 + ["b"] * 2
+    assert sorted(kept.ids + held.ids) == list(range(20))
+    assert all(texts[i] == x for i, x in zip(held.ids, held.X, strict=True))
