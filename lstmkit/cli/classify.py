@@ -1,7 +1,6 @@
 """`lstmkit classify`: train a SequenceClassifier on a file of labelled sequences and test it."""
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -15,9 +14,13 @@ from lstmkit.cli.common import (
     write_json,
 )
 from lstmkit.cli.sequence_files import read_sequences, split_sequences
-from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
-
-INTERRUPTED_FOLDER = "lstmkit-interrupted"
+from lstmkit.cli.summary import (
+    Stopwatch,
+    interrupted_folder,
+    require_positive,
+    summary_line,
+    table,
+)
 
 
 def add_parser(commands) -> None:
@@ -170,8 +173,7 @@ def save_interrupted(model, interrupt, folder) -> None:
         best = int(np.argmin(history[monitor]))
         model.history_, model.n_epochs_ = history, history.epochs
         what = f"epoch {best + 1} of {history.epochs}, {monitor} {history[monitor][best]:.4g}"
-    folder = Path(INTERRUPTED_FOLDER) if folder is None else folder
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = interrupted_folder(folder)
     model.save(folder / "model.safetensors")
     print(
         f"interrupted: saved the best model so far ({what}) to {folder / 'model.safetensors'}",

@@ -14,7 +14,13 @@ from lstmkit.cli.common import (
     write_csv,
     write_json,
 )
-from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
+from lstmkit.cli.summary import (
+    Stopwatch,
+    interrupted_folder,
+    require_positive,
+    summary_line,
+    table,
+)
 
 METRIC_NAMES = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE")
 
@@ -75,7 +81,7 @@ def run(args) -> None:
             report.update(holdout=holdout, period=test["period"], test=test["metrics"])
         model = make_model(args, args.horizon).fit(values)
     except KeyboardInterrupt:
-        print("forecast interrupted before its model was fitted: nothing saved", file=sys.stderr)
+        save_interrupted(test, holdout, folder)
         raise
     forecast, lower, upper = model.predict(level=args.level, return_intervals=True)
     future = future_time(time, args.horizon)
@@ -123,6 +129,21 @@ def summary_metric(lstm: dict) -> str:
     if lstm["MAPE"] is not None:
         metric += f" (MAPE {lstm['MAPE']:.2f} %)"
     return metric
+
+
+def save_interrupted(test, holdout, folder) -> None:
+    """Ctrl-C: a forecaster is only usable once fitted, so the best model so far is the test
+    model (fitted without the last `holdout` values) when the refit was interrupted."""
+    if test is None:
+        print("interrupted before a model was fitted: nothing saved", file=sys.stderr)
+        return
+    folder = interrupted_folder(folder)
+    test["model"].save(folder / "model.safetensors")
+    print(
+        f"interrupted during the refit: saved the model fitted without the last {holdout} "
+        f"values ({summary_metric(test['metrics']['lstm'])}) to {folder / 'model.safetensors'}",
+        file=sys.stderr,
+    )
 
 
 def check_options(args) -> None:
@@ -207,6 +228,7 @@ def test_forecast(args, values, time, holdout) -> dict:
         "metrics": metrics,
         "time": time[-holdout:],
         "lstm": forecasts["lstm"],
+        "model": model,
     }
 
 

@@ -2,8 +2,11 @@
 every training command prints last (time, best epoch, metric, where its files went)."""
 
 import time
+from pathlib import Path
 
 from lstmkit.cli.common import UsageError
+
+INTERRUPTED_FOLDER = "lstmkit-interrupted"  # where Ctrl-C saves a model without --out
 
 
 class Stopwatch:
@@ -34,6 +37,13 @@ def summary_line(seconds, best_epoch, metric, folder, saved=None) -> str:
     )
     details.append(where)
     return parts[0] + ": " + ", ".join(details)
+
+
+def interrupted_folder(folder) -> Path:
+    """The --out folder, or INTERRUPTED_FOLDER (created) when there is none."""
+    folder = Path(INTERRUPTED_FOLDER) if folder is None else Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def require_positive(args, *options) -> None:

@@ -125,3 +125,33 @@ def test_without_matplotlib_the_files_but_the_plot_are_written(
     assert main(["forecast", str(series_csv), *loud, "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == {"model.safetensors", "metrics.json", "forecast.csv"}
     assert "pip install 'lstmkit[plot]'" in capsys.readouterr().err
+
+
+def test_ctrl_c_in_the_refit_saves_the_test_model(series_csv, tmp_path, capsys, monkeypatch):
+    real_fit, calls = Forecaster.fit, []
+
+    def fit(self, series, *args, **kwargs):
+        calls.append(len(series))
+        if len(calls) == 2:  # the refit on the whole series
+            raise KeyboardInterrupt
+        return real_fit(self, series, *args, **kwargs)
+
+    monkeypatch.setattr(Forecaster, "fit", fit)
+    out = tmp_path / "run"
+    assert main(["forecast", str(series_csv), *TINY, "--out", str(out)]) == 130
+    assert calls == [56, 60]
+    err = capsys.readouterr().err
+    assert "saved the model fitted without the last 4 values" in err
+    assert str(out / "model.safetensors") in err
+    saved = Forecaster.load(out / "model.safetensors")
+    assert saved.horizon == 4
+
+
+def test_ctrl_c_before_any_fit_saves_nothing(series_csv, tmp_path, capsys, monkeypatch):
+    def fit(self, series, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Forecaster, "fit", fit)
+    assert main(["forecast", str(series_csv), *TINY, "--out", str(tmp_path / "run")]) == 130
+    assert "interrupted before a model was fitted: nothing saved" in capsys.readouterr().err
+    assert not (tmp_path / "run" / "model.safetensors").exists()
