@@ -22,7 +22,7 @@ def add_parser(commands) -> None:
     parser.add_argument("name", choices=TASK_NAMES, help="the task")
     parser.add_argument("--T", type=int, default=None, help="the lag (adding: minimal length)")
     parser.add_argument(
-        "--budget", type=int, default=200_000, help="training sequences per model (200000)"
+        "--budget", type=int, default=100_000, help="training sequences per model (100000)"
     )
     parser.add_argument("--seeds", default="0", help="comma-separated seeds (default: 0)")
     parser.add_argument("--models", default="lstm,gru,rnn", help="default: lstm,gru,rnn")

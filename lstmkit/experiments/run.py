@@ -20,7 +20,7 @@ def run_experiment(
     name: str,
     T: int | None = None,
     *,
-    budget: int = 200_000,
+    budget: int = 100_000,
     models=MODELS,
     seeds=(0,),
     hidden_size: int = 32,
