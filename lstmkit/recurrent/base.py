@@ -23,6 +23,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
+from lstmkit.ops.jit import fused_for, fused_kernels
 from lstmkit.recurrent.layout import BatchLayout
 from lstmkit.recurrent.validation import (
     check_array,
@@ -213,6 +214,72 @@ class RecurrentLayer(Module):
         dx = layout.to_user(d_output, self.batch_first)
         return dx, tuple(layout.states_to_user(s) for s in dinitial)
 
+    # Batch sizes up to this run a streaming step as one fused kernel per layer (products
+    # included); larger ones use BLAS for the products.
+    _STEP_KERNEL_MAX_BATCH = 4
+
+    def _step_slot(self, params, x, states, outs) -> bool:
+        """One step of one layer: x (N, in), states tuple -> the new states written into outs.
+
+        Returns True when it verified that x and states are finite on the way (the fused
+        kernels do, at no cost), False when it did not look.
+        """
+        raise NotImplementedError
+
+    def _fused_step_allowed(self) -> bool:
+        """Whether the layer's options are those the fused step kernels implement."""
+        return False
+
+    def _step_kernels(self):
+        """The fused kernels for `step`, or None; decided once per layer (options are fixed)."""
+        if "_step_fused" not in self.__dict__:  # a bool: the layer stays deep-copyable
+            self._step_fused = fused_for(self.dtype, self._fused_step_allowed()) is not None
+        return fused_kernels() if self._step_fused else None
+
+    def _run_step(self, x, state):
+        """The work of `step`: (y_t, tuple of new states), each state (L, N, size).
+
+        Per-call overhead is the whole cost at N = 1, so finiteness is checked by the fused
+        kernels as they read their inputs, and by the usual checks only when they did not.
+        """
+        if self.bidirectional:
+            raise ValueError(
+                "step needs a unidirectional layer: the reverse direction of a bidirectional "
+                "layer reads each sequence from its end; use forward on the whole sequence"
+            )
+        array = np.asarray(x)
+        if array.ndim != 2 or array.shape[1] != self.input_size:
+            raise ValueError(
+                f"x must have shape (N, {self.input_size}) for one time step; got {array.shape}"
+            )
+        x = check_array(array, "x", array.shape, self.dtype, finite=False)
+        shapes = self._state_shapes(x.shape[0])
+        names = self._step_state_names
+        if isinstance(state, np.ndarray):
+            state = (state,)  # a single-state layer's h
+        if not _ready_states(state, shapes, self.dtype):
+            state = check_state_tuple(state, "state", names, shapes, self.dtype, finite=False)
+        states = [
+            np.zeros(shape, self.dtype) if s is None else s
+            for s, shape in zip(state, shapes, strict=True)
+        ]
+        new = [np.empty(shape, self.dtype) for shape in shapes]
+        checked = True
+        y = x
+        for layer in range(self.num_layers):
+            previous = [s[layer] for s in states]
+            outs = [s[layer] for s in new]
+            checked &= self._step_slot(self._slots[layer][0], y, previous, outs)
+            y = outs[0]
+        if not checked:
+            check_array(x, "x", x.shape, self.dtype)
+            check_state_tuple(tuple(states), "state", names, shapes, self.dtype)
+        return y.copy(), tuple(new)
+
+    @property
+    def _step_state_names(self) -> tuple:
+        return tuple(f"{n}_0" for n in self.state_names)
+
     def _dropout_mask(self, layer: int, shape: tuple):
         """Inverted-dropout mask for the input of `layer`, or None when dropout is off."""
         if layer == 0 or not self.training or self.dropout == 0.0:
@@ -239,6 +306,24 @@ class RecurrentLayer(Module):
         if self.dtype != np.float32:
             parts.append(f", dtype='{self.dtype.name}'")
         return "".join(parts)
+
+
+def step_biases(params, rows: int, dtype) -> tuple:
+    """(bias_ih, bias_hh), zeros for a layer without biases (the fused kernels take both)."""
+    if "bias_ih" in params:
+        return params["bias_ih"], params["bias_hh"]
+    zeros = np.zeros(rows, dtype)
+    return zeros, zeros
+
+
+def _ready_states(state, shapes, dtype) -> bool:
+    """Whether `state` is already arrays of exactly `shapes` and `dtype` (step's fast path)."""
+    if not isinstance(state, tuple) or len(state) != len(shapes):
+        return False
+    for s, shape in zip(state, shapes, strict=True):
+        if type(s) is not np.ndarray or s.dtype != dtype or s.shape != shape:
+            return False
+    return True
 
 
 def _identity(array):
@@ -278,6 +363,16 @@ class SingleStateLayer(RecurrentLayer):
         """dx, dh_0 for dy = dL/dy and dstate = dL/dh_n."""
         dx, (dh_0,) = self._run_backward(dy, dstate)
         return dx, dh_0
+
+    def step(self, x, state=None):
+        """One time step for streaming: `y_t, h = m.step(x_t, h)` (h None: zeros).
+
+        x (N, I) is one step's input; h has forward's shape (num_layers, N, H) and y_t = h of
+        the last layer, so stepping through a sequence gives forward's y[:, t] and h_n.
+        Inference only (nothing is kept for backward; no dropout); unidirectional layers only.
+        """
+        y, (h,) = self._run_step(x, state)
+        return y, h
 
     def _direction_shapes(self, layer_input_size):
         rows, hidden = self.gates * self.hidden_size, self.hidden_size

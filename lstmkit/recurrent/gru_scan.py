@@ -8,6 +8,10 @@ arrays, and the weight gradients as whole-sequence GEMMs after the backward loop
     dW_hh[n rows] = dN_h^T H_prev (linear_before_reset) or dN_h^T (R * H_prev) (otherwise)
 
 where dA are the pre-activation gradients and dN_h the gradients of the recurrent n rows.
+
+With numba installed, float32 layers with the default options (linear_before_reset, sigmoid
+and tanh, no clip) run each step's element-wise work as one fused kernel (`lstmkit.ops.fused`),
+and backward does one GEMM per step, [dA_r, dA_z, dN_h] @ W_hh.
 """
 
 from dataclasses import dataclass
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmkit.cells.gru import DEFAULT_GRU_OPTIONS, GRUOptions, gru_cell_backward, gru_cell_forward
-from lstmkit.recurrent.layout import BatchLayout
+from lstmkit.ops.jit import fused_for
+from lstmkit.recurrent.layout import BatchLayout, contiguous_t
 
 
 @dataclass
@@ -36,7 +41,9 @@ def gru_scan_forward(params, x, h0, layout: BatchLayout, options: GRUOptions = D
     hidden = weight_hh.shape[1]
     dtype = weight_hh.dtype
     gates = np.empty((steps, batch, 3 * hidden), dtype=dtype)
-    np.matmul(x.reshape(steps * batch, inputs), weight_ih.T, out=gates.reshape(-1, 3 * hidden))
+    np.matmul(
+        x.reshape(steps * batch, inputs), contiguous_t(weight_ih), out=gates.reshape(-1, 3 * hidden)
+    )
     if "bias_ih" in params:
         gates += params["bias_ih"]
     h = np.zeros((steps + 1, batch, hidden), dtype=dtype)
@@ -45,7 +52,16 @@ def gru_scan_forward(params, x, h0, layout: BatchLayout, options: GRUOptions = D
     inside = np.ones(gates.shape, bool) if options.clip is not None else None
     recurrent = np.empty((batch, 3 * hidden), dtype=dtype)
     bias_hh = params.get("bias_hh")
-    for t, n in enumerate(layout.batch_sizes):
+    kernels = _kernels(dtype, options)
+    if kernels is not None:
+        bias = np.zeros(3 * hidden, dtype) if bias_hh is None else bias_hh
+        weight_hh_t = contiguous_t(weight_hh)
+        for t, n in enumerate(layout.batch_sizes):
+            np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
+            kernels.gru_forward(
+                gates[t, :n], recurrent[:n], bias, h[t, :n], h[t + 1, :n], hn[t, :n]
+            )
+    for t, n in enumerate(layout.batch_sizes if kernels is None else ()):
         gru_cell_forward(
             gates[t, :n],
             h[t, :n],
@@ -81,8 +97,47 @@ def gru_scan_backward(
     dgates = np.zeros((steps, batch, 3 * hidden), dtype=dtype)
     dgate_hn = np.zeros((steps, batch, hidden), dtype=dtype)
     dh = np.array(dh_n, dtype=dtype, copy=True)
+    kernels = _kernels(dtype, options)
+    if kernels is not None:
+        # dh carries the direct path d * z, dh_rec the GEMM's [dA_r, dA_z, dN_h] @ W_hh
+        dh_rec, drec = np.zeros_like(dh), np.empty((batch, 3 * hidden), dtype)
+        for t in range(steps - 1, -1, -1):
+            n = layout.batch_sizes[t]
+            kernels.gru_backward(
+                dh[:n],
+                dh_rec[:n],
+                dy[t, :n],
+                cache.gates[t, :n],
+                cache.h[t, :n],
+                cache.hn[t, :n],
+                dgates[t, :n],
+                dgate_hn[t, :n],
+                drec[:n],
+            )
+            np.matmul(drec[:n], weight_hh, out=dh_rec[:n])
+        dh += dh_rec
+    else:
+        _numpy_backward_loop(weight_hh, cache, dy, dh, dgates, dgate_hn, layout, options)
+
+    da = dgates.reshape(-1, 3 * hidden)
+    dn_h = dgate_hn.reshape(-1, hidden)
+    h_prev = cache.h[:steps].reshape(-1, hidden)
+    recurrent_input = h_prev if options.linear_before_reset else cache.hn.reshape(-1, hidden)
+    grads["weight_ih"] += da.T @ cache.x.reshape(steps * batch, -1)
+    grads["weight_hh"][: 2 * hidden] += da[:, : 2 * hidden].T @ h_prev
+    grads["weight_hh"][2 * hidden :] += dn_h.T @ recurrent_input
+    if "bias_ih" in params:
+        grads["bias_ih"] += da.sum(axis=0)
+        grads["bias_hh"][: 2 * hidden] += da[:, : 2 * hidden].sum(axis=0)
+        grads["bias_hh"][2 * hidden :] += dn_h.sum(axis=0)
+    dx = (da @ weight_ih).reshape(steps, batch, -1)
+    return dx, dh
+
+
+def _numpy_backward_loop(weight_hh, cache, dy, dh, dgates, dgate_hn, layout, options):
+    """The backward time loop with `cells.gru` (any options, any dtype); dh: dh_n -> dh_0."""
     dh_prev, scratch = np.empty_like(dh), np.empty_like(dh)
-    for t in range(steps - 1, -1, -1):
+    for t in range(len(layout.batch_sizes) - 1, -1, -1):
         n = layout.batch_sizes[t]
         dh[:n] += dy[t, :n]
         gru_cell_backward(
@@ -100,16 +155,7 @@ def gru_scan_backward(
         )
         dh[:n] = dh_prev[:n]
 
-    da = dgates.reshape(-1, 3 * hidden)
-    dn_h = dgate_hn.reshape(-1, hidden)
-    h_prev = cache.h[:steps].reshape(-1, hidden)
-    recurrent_input = h_prev if options.linear_before_reset else cache.hn.reshape(-1, hidden)
-    grads["weight_ih"] += da.T @ cache.x.reshape(steps * batch, -1)
-    grads["weight_hh"][: 2 * hidden] += da[:, : 2 * hidden].T @ h_prev
-    grads["weight_hh"][2 * hidden :] += dn_h.T @ recurrent_input
-    if "bias_ih" in params:
-        grads["bias_ih"] += da.sum(axis=0)
-        grads["bias_hh"][: 2 * hidden] += da[:, : 2 * hidden].sum(axis=0)
-        grads["bias_hh"][2 * hidden :] += dn_h.sum(axis=0)
-    dx = (da @ weight_ih).reshape(steps, batch, -1)
-    return dx, dh
+
+def _kernels(dtype, options):
+    """The fused kernels when they apply (float32, default options), else None."""
+    return fused_for(dtype, options == DEFAULT_GRU_OPTIONS)

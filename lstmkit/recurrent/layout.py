@@ -79,3 +79,13 @@ class BatchLayout:
     def final(self, sequence: np.ndarray) -> np.ndarray:
         """(T+1, N, F) states over time, with the initial state at 0 -> (N, F) last valid."""
         return sequence[self.lengths, np.arange(sequence.shape[1])]
+
+
+def contiguous_t(weight: np.ndarray) -> np.ndarray:
+    """weight.T as a C-contiguous copy, for the products `h @ weight.T` of the time loops.
+
+    OpenBLAS runs `h @ W` with a contiguous (H, G*H) right operand 1.1-1.6x faster than with the
+    transposed view W.T at the recurrent shapes (N = 32-128, H = 128-512, one thread): the copy,
+    made once per forward pass, is paid back within a step or two.
+    """
+    return np.ascontiguousarray(weight.T)

@@ -4,8 +4,8 @@ import numbers
 
 import numpy as np
 
-from lstmkit.cells.lstm import LSTMOptions
-from lstmkit.recurrent.base import RecurrentLayer
+from lstmkit.cells.lstm import DEFAULT_OPTIONS, LSTMOptions, lstm_step
+from lstmkit.recurrent.base import RecurrentLayer, step_biases
 from lstmkit.recurrent.lstm_scan import lstm_scan_backward, lstm_scan_forward
 from lstmkit.recurrent.validation import check_clip
 
@@ -109,6 +109,39 @@ class LSTM(RecurrentLayer):
         """dx, (dh_0, dc_0) for dy = dL/dy and dstate = (dL/dh_n, dL/dc_n)."""
         dx, (dh_0, dc_0) = self._run_backward(dy, dstate)
         return dx, (dh_0, dc_0)
+
+    def step(self, x, state=None):
+        """One time step for streaming: `y_t, (h, c) = m.step(x_t, (h, c))` (None: zeros).
+
+        x (N, I) is one step's input; h, c have forward's shapes (num_layers, N, P / H) and
+        y_t = h of the last layer, so stepping through a sequence gives forward's y[:, t],
+        h_n and c_n. Inference only (nothing is kept for backward; no dropout);
+        unidirectional layers only.
+
+        Example:
+            >>> m = LSTM(3, 5, seed=0)
+            >>> state = None
+            >>> for x_t in np.ones((4, 2, 3)):  # 4 steps of a batch of 2
+            ...     y_t, state = m.step(x_t, state)
+            >>> y_t.shape, state[1].shape
+            ((2, 5), (1, 2, 5))
+        """
+        y, (h, c) = self._run_step(x, state)
+        return y, (h, c)
+
+    def _fused_step_allowed(self):
+        return self.options == DEFAULT_OPTIONS and not self.proj_size and not self.peepholes
+
+    def _step_slot(self, params, x, states, outs):
+        kernels = self._step_kernels()
+        if kernels is not None and x.shape[0] <= self._STEP_KERNEL_MAX_BATCH:
+            biases = step_biases(params, 4 * self.hidden_size, self.dtype)
+            weights = params["weight_ih"], params["weight_hh"]
+            return kernels.lstm_step(x, *states, *weights, *biases, *outs)
+        h_new, c_new, _ = lstm_step(x, states[0], states[1], params, self.options)
+        outs[0][...] = h_new
+        outs[1][...] = c_new
+        return False
 
     def reset_parameters(self) -> None:
         """U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then forget_bias on b_if."""

@@ -12,6 +12,9 @@ element-wise functions this loop calls on slices of preallocated arrays. For spe
 - backward does one GEMM per step (`dz @ weight_hh`) and computes every weight gradient after
   the loop as ONE GEMM over all steps: `dW_ih = dZ^T X`, `dW_hh = dZ^T H_prev`.
 
+With numba installed, float32 layers with the default options run each step's element-wise
+work as one fused kernel (`lstmkit.ops.fused`) instead of the NumPy calls of `cells.lstm`.
+
 Rows past a sequence's length keep zeros in `h`, `act_c`, `r` and in the gradient `dgates`,
 so the whole-array GEMMs after the loop need no masking.
 """
@@ -27,7 +30,8 @@ from lstmkit.cells.lstm import (
     lstm_pointwise_forward,
     peephole_grad,
 )
-from lstmkit.recurrent.layout import BatchLayout
+from lstmkit.ops.jit import fused_for
+from lstmkit.recurrent.layout import BatchLayout, contiguous_t
 
 
 @dataclass
@@ -60,7 +64,9 @@ def lstm_scan_forward(
     dtype = weight_hh.dtype
 
     gates = np.empty((steps, batch, gate_width), dtype=dtype)
-    np.matmul(x.reshape(steps * batch, inputs), weight_ih.T, out=gates.reshape(-1, gate_width))
+    np.matmul(
+        x.reshape(steps * batch, inputs), contiguous_t(weight_ih), out=gates.reshape(-1, gate_width)
+    )
     if "bias_ih" in params:
         gates += params["bias_ih"] + params["bias_hh"]
     h = np.zeros((steps + 1, batch, out_size), dtype=dtype)
@@ -70,24 +76,30 @@ def lstm_scan_forward(
     inside = np.ones(gates.shape, bool) if options.clip is not None else None
     r = np.zeros((steps, batch, hidden), dtype=dtype) if weight_hr is not None else None
     recurrent = np.empty((batch, gate_width), dtype=dtype)
-    weight_hh_t = weight_hh.T
+    weight_hh_t = contiguous_t(weight_hh)
     weight_hr_t = weight_hr.T if weight_hr is not None else None
 
+    kernels = _kernels(dtype, peepholes, options)
     for t, n in enumerate(layout.batch_sizes):
-        step_gates = gates[t, :n]
         np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
-        step_gates += recurrent[:n]
         r_t = r[t, :n] if r is not None else h[t + 1, :n]
-        lstm_pointwise_forward(
-            step_gates,
-            c[t, :n],
-            c[t + 1, :n],
-            act_c[t, :n],
-            r_t,
-            peepholes,
-            options,
-            None if inside is None else inside[t, :n],
-        )
+        if kernels is not None:
+            kernels.lstm_forward(
+                gates[t, :n], recurrent[:n], c[t, :n], c[t + 1, :n], act_c[t, :n], r_t
+            )
+        else:
+            step_gates = gates[t, :n]
+            step_gates += recurrent[:n]
+            lstm_pointwise_forward(
+                step_gates,
+                c[t, :n],
+                c[t + 1, :n],
+                act_c[t, :n],
+                r_t,
+                peepholes,
+                options,
+                None if inside is None else inside[t, :n],
+            )
         if weight_hr_t is not None:
             np.matmul(r_t, weight_hr_t, out=h[t + 1, :n])
 
@@ -128,27 +140,49 @@ def lstm_scan_backward(
         dh_steps = np.zeros((steps, batch, out_size), dtype=dtype)  # for dW_hr after the loop
         dr_buffer = np.empty((batch, hidden), dtype=dtype)
 
+    kernels = _kernels(dtype, peepholes, options)
+    # the fused kernel adds dy itself; with a projection it gets dr, which already holds it
+    no_dy = (
+        np.zeros((batch, hidden), dtype) if kernels is not None and weight_hr is not None else None
+    )
     for t in range(steps - 1, -1, -1):
         n = layout.batch_sizes[t]
         dh_t = dh[:n]
-        dh_t += dy[t, :n]
         if weight_hr is not None:
+            dh_t += dy[t, :n]
             dh_steps[t, :n] = dh_t
-            dr = np.matmul(dh_t, weight_hr, out=dr_buffer[:n])
+            dr, dy_t = (
+                np.matmul(dh_t, weight_hr, out=dr_buffer[:n]),
+                None if no_dy is None else no_dy[:n],
+            )
+        elif kernels is not None:
+            dr, dy_t = dh_t, dy[t, :n]
         else:
+            dh_t += dy[t, :n]
             dr = dh_t
-        lstm_pointwise_backward(
-            dr,
-            dc[:n],
-            cache.gates[t, :n],
-            cache.c[t, :n],
-            cache.act_c[t, :n],
-            dgates[t, :n],
-            scratch[:n],
-            peepholes,
-            options,
-            None if cache.inside is None else cache.inside[t, :n],
-        )
+        if kernels is not None:
+            kernels.lstm_backward(
+                dr,
+                dy_t,
+                dc[:n],
+                cache.gates[t, :n],
+                cache.c[t, :n],
+                cache.act_c[t, :n],
+                dgates[t, :n],
+            )
+        else:
+            lstm_pointwise_backward(
+                dr,
+                dc[:n],
+                cache.gates[t, :n],
+                cache.c[t, :n],
+                cache.act_c[t, :n],
+                dgates[t, :n],
+                scratch[:n],
+                peepholes,
+                options,
+                None if cache.inside is None else cache.inside[t, :n],
+            )
         np.matmul(dgates[t, :n], weight_hh, out=dh[:n])
 
     dz = dgates.reshape(-1, gate_width)
@@ -164,3 +198,8 @@ def lstm_scan_backward(
         grads["weight_ch"] += peephole_grad(dgates, cache.c[:steps], cache.c[1:])
     dx = (dz @ weight_ih).reshape(steps, batch, -1)
     return dx, dh, dc
+
+
+def _kernels(dtype, peepholes, options):
+    """The fused kernels when they apply (float32, default options, no peepholes), else None."""
+    return fused_for(dtype, peepholes is None and options == DEFAULT_OPTIONS)

@@ -1,6 +1,7 @@
 """The vanilla RNN time loop of one direction of one layer, forward and exact backward.
 
-Same arrangement as `lstm_scan.py`; the per-step work is `lstmkit.cells.rnn`.
+Same arrangement as `lstm_scan.py`; the per-step work is `lstmkit.cells.rnn`, or with numba
+installed and float32 tanh layers without clip, one fused kernel of `lstmkit.ops.fused`.
 """
 
 from dataclasses import dataclass
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmkit.cells.rnn import DEFAULT_RNN_OPTIONS, RNNOptions, rnn_cell_backward, rnn_cell_forward
-from lstmkit.recurrent.layout import BatchLayout
+from lstmkit.ops.jit import fused_for
+from lstmkit.recurrent.layout import BatchLayout, contiguous_t
 
 
 @dataclass
@@ -27,13 +29,21 @@ def rnn_scan_forward(params, x, h0, layout: BatchLayout, options: RNNOptions = D
     hidden = weight_hh.shape[1]
     dtype = weight_hh.dtype
     gates = np.empty((steps, batch, hidden), dtype=dtype)
-    np.matmul(x.reshape(steps * batch, inputs), weight_ih.T, out=gates.reshape(-1, hidden))
+    np.matmul(
+        x.reshape(steps * batch, inputs), contiguous_t(weight_ih), out=gates.reshape(-1, hidden)
+    )
     if "bias_ih" in params:
         gates += params["bias_ih"] + params["bias_hh"]
     h = np.zeros((steps + 1, batch, hidden), dtype=dtype)
     h[0] = h0
     inside = np.ones(gates.shape, bool) if options.clip is not None else None
-    for t, n in enumerate(layout.batch_sizes):
+    kernels = _kernels(dtype, options)
+    if kernels is not None:
+        recurrent, weight_hh_t = np.empty((batch, hidden), dtype), contiguous_t(weight_hh)
+        for t, n in enumerate(layout.batch_sizes):
+            np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
+            kernels.rnn_forward(gates[t, :n], recurrent[:n], h[t + 1, :n])
+    for t, n in enumerate(layout.batch_sizes if kernels is None else ()):
         rnn_cell_forward(
             gates[t, :n],
             h[t, :n],
@@ -62,20 +72,24 @@ def rnn_scan_backward(
     dtype = weight_hh.dtype
     da = np.zeros((steps, batch, hidden), dtype=dtype)
     dh = np.array(dh_n, dtype=dtype, copy=True)
-    dh_prev = np.empty_like(dh)
+    kernels = _kernels(dtype, options)
     for t in range(steps - 1, -1, -1):
         n = layout.batch_sizes[t]
+        if kernels is not None:
+            kernels.rnn_backward(dh[:n], dy[t, :n], cache.h[t + 1, :n], da[t, :n])
+            np.matmul(da[t, :n], weight_hh, out=dh[:n])
+            continue
         dh[:n] += dy[t, :n]
+        # dh may receive da @ W_hh in place: da is complete before the product is written
         rnn_cell_backward(
             dh[:n],
             cache.h[t + 1, :n],
             weight_hh,
             da[t, :n],
-            dh_prev[:n],
+            dh[:n],
             options,
             None if cache.inside is None else cache.inside[t, :n],
         )
-        dh[:n] = dh_prev[:n]
     da2 = da.reshape(-1, hidden)
     grads["weight_ih"] += da2.T @ cache.x.reshape(steps * batch, -1)
     grads["weight_hh"] += da2.T @ cache.h[:steps].reshape(-1, hidden)
@@ -84,3 +98,8 @@ def rnn_scan_backward(
         grads["bias_ih"] += bias_grad
         grads["bias_hh"] += bias_grad
     return (da2 @ weight_ih).reshape(steps, batch, -1), dh
+
+
+def _kernels(dtype, options):
+    """The fused kernels when they apply (float32, tanh, no clip), else None."""
+    return fused_for(dtype, options == DEFAULT_RNN_OPTIONS)

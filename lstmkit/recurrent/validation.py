@@ -72,19 +72,22 @@ def check_lengths(lengths, batch: int, steps: int) -> np.ndarray | None:
     return array
 
 
-def check_array(value, name: str, shape: tuple, dtype) -> np.ndarray:
-    """An array of exactly `shape` (finite, cast to dtype)."""
+def check_array(value, name: str, shape: tuple, dtype, finite: bool = True) -> np.ndarray:
+    """An array of exactly `shape` (finite unless finite=False, cast to dtype)."""
     array = np.asarray(value)
     if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold real numbers; got dtype {array.dtype}")
     if array.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}; got {array.shape}")
     array = array.astype(dtype, copy=False)
-    _check_finite(array, name)
+    if finite:
+        _check_finite(array, name)
     return array
 
 
-def check_state_tuple(state, name: str, parts: tuple, shapes: tuple, dtype) -> tuple:
+def check_state_tuple(
+    state, name: str, parts: tuple, shapes: tuple, dtype, finite: bool = True
+) -> tuple:
     """None or a tuple of arrays (or Nones) -> a tuple of arrays or Nones, shapes checked.
 
     `parts` names the members, e.g. ("h_0", "c_0"); errors call them `state[1] (c_0)`. A
@@ -107,7 +110,7 @@ def check_state_tuple(state, name: str, parts: tuple, shapes: tuple, dtype) -> t
         else [f"{name}[{k}] ({part})" for k, part in enumerate(parts)]
     )
     return tuple(
-        None if value is None else check_array(value, label, shape, dtype)
+        None if value is None else check_array(value, label, shape, dtype, finite)
         for value, label, shape in zip(state, labels, shapes, strict=True)
     )
 
