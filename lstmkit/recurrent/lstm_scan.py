@@ -135,17 +135,43 @@ def lstm_scan_backward(
     # started running (backwards) are untouched until then, so it can be loaded up front.
     dh = np.array(dh_n, dtype=dtype, copy=True)
     dc = np.array(dc_n, dtype=dtype, copy=True)
-    scratch = np.empty((batch, hidden), dtype=dtype)
-    if weight_hr is not None:
-        dh_steps = np.zeros((steps, batch, out_size), dtype=dtype)  # for dW_hr after the loop
-        dr_buffer = np.empty((batch, hidden), dtype=dtype)
+    # for dW_hr after the loop
+    dh_steps = np.zeros((steps, batch, out_size), dtype) if weight_hr is not None else None
+    _backward_loop(params, cache, dy, dh, dc, dgates, dh_steps, layout, options)
 
+    dz = dgates.reshape(-1, gate_width)
+    grads["weight_ih"] += dz.T @ cache.x.reshape(steps * batch, -1)
+    grads["weight_hh"] += dz.T @ cache.h[:steps].reshape(-1, out_size)
+    if "bias_ih" in params:
+        bias_grad = dz.sum(axis=0)
+        grads["bias_ih"] += bias_grad
+        grads["bias_hh"] += bias_grad
+    if weight_hr is not None:
+        grads["weight_hr"] += dh_steps.reshape(-1, out_size).T @ cache.r.reshape(-1, hidden)
+    if peepholes is not None:
+        grads["weight_ch"] += peephole_grad(dgates, cache.c[:steps], cache.c[1:])
+    dx = (dz @ weight_ih).reshape(steps, batch, -1)
+    return dx, dh, dc
+
+
+def _backward_loop(params, cache, dy, dh, dc, dgates, dh_steps, layout, options):
+    """The reverse time loop: dh, dc go from the final-state gradients to dh_0, dc_0; writes
+    dz into dgates (T, N, 4H) and, with a projection, the gradients at h into dh_steps."""
+    weight_hh, weight_hr, peepholes = (
+        params["weight_hh"],
+        params.get("weight_hr"),
+        params.get("weight_ch"),
+    )
+    batch, hidden = dc.shape
+    dtype = dc.dtype
+    scratch = np.empty((batch, hidden), dtype=dtype)
+    dr_buffer = np.empty((batch, hidden), dtype=dtype) if weight_hr is not None else None
     kernels = _kernels(dtype, peepholes, options)
     # the fused kernel adds dy itself; with a projection it gets dr, which already holds it
     no_dy = (
         np.zeros((batch, hidden), dtype) if kernels is not None and weight_hr is not None else None
     )
-    for t in range(steps - 1, -1, -1):
+    for t in range(len(layout.batch_sizes) - 1, -1, -1):
         n = layout.batch_sizes[t]
         dh_t = dh[:n]
         if weight_hr is not None:
@@ -184,20 +210,6 @@ def lstm_scan_backward(
                 None if cache.inside is None else cache.inside[t, :n],
             )
         np.matmul(dgates[t, :n], weight_hh, out=dh[:n])
-
-    dz = dgates.reshape(-1, gate_width)
-    grads["weight_ih"] += dz.T @ cache.x.reshape(steps * batch, -1)
-    grads["weight_hh"] += dz.T @ cache.h[:steps].reshape(-1, out_size)
-    if "bias_ih" in params:
-        bias_grad = dz.sum(axis=0)
-        grads["bias_ih"] += bias_grad
-        grads["bias_hh"] += bias_grad
-    if weight_hr is not None:
-        grads["weight_hr"] += dh_steps.reshape(-1, out_size).T @ cache.r.reshape(-1, hidden)
-    if peepholes is not None:
-        grads["weight_ch"] += peephole_grad(dgates, cache.c[:steps], cache.c[1:])
-    dx = (dz @ weight_ih).reshape(steps, batch, -1)
-    return dx, dh, dc
 
 
 def _kernels(dtype, peepholes, options):
