@@ -12,6 +12,7 @@ import sys
 from lstmkit.cli import classify, evaluate, export, forecast, inspect, predict, trace
 from lstmkit.cli import experiment, explain
 from lstmkit.cli import seq2seq
+from lstmkit.cli import tag
 from lstmkit.cli import charlm, textclf
 from lstmkit.cli.common import (
     EXIT_DATA_ERROR,
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_parser(commands)
     explain.add_parser(commands)
     seq2seq.add_parser(commands)
+    tag.add_parser(commands)
     textclf.add_parser(commands)
     charlm.add_parser(commands)
     return parser

@@ -6,6 +6,7 @@ from lstmkit.models.forecaster import Forecaster
 from lstmkit.models.seq2seq import Seq2Seq
 from lstmkit.models.sequence_classifier import SequenceClassifier
 from lstmkit.models.sequence_network import SequenceNetwork
+from lstmkit.models.sequence_tagger import SequenceTagger
 from lstmkit.models.text_classifier import TextClassifier
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "Seq2Seq",
     "SequenceClassifier",
     "SequenceNetwork",
+    "SequenceTagger",
     "TextClassifier",
 ]
