@@ -41,37 +41,61 @@ def stratified_80_20(labels, seed=0):
 
 def bag_of_words_logistic_regression(train_texts, train_labels, test_texts, c=1.0, steps=2000):
     """Test predictions of an L2-penalised (multinomial) logistic regression on binary word
-    presence: minimise mean cross-entropy + ||W||^2 / (2 C n), bias not penalised."""
+    presence: minimise mean cross-entropy + ||W||^2 / (2 C n), bias not penalised.
+
+    The features are kept sparse, as (row, column) pairs of the ones, so that x @ W is a sum
+    of rows of W and x^T G a scatter-add: a sentence has ~15 words of ~2000."""
     from lstmkit.data import Vocabulary, word_tokenize
     from lstmkit.ops.softmax import softmax
 
     tokens = [word_tokenize(t, lowercase=True) for t in train_texts]
-    vocabulary = Vocabulary.build(tokens, specials=("<unk>",))
+    vocabulary = Vocabulary.build(tokens, specials=())
+    width = len(vocabulary) + 1  # the last column is the bias
 
     def features(token_lists):
-        x = np.zeros((len(token_lists), len(vocabulary)))
+        """(rows, columns) of the ones: each known word once per text, plus the bias."""
+        pairs = set()
         for row, words in enumerate(token_lists):
-            x[row, vocabulary.encode(words)] = 1.0 if words else 0.0
-        x[:, vocabulary.unk_id] = 0.0  # unseen words carry no information
-        return np.hstack([x, np.ones((len(x), 1))])  # last column: the bias
+            pairs.update((row, vocabulary.id_of(w)) for w in words if w in vocabulary)
+            pairs.add((row, width - 1))
+        rows, columns = np.array(sorted(pairs)).T
+        return rows, columns
+
+    def times(pairs, w, n_rows):  # x @ w
+        rows, columns = pairs
+        out = np.zeros((n_rows, w.shape[1]))
+        np.add.at(out, rows, w[columns])
+        return out
+
+    def transposed_times(pairs, g):  # x^T @ g
+        rows, columns = pairs
+        out = np.zeros((width, g.shape[1]))
+        np.add.at(out, columns, g[rows])
+        return out
 
     x = features(tokens)
     classes, y = np.unique(train_labels, return_inverse=True)
-    n, k = len(x), len(classes)
+    n, k = len(tokens), len(classes)
     onehot = np.eye(k)[y]
-    penalty = np.ones((x.shape[1], 1)) / (c * n)
+    penalty = np.ones((width, 1)) / (c * n)
     penalty[-1] = 0.0
-    lipschitz = 0.5 * np.linalg.norm(x, 2) ** 2 / n + 1 / (c * n)
-    w = np.zeros((x.shape[1], k))
+    # Lipschitz constant of the gradient: ||x||_2^2 / (2n) + 1/(Cn), ||x||_2 by power iteration
+    v = np.random.default_rng(0).standard_normal((width, 1))
+    for _ in range(100):
+        v = transposed_times(x, times(x, v, n))
+        v /= np.linalg.norm(v)
+    norm = 1.01 * np.linalg.norm(times(x, v, n))  # power iteration approaches from below
+    lipschitz = 0.5 * norm**2 / n + 1 / (c * n)
+    w = np.zeros((width, k))
     momentum, previous = w.copy(), w.copy()
     for step in range(1, steps + 1):  # Nesterov's accelerated gradient on a smooth convex loss
-        p = softmax(x @ momentum)
-        gradient = x.T @ (p - onehot) / n + penalty * momentum
+        p = softmax(times(x, momentum, n))
+        gradient = transposed_times(x, p - onehot) / n + penalty * momentum
         w = momentum - gradient / lipschitz
         momentum = w + (step - 1) / (step + 2) * (w - previous)
         previous = w
-    test = features([word_tokenize(t, lowercase=True) for t in test_texts])
-    return classes[(test @ w).argmax(axis=1)]
+    test_tokens = [word_tokenize(t, lowercase=True) for t in test_texts]
+    return classes[times(features(test_tokens), w, len(test_tokens)).argmax(axis=1)]
 
 
 def main(argv=None) -> None:

@@ -11,7 +11,7 @@ def add_parser(commands) -> None:
     parser = commands.add_parser(
         "textclf",
         help="train a text classifier on text<TAB>label files",
-        description="Train an LSTM text classifier (word embeddings, bidirectional LSTM, max "
+        description="Train an LSTM text classifier (word embeddings, bidirectional LSTM, mean "
         "pooling) on TRAIN, a UTF-8 file of 'text<TAB>label' lines, and report accuracy and "
         "the confusion matrix on TEST (or, without TEST, on a stratified part of TRAIN held "
         "out). With --out: model.safetensors, metrics.json, predictions.csv.",

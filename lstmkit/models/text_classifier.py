@@ -41,19 +41,21 @@ class TextClassifier(VocabularyState, Estimator):
         cell: "lstm" (default), "gru" or "rnn".
         embedding_dim: size of the word vectors (default 100; taken from `vectors` if given).
         hidden_size, num_layers, bidirectional: the encoder (default 64, 1, True).
-        pooling: "max" (default), "mean" or "last" (unidirectional encoders only).
+        pooling: "mean" (default), "max" or "last" (unidirectional encoders only).
         dropout: before the output layer and between stacked layers (default 0.5).
+        embedding_dropout: dropout on the word vectors, training only (default 0.5).
         lowercase: lowercase the text before tokenizing (default True).
         min_freq, max_vocab: vocabulary limits (default 1 and 30000, specials included).
         vectors: None or the path of a GloVe / word2vec text file of pre-trained vectors.
-        lr, epochs, batch_size, weight_decay, clip_norm: training (Adam).
+        lr, epochs, batch_size, weight_decay, clip_norm: training (Adam, lr 5e-3).
         patience: early-stopping patience in epochs on the validation loss.
         validation_fraction: share of the training texts held out (stratified) for early
             stopping; 0 trains on everything for `epochs` epochs.
         seed: splitting, initialisation, dropout and batching.
         verbose: 0 silent, 1 progress bars and a line per epoch.
-    The defaults were chosen on the training part of the UCI sentiment sentences (see
-    docs/language.md).
+    The defaults were chosen on a validation split of the training part of the UCI sentiment
+    sentences (mean pooling, embedding dropout 0.5 and lr 5e-3 against max pooling, no
+    embedding dropout and lr 2e-3: 0.734 against 0.700 mean accuracy; see docs/language.md).
     """
 
     _fitted_json = ("classes_", "n_epochs_", "vectors_coverage_")
@@ -66,13 +68,14 @@ class TextClassifier(VocabularyState, Estimator):
         hidden_size=64,
         num_layers=1,
         bidirectional=True,
-        pooling="max",
+        pooling="mean",
         dropout=0.5,
+        embedding_dropout=0.5,
         lowercase=True,
         min_freq=1,
         max_vocab=30000,
         vectors=None,
-        lr=2e-3,
+        lr=5e-3,
         epochs=40,
         batch_size=32,
         weight_decay=0.0,
@@ -89,6 +92,7 @@ class TextClassifier(VocabularyState, Estimator):
         self.bidirectional = bidirectional
         self.pooling = pooling
         self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
         self.lowercase = lowercase
         self.min_freq = min_freq
         self.max_vocab = max_vocab
@@ -131,6 +135,7 @@ class TextClassifier(VocabularyState, Estimator):
             bidirectional=self.bidirectional,
             pooling=self.pooling,
             dropout=self.dropout,
+            embedding_dropout=self.embedding_dropout,
             seed=self.seed,
         )
         if rows is not None:

@@ -2,6 +2,7 @@
 
 e      = embedding[ids]                 ids (N, T) -> (N, T, E); the <pad> row (id 0)
                                         stays zero and gets no gradient
+e      = dropout(e, embedding_dropout)  training only
 logits = sequence_network(e, lengths)   encoder -> pooling -> dropout -> linear (N, C)
 """
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from lstmkit.models.sequence_network import SequenceNetwork
 from lstmkit.module import Module
+from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
 
 
@@ -26,6 +28,7 @@ class TextNetwork(Module):
         bidirectional=True,
         pooling="max",
         dropout=0.0,
+        embedding_dropout=0.0,
         dtype="float32",
         seed=None,
     ):
@@ -37,10 +40,11 @@ class TextNetwork(Module):
         )
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.bidirectional, self.pooling, self.dropout = bidirectional, pooling, dropout
-        self.dtype = dtype
+        self.embedding_dropout, self.dtype = embedding_dropout, dtype
         self.embedding = Embedding(vocab_size, embedding_dim, padding_idx=0, dtype=dtype, seed=seed)
         # 0.1 scale: N(0, 1) rows would saturate the gates of a 100-wide input at the start
         self.embedding.weight *= 0.1
+        self.embedding_drop = Dropout(embedding_dropout, seed=None if seed is None else seed + 20)
         self.encoder = SequenceNetwork(
             embedding_dim,
             output_size,
@@ -66,8 +70,8 @@ class TextNetwork(Module):
 
     def forward(self, ids, lengths=None):
         """logits (N, output_size) for ids (N, T) with lengths (N,)."""
-        return self.encoder(self.embedding(ids), lengths)
+        return self.encoder(self.embedding_drop(self.embedding(ids)), lengths)
 
     def backward(self, dlogits):
         """Backpropagate dL/dlogits into every parameter's gradient."""
-        self.embedding.backward(self.encoder.backward(dlogits))
+        self.embedding.backward(self.embedding_drop.backward(self.encoder.backward(dlogits)))
