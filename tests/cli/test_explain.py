@@ -15,7 +15,7 @@ def test_explain_gradients_at_init(tmp_path, capsys):
                  "--hidden-size", "4", "--out", str(tmp_path), "--quiet"]) == 0  # fmt: skip
     printed = capsys.readouterr().out
     labels = ["rnn init", "gru init", "lstm init (forget bias 0)", "lstm init (forget bias 1)",
-              "lstm init (forget +3, input -3)"]  # fmt: skip
+              "lstm init (forget +3, input -3)", "lstm init (forget +6, input -4)"]  # fmt: skip
     assert all(label in printed for label in labels)
     with open(tmp_path / "gradient_norms_T12.csv", newline="") as handle:
         rows = list(csv.reader(handle))
