@@ -21,6 +21,7 @@ from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.beam_search import beam_search, greedy_decode
 from lstmkit.models.seq2seq_network import Seq2SeqNetwork
+from lstmkit.optim import ReduceLROnPlateau
 from lstmkit.training import StepResult, Trainer, TrainingInterrupted
 
 SOURCE_SPECIALS = ("<pad>", "<unk>")
@@ -44,8 +45,11 @@ class Seq2Seq(Estimator):
             prediction instead of the true token (0: pure teacher forcing).
         lr, epochs, batch_size, clip_norm, patience, validation_fraction: training (Adam);
             early stopping on the held-out teacher-forced exact match, and a stop as soon as
-            every held-out pair is right. On Ctrl-C (`TrainingInterrupted`) the model keeps
-            the best epoch's weights and is usable (e.g. to save it) before the error goes on.
+            every held-out pair is right.
+        lr_decay: when the held-out exact match has not improved for 2 epochs, the learning
+            rate is multiplied by this (1.0: constant learning rate).
+        On Ctrl-C (`TrainingInterrupted`) the model keeps the best epoch's weights and is usable
+        (e.g. to save it) before the error goes on.
         beam_size, length_penalty, max_length: decoding defaults of `predict` and `score`
             (max_length None: twice the longest training target, plus 5 tokens).
         dtype: "float32" (default) or "float64".
@@ -69,7 +73,8 @@ class Seq2Seq(Estimator):
         epochs=30,
         batch_size=64,
         clip_norm=5.0,
-        patience=5,
+        patience=6,
+        lr_decay=0.5,
         validation_fraction=0.05,
         beam_size=1,
         length_penalty=1.0,
@@ -91,6 +96,7 @@ class Seq2Seq(Estimator):
         self.batch_size = batch_size
         self.clip_norm = clip_norm
         self.patience = patience
+        self.lr_decay = lr_decay
         self.validation_fraction = validation_fraction
         self.beam_size = beam_size
         self.length_penalty = length_penalty
@@ -136,6 +142,8 @@ class Seq2Seq(Estimator):
             )
         if len(sources) == 0:
             raise ValueError("sources must hold at least one pair; got none")
+        if not 0 < self.lr_decay <= 1:
+            raise ValueError(f"lr_decay must lie in (0, 1]; got {self.lr_decay!r}")
         if not 0 <= self.scheduled_sampling <= 1:
             raise ValueError(
                 "scheduled_sampling must be a probability in [0, 1]; "
@@ -191,6 +199,9 @@ class Seq2Seq(Estimator):
             verbose=self.verbose,
             seed=self.seed,
             callbacks=[self._schedule_sampling, _stop_when_all_right],
+            schedule=self._plateau_schedule
+            if validation is not None and self.lr_decay != 1
+            else None,
         )
         self._schedule_sampling(0, {})
         try:
@@ -202,6 +213,16 @@ class Seq2Seq(Estimator):
             raise
         self.n_epochs_ = self.history_.epochs
         return self
+
+    def _plateau_schedule(self, optimizer):
+        return ReduceLROnPlateau(
+            optimizer,
+            mode="max",
+            factor=self.lr_decay,
+            patience=1,
+            threshold=0.0,
+            threshold_mode="abs",
+        )
 
     def _schedule_sampling(self, epoch, values) -> bool:
         """Trainer callback: the sampling probability for the next epoch (epoch counts from 1)."""

@@ -174,6 +174,16 @@ def test_same_seed_same_model_and_word_level():
     assert set(prediction.split()) <= {"the", "cat", "sat", "a", "dog", "ran"}
 
 
+def test_learning_rate_halves_when_held_out_exact_match_stalls():
+    sources, targets = _reverse_task(60, seed=5)
+    kwargs = dict(hidden_size=4, embedding_size=2, epochs=5, lr=1e-4, seed=0, patience=10)
+    history = Seq2Seq(**kwargs).fit(sources, targets).history_
+    assert history["val_exact"] == [0.0] * 5  # too small and slow to learn: a plateau
+    assert history["lr"] == pytest.approx([1e-4, 1e-4, 1e-4, 5e-5, 5e-5])
+    constant = Seq2Seq(**kwargs, lr_decay=1.0).fit(sources, targets).history_
+    assert constant["lr"] == pytest.approx([1e-4] * 5)
+
+
 def test_no_attention_and_scheduled_sampling_train():
     sources, targets = _reverse_task(60, seed=4)
     model = Seq2Seq(
@@ -200,6 +210,8 @@ def test_errors():
         Seq2Seq(level="byte").fit(["a"], ["b"])
     with pytest.raises(ValueError, match=r"scheduled_sampling must be a probability in \[0, 1\]"):
         Seq2Seq(scheduled_sampling=1.5).fit(["a"], ["b"])
+    with pytest.raises(ValueError, match=r"lr_decay must lie in \(0, 1\]; got 0"):
+        Seq2Seq(lr_decay=0).fit(["a"], ["b"])
     with pytest.raises(ValueError, match="attention must be one of"):
         Seq2Seq(attention="cosine", epochs=1).fit(["a"], ["b"])
     model = Seq2Seq(hidden_size=4, embedding_size=2, epochs=1, validation_fraction=0)
