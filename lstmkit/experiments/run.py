@@ -2,10 +2,11 @@
 same budget of training sequences each, and a table of how far each got by the paper's
 criterion."""
 
+from dataclasses import replace
 from pathlib import Path
 
 from lstmkit.experiments.network import TaskNetwork, matched_hidden_size, parameter_count
-from lstmkit.experiments.tasks import get_task
+from lstmkit.experiments.tasks import DEFAULT_T, get_task
 from lstmkit.experiments.training import RunResult, train_network
 
 MODELS = ("lstm", "gru", "rnn")
@@ -49,10 +50,10 @@ def run_experiment(
     wrong, error)` is called at every evaluation.
     """
     task = get_task(name, T)
-    T = 0 if name == "reber" else (T or _default_T(name))
+    T = 0 if name == "reber" else (T or DEFAULT_T[name])
     models = _check_models(models)
-    if task.test_size and test_size:
-        task = _with_test_size(task, test_size)
+    if test_size:
+        task = replace(task, test_size=int(test_size))
     reference = parameter_count("lstm", task.input_size, hidden_size, task.output_size)
     rows, curves = [], {}
     for seed in seeds:
@@ -136,18 +137,6 @@ def _check_models(models) -> tuple:
     if not models or unknown:
         raise ValueError(f"models must be some of {list(MODELS)}; got {list(models)}")
     return models
-
-
-def _with_test_size(task, test_size):
-    from dataclasses import replace
-
-    return replace(task, test_size=int(test_size))
-
-
-def _default_T(name):
-    from lstmkit.experiments.tasks import DEFAULT_T
-
-    return DEFAULT_T[name]
 
 
 def _save_network(network, path: Path) -> None:
