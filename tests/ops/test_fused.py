@@ -81,3 +81,17 @@ def test_kernels_are_not_used_for_float64_or_other_options():
     assert jit.fused_for(np.float64, True) is None
     assert jit.fused_for(np.float32, False) is None
     assert jit.fused_for(np.float32, True) is fused
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: LSTM(3, 4, seed=0), lambda: GRU(3, 4, seed=0), lambda: RNN(3, 4, seed=0)]
+)
+def test_a_nan_weight_is_not_hidden_by_the_kernels(make):
+    # the clamp inside the fused tanh must let NaN through, as NumPy's tanh does
+    layer = make()
+    layer.params["weight_hh_l0"][0, 0] = np.nan
+    y, _ = layer.forward(np.ones((2, 3, 3), np.float32))
+    assert np.isnan(y[:, 1:]).any()
+    z = np.array([[np.nan, 0.5]], np.float32)
+    fused.tanh_(z)
+    assert np.isnan(z[0, 0]) and z[0, 1] == pytest.approx(np.tanh(0.5), abs=4e-7)
