@@ -289,3 +289,59 @@ def rnn_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh, h_out):
         for j in range(hidden):
             hb[j] = _tanh(z[j])
     return poison == 0
+
+
+# ---- whole LSTM time loops for a batch of one ---------------------------------------------------
+# At N = 1 a step's GEMM is a small matrix-vector product and the Python loop around it costs
+# more than the arithmetic; these run the whole loop in one call.
+
+
+@njit(**_JIT_DOT)
+def lstm_scan_one(gates, weight_hh, c, act_c, h):
+    """LSTM forward over T steps for one sequence (no projection), in place.
+
+    gates (T, 1, 4H) holds x W_ih^T + b on entry and i, f, g, o on exit; c, h (T+1, 1, H) hold
+    c_0, h_0 at index 0 and receive the states; act_c (T, 1, H) receives tanh(c).
+    """
+    steps, hidden = gates.shape[0], c.shape[2]
+    for t in range(steps):
+        z = gates[t, 0]
+        _matvec_add(weight_hh, h[t, 0], z)
+        zi, zf, zg, zo = _split4(z, hidden)
+        cp, cb, ab, hb = c[t, 0], c[t + 1, 0], act_c[t, 0], h[t + 1, 0]
+        for j in range(hidden):
+            i = _sigmoid(zi[j])
+            f = _sigmoid(zf[j])
+            g = _tanh(zg[j])
+            o = _sigmoid(zo[j])
+            c_new = f * cp[j] + i * g
+            a = _tanh(c_new)
+            zi[j], zf[j], zg[j], zo[j] = i, f, g, o
+            cb[j], ab[j], hb[j] = c_new, a, o * a
+
+
+@njit(**_JIT_DOT)
+def lstm_scan_one_backward(dy, dh, dc, gates, c, act_c, dgates, weight_hh):
+    """Backward of `lstm_scan_one`: dh, dc (1, H) go from dh_n, dc_n to dh_0, dc_0; writes dz
+    into dgates (T, 1, 4H). dh = dz @ weight_hh is summed row by row of weight_hh."""
+    steps, hidden = gates.shape[0], dc.shape[1]
+    dhb, dcb = dh[0], dc[0]
+    for t in range(steps - 1, -1, -1):
+        gi, gf, gg, go = _split4(gates[t, 0], hidden)
+        di, df, dg, do = _split4(dgates[t, 0], hidden)
+        dyb, cp, ab = dy[t, 0], c[t, 0], act_c[t, 0]
+        for j in range(hidden):
+            i, f, g, o, a = gi[j], gf[j], gg[j], go[j], ab[j]
+            dr = dhb[j] + dyb[j]
+            dcn = dcb[j] + dr * o * (_ONE - a * a)
+            di[j] = dcn * g * i * (_ONE - i)
+            df[j] = dcn * cp[j] * f * (_ONE - f)
+            dg[j] = dcn * i * (_ONE - g * g)
+            do[j] = dr * a * o * (_ONE - o)
+            dcb[j] = dcn * f
+        dz = dgates[t, 0]
+        dhb[:] = 0
+        for k in range(dz.shape[0]):
+            w, s = weight_hh[k], dz[k]
+            for q in range(hidden):
+                dhb[q] += s * w[q]

@@ -80,6 +80,10 @@ def lstm_scan_forward(
     weight_hr_t = weight_hr.T if weight_hr is not None else None
 
     kernels = _kernels(dtype, peepholes, options)
+    if kernels is not None and _one_full_sequence(layout) and weight_hr is None:
+        kernels.lstm_scan_one(gates, weight_hh, c, act_c, h)  # the whole loop in one call
+        cache = LSTMScanCache(x=x, gates=gates, c=c, act_c=act_c, h=h, r=r, inside=inside)
+        return h[1:], layout.final(h), layout.final(c), cache
     for t, n in enumerate(layout.batch_sizes):
         np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
         r_t = r[t, :n] if r is not None else h[t + 1, :n]
@@ -164,9 +168,13 @@ def _backward_loop(params, cache, dy, dh, dc, dgates, dh_steps, layout, options)
     )
     batch, hidden = dc.shape
     dtype = dc.dtype
+    kernels = _kernels(dtype, peepholes, options)
+    if kernels is not None and _one_full_sequence(layout) and weight_hr is None:
+        c, act_c = cache.c, cache.act_c
+        kernels.lstm_scan_one_backward(dy, dh, dc, cache.gates, c, act_c, dgates, weight_hh)
+        return
     scratch = np.empty((batch, hidden), dtype=dtype)
     dr_buffer = np.empty((batch, hidden), dtype=dtype) if weight_hr is not None else None
-    kernels = _kernels(dtype, peepholes, options)
     # the fused kernel adds dy itself; with a projection it gets dr, which already holds it
     no_dy = (
         np.zeros((batch, hidden), dtype) if kernels is not None and weight_hr is not None else None
@@ -215,3 +223,8 @@ def _backward_loop(params, cache, dy, dh, dc, dgates, dh_steps, layout, options)
 def _kernels(dtype, peepholes, options):
     """The fused kernels when they apply (float32, default options, no peepholes), else None."""
     return fused_for(dtype, peepholes is None and options == DEFAULT_OPTIONS)
+
+
+def _one_full_sequence(layout: BatchLayout) -> bool:
+    """A batch of one sequence running every step: the one-call loops of the kernels apply."""
+    return layout.batch_sizes[0] == 1 and layout.batch_sizes[-1] == 1

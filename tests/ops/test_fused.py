@@ -95,3 +95,18 @@ def test_a_nan_weight_is_not_hidden_by_the_kernels(make):
     z = np.array([[np.nan, 0.5]], np.float32)
     fused.tanh_(z)
     assert np.isnan(z[0, 0]) and z[0, 1] == pytest.approx(np.tanh(0.5), abs=4e-7)
+
+
+@pytest.mark.parametrize("lengths", [None, np.array([3])], ids=["full", "shorter"])
+def test_one_sequence_loops_match_the_numpy_path(lengths, monkeypatch):
+    # a batch of one full-length sequence runs the whole time loop in one kernel call
+    rng = np.random.default_rng(1)
+    layer = LSTM(5, 6, num_layers=2, seed=7)
+    x = rng.standard_normal((1, 6, 5)).astype(np.float32)
+    dy = rng.standard_normal((1, 6, 6)).astype(np.float32)
+    fast, fast_grads = _run(layer, x, lengths, dy, True, monkeypatch)
+    exact, exact_grads = _run(layer, x, lengths, dy, False, monkeypatch)
+    for a, b in zip(fast, exact, strict=True):
+        assert relative_error(a, b) < 2e-6
+    for name, value in exact_grads.items():
+        assert relative_error(fast_grads[name], value) < 2e-6, name
