@@ -96,8 +96,8 @@ def main(argv=None) -> None:
     print("\nsample (prime 'ROMEO:\\n', temperature 0.8, seed 0):\nROMEO:\n" + sample)
     if args.out is not None:
         (args.out / "sample.txt").write_text("ROMEO:\n" + sample)
-        summary = {**result, "epochs": model.n_epochs_, "minutes": seconds / 60, **vars(args)}
-        summary["out"] = str(args.out)
+        summary = {**vars(args), "out": str(args.out), "budget_minutes": args.minutes}
+        summary.update(result, epochs=model.n_epochs_, minutes=seconds / 60)
         (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
 
 
