@@ -69,24 +69,26 @@ def tanh_(z):
 
 
 @njit(**_JIT)
-def lstm_forward(gates, recurrent, c_prev, c, act_c, r):
-    """LSTM step (n rows): gates (n, 4H) holds x W_ih^T + b on entry and i, f, g, o on exit.
+def lstm_forward(gates, recurrent, bias, c_prev, c, act_c, r):
+    """LSTM step (n rows): gates (n, 4H) holds x W_ih^T on entry and i, f, g, o on exit.
 
-    z = gates + recurrent; i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_g);
+    z = gates + recurrent + bias (bias = b_ih + b_hh, added here rather than in a pass over
+    the whole (T, N, 4H) array); i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_g);
     c = f * c_prev + i * g; act_c = tanh(c); r = o * act_c.
     """
     # Every loop runs over 1-D row views from index 0: with offsets into 2-D rows (gates[b,
     # hidden + j]) the compiler did not vectorise the loop and the kernel ran 5x slower.
     rows, hidden = c.shape
+    bi, bf, bg, bo = _split4(bias, hidden)
     for b in range(rows):
         gi, gf, gg, go = _split4(gates[b], hidden)
         ri, rf, rg, ro = _split4(recurrent[b], hidden)
         cp, cb, ab, rb = c_prev[b], c[b], act_c[b], r[b]
         for j in range(hidden):
-            i = _sigmoid(gi[j] + ri[j])
-            f = _sigmoid(gf[j] + rf[j])
-            g = _tanh(gg[j] + rg[j])
-            o = _sigmoid(go[j] + ro[j])
+            i = _sigmoid(gi[j] + ri[j] + bi[j])
+            f = _sigmoid(gf[j] + rf[j] + bf[j])
+            g = _tanh(gg[j] + rg[j] + bg[j])
+            o = _sigmoid(go[j] + ro[j] + bo[j])
             c_new = f * cp[j] + i * g
             a = _tanh(c_new)
             gi[j], gf[j], gg[j], go[j] = i, f, g, o
@@ -168,13 +170,13 @@ def gru_backward(dh, dh_rec, dy, gates, h_prev, hn, dgates, dgate_hn, drec):
 
 
 @njit(**_JIT)
-def rnn_forward(gates, recurrent, h_new):
-    """tanh RNN step (n rows): h' = tanh(gates + recurrent), gates = x W_ih^T + biases."""
+def rnn_forward(gates, recurrent, bias, h_new):
+    """tanh RNN step (n rows): h' = tanh(gates + recurrent + bias), gates = x W_ih^T."""
     rows, hidden = h_new.shape
     for b in range(rows):
         gb, rb, hb = gates[b], recurrent[b], h_new[b]
         for j in range(hidden):
-            hb[j] = _tanh(gb[j] + rb[j])
+            hb[j] = _tanh(gb[j] + rb[j] + bias[j])
 
 
 @njit(**_JIT)
@@ -297,15 +299,17 @@ def rnn_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh, h_out):
 
 
 @njit(**_JIT_DOT)
-def lstm_scan_one(gates, weight_hh, c, act_c, h):
+def lstm_scan_one(gates, weight_hh, bias, c, act_c, h):
     """LSTM forward over T steps for one sequence (no projection), in place.
 
-    gates (T, 1, 4H) holds x W_ih^T + b on entry and i, f, g, o on exit; c, h (T+1, 1, H) hold
-    c_0, h_0 at index 0 and receive the states; act_c (T, 1, H) receives tanh(c).
+    gates (T, 1, 4H) holds x W_ih^T on entry (bias = b_ih + b_hh is added here) and i, f, g, o
+    on exit; c, h (T+1, 1, H) hold c_0, h_0 at index 0 and receive the states; act_c (T, 1, H)
+    receives tanh(c).
     """
     steps, hidden = gates.shape[0], c.shape[2]
     for t in range(steps):
         z = gates[t, 0]
+        z += bias
         _matvec_add(weight_hh, h[t, 0], z)
         zi, zf, zg, zo = _split4(z, hidden)
         cp, cb, ab, hb = c[t, 0], c[t + 1, 0], act_c[t, 0], h[t + 1, 0]

@@ -67,8 +67,12 @@ def lstm_scan_forward(
     np.matmul(
         x.reshape(steps * batch, inputs), contiguous_t(weight_ih), out=gates.reshape(-1, gate_width)
     )
-    if "bias_ih" in params:
-        gates += params["bias_ih"] + params["bias_hh"]
+    kernels = _kernels(dtype, peepholes, options)
+    bias = params["bias_ih"] + params["bias_hh"] if "bias_ih" in params else None
+    if kernels is None and bias is not None:
+        gates += bias  # the fused kernels add it as they read the gates
+    elif kernels is not None and bias is None:
+        bias = np.zeros(gate_width, dtype)
     h = np.zeros((steps + 1, batch, out_size), dtype=dtype)
     c = np.zeros((steps + 1, batch, hidden), dtype=dtype)
     h[0], c[0] = h0, c0
@@ -79,9 +83,8 @@ def lstm_scan_forward(
     weight_hh_t = contiguous_t(weight_hh)
     weight_hr_t = weight_hr.T if weight_hr is not None else None
 
-    kernels = _kernels(dtype, peepholes, options)
     if kernels is not None and _one_full_sequence(layout) and weight_hr is None:
-        kernels.lstm_scan_one(gates, weight_hh, c, act_c, h)  # the whole loop in one call
+        kernels.lstm_scan_one(gates, weight_hh, bias, c, act_c, h)  # the whole loop in one call
         cache = LSTMScanCache(x=x, gates=gates, c=c, act_c=act_c, h=h, r=r, inside=inside)
         return h[1:], layout.final(h), layout.final(c), cache
     for t, n in enumerate(layout.batch_sizes):
@@ -89,7 +92,7 @@ def lstm_scan_forward(
         r_t = r[t, :n] if r is not None else h[t + 1, :n]
         if kernels is not None:
             kernels.lstm_forward(
-                gates[t, :n], recurrent[:n], c[t, :n], c[t + 1, :n], act_c[t, :n], r_t
+                gates[t, :n], recurrent[:n], bias, c[t, :n], c[t + 1, :n], act_c[t, :n], r_t
             )
         else:
             step_gates = gates[t, :n]

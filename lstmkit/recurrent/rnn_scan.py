@@ -32,17 +32,20 @@ def rnn_scan_forward(params, x, h0, layout: BatchLayout, options: RNNOptions = D
     np.matmul(
         x.reshape(steps * batch, inputs), contiguous_t(weight_ih), out=gates.reshape(-1, hidden)
     )
-    if "bias_ih" in params:
-        gates += params["bias_ih"] + params["bias_hh"]
+    kernels = _kernels(dtype, options)
+    bias = params["bias_ih"] + params["bias_hh"] if "bias_ih" in params else None
+    if kernels is None and bias is not None:
+        gates += bias  # the fused kernel adds it as it reads the gates
+    elif kernels is not None and bias is None:
+        bias = np.zeros(hidden, dtype)
     h = np.zeros((steps + 1, batch, hidden), dtype=dtype)
     h[0] = h0
     inside = np.ones(gates.shape, bool) if options.clip is not None else None
-    kernels = _kernels(dtype, options)
     if kernels is not None:
         recurrent, weight_hh_t = np.empty((batch, hidden), dtype), contiguous_t(weight_hh)
         for t, n in enumerate(layout.batch_sizes):
             np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
-            kernels.rnn_forward(gates[t, :n], recurrent[:n], h[t + 1, :n])
+            kernels.rnn_forward(gates[t, :n], recurrent[:n], bias, h[t + 1, :n])
     for t, n in enumerate(layout.batch_sizes if kernels is None else ()):
         rnn_cell_forward(
             gates[t, :n],
