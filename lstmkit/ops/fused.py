@@ -103,20 +103,25 @@ def lstm_backward(dh, dy, dc, gates, c_prev, act_c, dgates):
     dc' = dc + dr * o * (1 - act_c^2); dz_o = dr * act_c * o(1 - o); dz_i = dc' g i(1 - i);
     dz_f = dc' c_prev f(1 - f); dz_g = dc' i (1 - g^2); dc_prev = dc' f.
     """
-    rows, hidden = dc.shape
-    for b in range(rows):
-        gi, gf, gg, go = _split4(gates[b], hidden)
-        di, df, dg, do = _split4(dgates[b], hidden)
-        dhb, dyb, dcb, cp, ab = dh[b], dy[b], dc[b], c_prev[b], act_c[b]
-        for j in range(hidden):
-            i, f, g, o, a = gi[j], gf[j], gg[j], go[j], ab[j]
-            dr = dhb[j] + dyb[j]
-            dcn = dcb[j] + dr * o * (_ONE - a * a)
-            di[j] = dcn * g * i * (_ONE - i)
-            df[j] = dcn * cp[j] * f * (_ONE - f)
-            dg[j] = dcn * i * (_ONE - g * g)
-            do[j] = dr * a * o * (_ONE - o)
-            dcb[j] = dcn * f
+    for b in range(dc.shape[0]):
+        _lstm_backward_row(dh[b], dy[b], dc[b], gates[b], c_prev[b], act_c[b], dgates[b])
+
+
+@njit(inline="always", **_JIT)
+def _lstm_backward_row(dhb, dyb, dcb, gates_row, cp, ab, dgates_row):
+    """`lstm_backward` for one row (1-D views)."""
+    hidden = dcb.shape[0]
+    gi, gf, gg, go = _split4(gates_row, hidden)
+    di, df, dg, do = _split4(dgates_row, hidden)
+    for j in range(hidden):
+        i, f, g, o, a = gi[j], gf[j], gg[j], go[j], ab[j]
+        dr = dhb[j] + dyb[j]
+        dcn = dcb[j] + dr * o * (_ONE - a * a)
+        di[j] = dcn * g * i * (_ONE - i)
+        df[j] = dcn * cp[j] * f * (_ONE - f)
+        dg[j] = dcn * i * (_ONE - g * g)
+        do[j] = dr * a * o * (_ONE - o)
+        dcb[j] = dcn * f
 
 
 @njit(**_JIT)
@@ -331,18 +336,7 @@ def lstm_scan_one_backward(dy, dh, dc, gates, c, act_c, dgates, weight_hh):
     steps, hidden = gates.shape[0], dc.shape[1]
     dhb, dcb = dh[0], dc[0]
     for t in range(steps - 1, -1, -1):
-        gi, gf, gg, go = _split4(gates[t, 0], hidden)
-        di, df, dg, do = _split4(dgates[t, 0], hidden)
-        dyb, cp, ab = dy[t, 0], c[t, 0], act_c[t, 0]
-        for j in range(hidden):
-            i, f, g, o, a = gi[j], gf[j], gg[j], go[j], ab[j]
-            dr = dhb[j] + dyb[j]
-            dcn = dcb[j] + dr * o * (_ONE - a * a)
-            di[j] = dcn * g * i * (_ONE - i)
-            df[j] = dcn * cp[j] * f * (_ONE - f)
-            dg[j] = dcn * i * (_ONE - g * g)
-            do[j] = dr * a * o * (_ONE - o)
-            dcb[j] = dcn * f
+        _lstm_backward_row(dhb, dy[t, 0], dcb, gates[t, 0], c[t, 0], act_c[t, 0], dgates[t, 0])
         dz = dgates[t, 0]
         dhb[:] = 0
         for k in range(dz.shape[0]):

@@ -49,6 +49,17 @@ def _run(layer, x, lengths, dy, use_kernels, monkeypatch):
     return [y, *finals, dx, *dinitial], grads
 
 
+def _assert_paths_agree(layer, x, lengths, dy, monkeypatch):
+    """Forward and backward with and without the kernels agree; returns the fused outputs."""
+    fast, fast_grads = _run(layer, x, lengths, dy, True, monkeypatch)
+    exact, exact_grads = _run(layer, x, lengths, dy, False, monkeypatch)
+    for a, b in zip(fast, exact, strict=True):
+        assert relative_error(a, b) < 2e-6
+    for name, value in exact_grads.items():
+        assert relative_error(fast_grads[name], value) < 2e-6, name
+    return fast
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -67,12 +78,7 @@ def test_layers_match_the_numpy_path(make, monkeypatch):
     x = rng.standard_normal((4, 6, 5)).astype(np.float32)
     lengths = np.array([6, 2, 5, 1])
     dy = rng.standard_normal((4, 6, layer.num_directions * layer.output_size)).astype(np.float32)
-    fast, fast_grads = _run(layer, x, lengths, dy, True, monkeypatch)
-    exact, exact_grads = _run(layer, x, lengths, dy, False, monkeypatch)
-    for a, b in zip(fast, exact, strict=True):
-        assert relative_error(a, b) < 2e-6
-    for name, value in exact_grads.items():
-        assert relative_error(fast_grads[name], value) < 2e-6, name
+    fast = _assert_paths_agree(layer, x, lengths, dy, monkeypatch)
     # outputs past each length stay exactly zero on the fused path too
     assert np.all(fast[0][1, 2:] == 0) and np.all(fast[0][3, 1:] == 0)
 
@@ -104,9 +110,4 @@ def test_one_sequence_loops_match_the_numpy_path(lengths, monkeypatch):
     layer = LSTM(5, 6, num_layers=2, seed=7)
     x = rng.standard_normal((1, 6, 5)).astype(np.float32)
     dy = rng.standard_normal((1, 6, 6)).astype(np.float32)
-    fast, fast_grads = _run(layer, x, lengths, dy, True, monkeypatch)
-    exact, exact_grads = _run(layer, x, lengths, dy, False, monkeypatch)
-    for a, b in zip(fast, exact, strict=True):
-        assert relative_error(a, b) < 2e-6
-    for name, value in exact_grads.items():
-        assert relative_error(fast_grads[name], value) < 2e-6, name
+    _assert_paths_agree(layer, x, lengths, dy, monkeypatch)
