@@ -110,6 +110,7 @@ def build_ort_session(model, threads):
     """An onnxruntime session of `model` (lstmkit's exporter), or None with the reason."""
     try:
         import onnxruntime as ort
+
         from lstmkit.interop.onnx.export import to_onnx
     except ImportError as error:
         return None, f"onnxruntime or lstmkit's ONNX export unavailable ({error})"
