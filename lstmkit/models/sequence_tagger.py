@@ -48,8 +48,10 @@ class SequenceTagger(VocabularyState, Estimator):
         max_word_length: longer words keep their first and last max_word_length // 2
             characters for the character encoder.
         lr, epochs, batch_size, clip_norm: training (Adam), batch_size in sentences.
-        lr_decay: with validation data, the learning rate is multiplied by this after every
-            epoch whose validation accuracy does not improve (None: constant rate).
+        lr_decay: None (default, a constant rate) or a factor: with validation data, the
+            learning rate is multiplied by it after every epoch whose validation accuracy
+            does not improve. Measured with 0.5: UD EWT dev accuracy no better (94.5 %), and
+            on the small NER set it decayed too early (entity F1 0.23 against 0.47).
         patience: early-stopping patience in epochs on the validation accuracy.
         validation_fraction: share of the sentences held out when `fit` gets no
             validation_data; 0 trains on everything for `epochs` epochs.
@@ -79,7 +81,7 @@ class SequenceTagger(VocabularyState, Estimator):
         lowercase=True,
         max_word_length=20,
         lr=2e-3,
-        lr_decay=0.5,
+        lr_decay=None,
         epochs=30,
         batch_size=32,
         clip_norm=5.0,
