@@ -111,7 +111,7 @@ class Attention(Module):
             self.add_parameter(name, rng.uniform(-bound, bound, size=shape).astype(self.dtype))
         self._record = None
 
-    # ---- the decoder's interface --------------------------------------------------------------
+    # ---- the decoder's interface -----------------------------------------------------------------
 
     def memory(self, keys, mask=None, lengths=None) -> AttentionMemory:
         """Checks the keys (N, S, K) and the mask or lengths; precomputes the key-side part."""
@@ -185,7 +185,7 @@ class Attention(Module):
             dkeys = dkeys + (dp @ self._own_params[name]).reshape(dkeys.shape)
         return dkeys
 
-    # ---- one query per item, as a layer ---------------------------------------------------------
+    # ---- one query per item, as a layer ----------------------------------------------------------
 
     def forward(self, query, keys, mask=None, lengths=None):
         """(context (N, K), weights (N, S)) for query (N, Q) over keys (N, S, K)."""
