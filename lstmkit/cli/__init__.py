@@ -9,11 +9,21 @@ import argparse
 import os
 import sys
 
-from lstmkit.cli import classify, evaluate, export, forecast, inspect, predict, trace
-from lstmkit.cli import experiment, explain
-from lstmkit.cli import seq2seq
-from lstmkit.cli import tag
-from lstmkit.cli import charlm, textclf
+from lstmkit.cli import (
+    charlm,
+    classify,
+    evaluate,
+    experiment,
+    explain,
+    export,
+    forecast,
+    inspect,
+    predict,
+    seq2seq,
+    tag,
+    textclf,
+    trace,
+)
 from lstmkit.cli.common import (
     EXIT_DATA_ERROR,
     EXIT_INTERRUPTED,
