@@ -84,7 +84,9 @@ class Trainer:
         checkpoint_dir: if set, `last.safetensors` every epoch and `best.safetensors` at each
             improvement are written there.
         on_nonfinite, max_nonfinite: divergence handling (see the module docstring).
-        verbose: 0 silent, 1 a progress bar per epoch and a line per epoch.
+        verbose: 0 silent; 1 (default) a bar over the epochs on a terminal and one summary
+            line at the end; 2 a bar over each epoch's batches and a line per epoch. All of it
+            goes to stderr.
         seed: seed of the batch shuffling.
         callbacks: callables `callback(epoch, values)` run after each epoch with its number
             (from 1) and its history values; one returning True stops training.
@@ -185,12 +187,19 @@ class _Run:
         self.best_state = checkpoint.extra_arrays or None
 
     def go(self) -> History:
+        self.epochs_bar = _progress(
+            self.trainer.epochs, "training", self.trainer.verbose == 1, initial=self.epoch
+        )
+        started = time.perf_counter()
         try:
             self.loop()
         except KeyboardInterrupt:
             self.restore()
             raise TrainingInterrupted(self.history) from None
+        finally:
+            self.epochs_bar.close()
         self.restore()
+        self.summarize(time.perf_counter() - started)
         return self.history
 
     def restore(self) -> None:
@@ -227,7 +236,9 @@ class _Run:
         batches = length_batches(self.train_data.lengths, trainer.batch_size, rng)
         totals, count = {"loss": 0.0}, 0
         model.train()
-        bar = _progress(len(batches), f"epoch {self.epoch + 1}/{trainer.epochs}", trainer.verbose)
+        bar = _progress(
+            len(batches), f"epoch {self.epoch + 1}/{trainer.epochs}", trainer.verbose >= 2
+        )
         for indices in batches:
             model.zero_grad()
             result = self.step(self.train_data.batch(indices), True)
@@ -346,13 +357,23 @@ class _Run:
             save_checkpoint(folder / "best.safetensors", self.model, state=state)
 
     def report(self, values: dict) -> None:
-        if not self.trainer.verbose:
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in values.items() if k not in ("time", "lr"))
+        if self.trainer.verbose == 1:
+            self.epochs_bar.set_postfix_str(shown, refresh=False)
+            self.epochs_bar.update(1)
+        elif self.trainer.verbose >= 2:
+            print(
+                f"epoch {self.epoch}/{self.trainer.epochs}: {shown}, lr {values['lr']:.4g} "
+                f"({values['time']:.1f} s)",
+                file=sys.stderr,
+            )
+
+    def summarize(self, seconds: float) -> None:
+        """One line at the end of a verbose=1 fit: epochs run, the best monitored value."""
+        if self.trainer.verbose != 1 or not self.history.epochs:
             return
-        shown = ", ".join(f"{k} {v:.4g}" for k, v in values.items() if k != "time")
-        print(
-            f"epoch {self.epoch}/{self.trainer.epochs}: {shown} ({values['time']:.1f} s)",
-            file=sys.stderr,
-        )
+        best = "" if self.best_score is None else f", best {self.monitor} {self.best_score:.4g}"
+        print(f"trained {self.epoch} epochs in {seconds:.1f} s{best}", file=sys.stderr)
 
 
 def _global_norm(grads: dict) -> float:
@@ -362,7 +383,16 @@ def _global_norm(grads: dict) -> float:
     return math.sqrt(total) if math.isfinite(total) else math.inf
 
 
-def _progress(total: int, description: str, verbose: int):
+def _progress(total: int, description: str, shown: bool, initial: int = 0):
+    """A transient tqdm bar on stderr; drawn only when `shown` and stderr is a terminal."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=description, leave=False, disable=not verbose, file=sys.stderr)
+    # disable=None: tqdm draws only on a terminal, so logs and pipes get no carriage returns
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=description,
+        leave=False,
+        disable=None if shown else True,
+        file=sys.stderr,
+    )

@@ -187,11 +187,23 @@ def test_callbacks_see_every_epoch_and_can_stop(capsys):
         seen.append((epoch, sorted(values)))
         return epoch == 2
 
-    trainer = Trainer(lr=0.01, epochs=5, batch_size=64, seed=0, verbose=1, callbacks=[callback])
+    trainer = Trainer(lr=0.01, epochs=5, batch_size=64, seed=0, verbose=2, callbacks=[callback])
     history = trainer.fit(model, make_step(model), make_data(128, 9), make_data(32, 10))
     assert history.epochs == 2
     assert seen[0] == (1, ["accuracy", "loss", "lr", "time", "val_accuracy", "val_loss"])
     assert "epoch 2/5: loss" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("verbose", "lines"), [(0, 0), (1, 1), (2, 4)])
+def test_verbose_levels_print_nothing_one_summary_or_a_line_per_epoch(capsys, verbose, lines):
+    model = SumSign(seed=6)
+    trainer = Trainer(lr=0.01, epochs=4, batch_size=64, seed=0, verbose=verbose)
+    trainer.fit(model, make_step(model), make_data(128, 9), make_data(32, 10))
+    captured = capsys.readouterr()
+    printed = captured.err.strip().splitlines()
+    assert captured.out == "" and len(printed) == lines
+    if verbose == 1:
+        assert printed[0].startswith("trained 4 epochs in ") and "best val_loss " in printed[0]
 
 
 def test_trainer_arguments_are_checked():
