@@ -102,7 +102,7 @@ def _forecaster_predict(model, name, args):
     horizon = args.horizon or model.horizon
     forecast, lower, upper = model.predict(horizon=horizon, return_intervals=True)
     rows = [
-        (step, f"{f:.6g}", f"{lo:.6g}", f"{hi:.6g}")
+        (step, f"{f:#.6g}", f"{lo:#.6g}", f"{hi:#.6g}")  # "#": keep trailing zeros
         for step, f, lo, hi in zip(range(1, horizon + 1), forecast, lower, upper, strict=True)
     ]
     return ["step", "forecast", "lower", "upper"], rows
