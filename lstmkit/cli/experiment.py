@@ -99,8 +99,13 @@ class _Progress:
 
             self.close()
             self.key = (model, seed)
+            # disable=None: drawn on a terminal only, so logs get no carriage-return noise
             self.bar = tqdm(
-                total=self.budget, desc=f"{model} seed {seed}", unit="seq", file=sys.stderr
+                total=self.budget,
+                desc=f"{model} seed {seed}",
+                unit="seq",
+                file=sys.stderr,
+                disable=None,
             )
         self.bar.update(seen - self.bar.n)
         self.bar.set_postfix(loss=f"{loss:.4g}", wrong=wrong, error=f"{error:.4g}")
