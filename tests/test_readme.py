@@ -24,3 +24,26 @@ def test_readme_begins_with_two_setup_commands():
 def test_ci_runs_the_readmes_test_command():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert setup_commands()[1] in ci
+
+
+def console_example(command: str) -> list:
+    """The lines README.md shows after `$ command` in a console block, up to the next `$`."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"$ {command}\n") + len(command) + 3
+    shown = []
+    for line in text[start:].splitlines():
+        if line.startswith(("$ ", "```")):
+            break
+        shown.append(line)
+    return shown
+
+
+def test_readmes_trace_example_is_the_real_output(capsys):
+    from lstmkit.cli import main
+
+    assert main(["trace"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    shown = console_example("lstmkit trace")
+    cut = shown.index("...")  # the README leaves out the middle steps
+    assert shown[:cut] == printed[:cut]
+    assert shown[cut + 1 :] == printed[len(printed) - (len(shown) - cut - 1) :]
