@@ -7,7 +7,14 @@ lstmkit charlm sample MODEL --prime "ROMEO:" --length 500 --temperature 0.8
 import sys
 from pathlib import Path
 
-from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, write_json
+from lstmkit.cli.common import (
+    UsageError,
+    add_common_arguments,
+    output_dir,
+    say,
+    training_verbosity,
+    write_json,
+)
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
 
 
@@ -36,7 +43,7 @@ def add_parser(commands) -> None:
     train.add_argument(
         "--validation-fraction", type=float, default=0.1, help="held-out tail (default 0.1)"
     )
-    add_common_arguments(train)
+    add_common_arguments(train, training=True)
     train.set_defaults(run=run_train)
 
     sample = actions.add_parser(
@@ -76,7 +83,7 @@ def run_train(args) -> None:
         seq_len=args.seq_len,
         max_time=None if args.minutes is None else args.minutes * 60,
         seed=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=training_verbosity(args),
     )
     model.fit(text[:cut], validation_text=text[cut:])
     result = model.evaluate(text[cut:])

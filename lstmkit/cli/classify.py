@@ -10,6 +10,7 @@ from lstmkit.cli.common import (
     output_dir,
     pyplot,
     say,
+    training_verbosity,
     write_csv,
     write_json,
 )
@@ -53,7 +54,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--ensemble", type=int, default=None, help="networks averaged (default: the model's, 3)"
     )
-    add_common_arguments(parser)
+    add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
 
@@ -75,7 +76,7 @@ def run(args) -> None:
         epochs=args.epochs,
         patience=args.patience,
         seed=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=training_verbosity(args),
     )
     if args.ensemble is not None:
         require_positive(args, "ensemble")

@@ -26,8 +26,11 @@ class UsageError(Exception):
     """An option value the command cannot use; exits with status 2."""
 
 
-def add_common_arguments(parser, *, seed: bool = True, out: bool = True) -> None:
-    """--seed, --out DIR, --quiet and --debug, the same on every subcommand."""
+def add_common_arguments(
+    parser, *, seed: bool = True, out: bool = True, training: bool = False
+) -> None:
+    """--seed, --out DIR, --quiet and --debug, the same on every subcommand; with `training`,
+    also --verbose (see `training_verbosity`)."""
     if seed:
         parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     if out:
@@ -38,7 +41,22 @@ def add_common_arguments(parser, *, seed: bool = True, out: bool = True) -> None
             help="folder for the model, metrics (JSON), predictions (CSV) and plots",
         )
     parser.add_argument("--quiet", action="store_true", help="print only the results")
+    if training:
+        parser.add_argument(
+            "--verbose",
+            action="store_true",
+            help="a line per epoch on stderr (for logs; the default is a progress bar on a "
+            "terminal and one line per trained network)",
+        )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def training_verbosity(args) -> int:
+    """The `verbose` of a model or Trainer: 0 with --quiet, 2 (a line per epoch) with
+    --verbose, else 1 (a bar over the epochs on a terminal and a summary line)."""
+    if getattr(args, "quiet", False):
+        return 0
+    return 2 if getattr(args, "verbose", False) else 1
 
 
 def output_dir(args) -> Path | None:

@@ -11,6 +11,7 @@ from lstmkit.cli.common import (
     output_dir,
     pyplot,
     say,
+    training_verbosity,
     write_csv,
     write_json,
 )
@@ -62,7 +63,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--epochs", type=int, default=300, help="most epochs (default 300)")
     parser.add_argument("--hidden-size", type=int, default=32, help="LSTM units (default 32)")
     parser.add_argument("--ensemble", type=int, default=5, help="networks averaged (default 5)")
-    add_common_arguments(parser)
+    add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
 
@@ -193,7 +194,7 @@ def make_model(args, horizon):
         ensemble=args.ensemble,
         level=args.level,
         seed=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=training_verbosity(args),
     )
 
 

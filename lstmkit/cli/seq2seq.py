@@ -13,6 +13,7 @@ from lstmkit.cli.common import (
     output_dir,
     pyplot,
     say,
+    training_verbosity,
     write_csv,
     write_json,
 )
@@ -48,7 +49,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--beam-size", type=int, default=1, help="1: greedy decoding")
     parser.add_argument("--max-length", type=int, default=None, help="longest output")
-    add_common_arguments(parser)
+    add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
 
@@ -156,7 +157,7 @@ def _train(args) -> None:
         beam_size=args.beam_size,
         max_length=args.max_length,
         seed=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=training_verbosity(args),
     )
     out = output_dir(args)
     started = time.perf_counter()

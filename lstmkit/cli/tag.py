@@ -4,7 +4,14 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, write_json
+from lstmkit.cli.common import (
+    UsageError,
+    add_common_arguments,
+    output_dir,
+    say,
+    training_verbosity,
+    write_json,
+)
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
 from lstmkit.io.safetensors import atomic_write
 
@@ -46,7 +53,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--patience", type=int, default=4, help="early-stopping patience (default 4)"
     )
-    add_common_arguments(parser)
+    add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
 
@@ -69,7 +76,7 @@ def run(args) -> None:
         epochs=args.epochs,
         patience=args.patience,
         seed=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=training_verbosity(args),
     )
     try:
         model.fit(*train, validation_data=dev)

@@ -3,7 +3,14 @@
 import numpy as np
 
 from lstmkit.cli.classify import report_classification, save_interrupted
-from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, write_json
+from lstmkit.cli.common import (
+    UsageError,
+    add_common_arguments,
+    output_dir,
+    say,
+    training_verbosity,
+    write_json,
+)
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
 
 
@@ -33,7 +40,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--vectors", default=None, help="pre-trained word vectors (GloVe / word2vec text file)"
     )
-    add_common_arguments(parser)
+    add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
 
@@ -53,7 +60,7 @@ def run(args) -> None:
         patience=args.patience,
         vectors=args.vectors,
         seed=args.seed,
-        verbose=0 if args.quiet else 1,
+        verbose=training_verbosity(args),
     )
     try:
         model.fit(train.X, train.y)

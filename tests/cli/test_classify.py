@@ -118,6 +118,21 @@ def test_classify_one_file_splits_it_and_prints_the_summary(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
+    ("flags", "per_network", "per_epoch"),
+    [([], 1, 0), (["--verbose"], 0, 2), (["--quiet"], 0, 0)],
+)
+def test_progress_is_a_summary_per_network_or_a_line_per_epoch_with_verbose(
+    tmp_path, capsys, flags, per_network, per_epoch
+):
+    write_npz(tmp_path / "train.npz", count=24)
+    options = [a for a in TINY if a != "--quiet"]
+    assert main(["classify", str(tmp_path / "train.npz"), *options, *flags]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert sum(line.startswith("trained 2 epochs in ") for line in err) == per_network
+    assert sum(line.startswith(("epoch 1/2: loss", "epoch 2/2: loss")) for line in err) == per_epoch
+
+
+@pytest.mark.parametrize(
     ("content", "name", "code", "message"),
     [
         (None, "nothere.ts", 1, "no such file: nothere.ts"),
@@ -154,7 +169,7 @@ def test_ctrl_c_saves_the_best_model_so_far(tmp_path):
     write_npz(tmp_path / "train.npz", count=40)
     out = tmp_path / "run"
     command = [sys.executable, "-m", "lstmkit", "classify", str(tmp_path / "train.npz")]
-    command += "--epochs 100000 --patience 100000 --hidden-size 4 --ensemble 1".split()
+    command += "--epochs 100000 --patience 100000 --hidden-size 4 --ensemble 1 --verbose".split()
     process = subprocess.Popen(
         [*command, "--out", str(out)],
         stdout=subprocess.PIPE,
