@@ -148,51 +148,60 @@ def gru_forward(gates, recurrent, bias_hh, h_prev, h_new, hn):
 
 
 @njit(**_JIT)
-def gru_backward(dh, dh_rec, dy, gates, h_prev, hn, dgates, dgate_hn, drec):
+def gru_backward(dh, dh_rec, g, gates, h_prev, hn, dgates, drec):
     """GRU step backward with linear_before_reset (n rows).
 
-    The gradient at h' is d = dh + dh_rec + dy (dh_rec: the previous GEMM's output). Writes
-    [da_r, da_z, dz_n] into dgates (n, 3H), dz_n * r into dgate_hn, [da_r, da_z, dz_n * r]
-    into drec (n, 3H) for the one GEMM drec @ W_hh, and d * z (the direct path) into dh.
+    g holds dy on entry; the gradient at h' is d = dh + dh_rec + dy (dh_rec: the previous
+    GEMM's output). Writes [da_r, da_z, dz_n] into dgates (n, 3H), dz_n * r (the gradient of
+    the recurrent n rows' output) over g (in place for the reason of rnn_forward),
+    [da_r, da_z, dz_n * r] into drec (n, 3H) for the one GEMM drec @ W_hh, and d * z (the
+    direct path) into dh.
     """
     rows, hidden = h_prev.shape
     for b in range(rows):
         gr, gz, gn = _split3(gates[b], hidden)
         dr_, dz_, dn_ = _split3(dgates[b], hidden)
         er, ez, en = _split3(drec[b], hidden)
-        dhb, dhr, dyb, hp, hnb, dhn = dh[b], dh_rec[b], dy[b], h_prev[b], hn[b], dgate_hn[b]
+        dhb, dhr, gb, hp, hnb = dh[b], dh_rec[b], g[b], h_prev[b], hn[b]
         for j in range(hidden):
             r, z, n = gr[j], gz[j], gn[j]
-            d = dhb[j] + dhr[j] + dyb[j]
+            d = dhb[j] + dhr[j] + gb[j]
             da_z = d * (hp[j] - n) * z * (_ONE - z)
             dz_n = d * (_ONE - z) * (_ONE - n * n)
             da_r = dz_n * hnb[j] * r * (_ONE - r)
             dn_h = dz_n * r
             dr_[j], dz_[j], dn_[j] = da_r, da_z, dz_n
             er[j], ez[j], en[j] = da_r, da_z, dn_h
-            dhn[j] = dn_h
+            gb[j] = dn_h
             dhb[j] = d * z
 
 
 @njit(**_JIT)
-def rnn_forward(gates, recurrent, bias, h_new):
-    """tanh RNN step (n rows): h' = tanh(gates + recurrent + bias), gates = x W_ih^T."""
-    rows, hidden = h_new.shape
+def rnn_forward(z, recurrent, bias):
+    """tanh RNN step (n rows), in place: z holds x W_ih^T on entry and
+    h' = tanh(z + recurrent + bias) on exit.
+
+    In place, not into a separate output, because LLVM vectorises a loop over two arrays only
+    after a run-time check that they do not overlap; handed the same array twice, the check
+    fails and the loop runs scalar (4x slower, measured). One array it vectorises outright.
+    """
+    rows, hidden = z.shape
     for b in range(rows):
-        gb, rb, hb = gates[b], recurrent[b], h_new[b]
+        zb, rb = z[b], recurrent[b]
         for j in range(hidden):
-            hb[j] = _tanh(gb[j] + rb[j] + bias[j])
+            zb[j] = _tanh(zb[j] + rb[j] + bias[j])
 
 
 @njit(**_JIT)
-def rnn_backward(dh, dy, h_new, da):
-    """tanh RNN step backward (n rows): da = (dh + dy) * (1 - h'^2)."""
+def rnn_backward(dh, g, h_new):
+    """tanh RNN step backward (n rows), in place: g holds dy on entry and the pre-activation
+    gradient da = (dh + dy) * (1 - h'^2) on exit (in place for the reason of rnn_forward)."""
     rows, hidden = h_new.shape
     for b in range(rows):
-        dhb, dyb, hb, dab = dh[b], dy[b], h_new[b], da[b]
+        dhb, gb, hb = dh[b], g[b], h_new[b]
         for j in range(hidden):
             y = hb[j]
-            dab[j] = (dhb[j] + dyb[j]) * (_ONE - y * y)
+            gb[j] = (dhb[j] + gb[j]) * (_ONE - y * y)
 
 
 @njit(inline="always", **_JIT)

@@ -389,5 +389,9 @@ class SingleStateLayer(RecurrentLayer):
         return y, (h_n,), cache
 
     def _scan_backward(self, params, grads, cache, dy, dstates, layout):
-        dx, dh_0 = self.scan_backward(params, grads, cache, dy, dstates[0], layout, self.options)
+        # dy is the backward pass's own array (`_run_backward` never passes a caller's), so the
+        # scan may write over it
+        dx, dh_0 = self.scan_backward(
+            params, grads, cache, dy, dstates[0], layout, self.options, dy_writable=True
+        )
         return dx, (dh_0,)

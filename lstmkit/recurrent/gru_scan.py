@@ -20,7 +20,7 @@ import numpy as np
 
 from lstmkit.cells.gru import DEFAULT_GRU_OPTIONS, GRUOptions, gru_cell_backward, gru_cell_forward
 from lstmkit.ops.jit import fused_for
-from lstmkit.recurrent.layout import BatchLayout, contiguous_t
+from lstmkit.recurrent.layout import BatchLayout, contiguous_t, gradient_buffer
 
 
 @dataclass
@@ -86,16 +86,20 @@ def gru_scan_backward(
     dh_n,
     layout: BatchLayout,
     options: GRUOptions = DEFAULT_GRU_OPTIONS,
+    dy_writable: bool = False,
 ):
     """Backpropagate through the sequence; adds parameter gradients into `grads` and returns
     (dx, dh_0). dy (T, N, H) is ignored past each length; dh_n (N, H) enters at the last step.
+    With `dy_writable` the caller gives up dy: the gradients of the recurrent n rows are
+    written over it (each step reads its dy before writing there), saving a (T, N, H) array;
+    otherwise over a copy.
     """
     weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
     steps, batch, _ = cache.x.shape
     hidden = weight_hh.shape[1]
     dtype = weight_hh.dtype
     dgates = np.zeros((steps, batch, 3 * hidden), dtype=dtype)
-    dgate_hn = np.zeros((steps, batch, hidden), dtype=dtype)
+    dgate_hn = gradient_buffer(dy, dy_writable, layout)  # holds dy; each step writes over it
     dh = np.array(dh_n, dtype=dtype, copy=True)
     kernels = _kernels(dtype, options)
     if kernels is not None:
@@ -106,18 +110,17 @@ def gru_scan_backward(
             kernels.gru_backward(
                 dh[:n],
                 dh_rec[:n],
-                dy[t, :n],
+                dgate_hn[t, :n],
                 cache.gates[t, :n],
                 cache.h[t, :n],
                 cache.hn[t, :n],
                 dgates[t, :n],
-                dgate_hn[t, :n],
                 drec[:n],
             )
             np.matmul(drec[:n], weight_hh, out=dh_rec[:n])
         dh += dh_rec
     else:
-        _numpy_backward_loop(weight_hh, cache, dy, dh, dgates, dgate_hn, layout, options)
+        _numpy_backward_loop(weight_hh, cache, dh, dgates, dgate_hn, layout, options)
 
     da = dgates.reshape(-1, 3 * hidden)
     dn_h = dgate_hn.reshape(-1, hidden)
@@ -134,12 +137,13 @@ def gru_scan_backward(
     return dx, dh
 
 
-def _numpy_backward_loop(weight_hh, cache, dy, dh, dgates, dgate_hn, layout, options):
-    """The backward time loop with `cells.gru` (any options, any dtype); dh: dh_n -> dh_0."""
+def _numpy_backward_loop(weight_hh, cache, dh, dgates, dgate_hn, layout, options):
+    """The backward time loop with `cells.gru` (any options, any dtype); dh: dh_n -> dh_0.
+    dgate_hn holds dy on entry; each step reads its dy before writing dgate_hn there."""
     dh_prev, scratch = np.empty_like(dh), np.empty_like(dh)
     for t in range(len(layout.batch_sizes) - 1, -1, -1):
         n = layout.batch_sizes[t]
-        dh[:n] += dy[t, :n]
+        dh[:n] += dgate_hn[t, :n]
         gru_cell_backward(
             dh[:n],
             cache.gates[t, :n],

@@ -89,3 +89,19 @@ def contiguous_t(weight: np.ndarray) -> np.ndarray:
     made once per forward pass, is paid back within a step or two.
     """
     return np.ascontiguousarray(weight.T)
+
+
+def gradient_buffer(dy: np.ndarray, dy_writable: bool, layout: BatchLayout) -> np.ndarray:
+    """dy's values (T, N, H) in an array a backward scan may write its per-step gradients
+    over: dy itself when its caller gave it up (`dy_writable`) and it is C-contiguous, else a
+    copy. The rows past each length are zeroed (dy may hold anything there, and the weight
+    gradients sum over every row).
+
+    A scan that reads dy[t] before writing its own gradient of step t there then needs no
+    second (T, N, H) array: a training step's peak memory is one such array lower.
+    """
+    if not (dy_writable and dy.flags.c_contiguous):
+        dy = np.array(dy, order="C", copy=True)
+    for t, n in enumerate(layout.batch_sizes):
+        dy[t, n:] = 0
+    return dy

@@ -10,7 +10,7 @@ import numpy as np
 
 from lstmkit.cells.rnn import DEFAULT_RNN_OPTIONS, RNNOptions, rnn_cell_backward, rnn_cell_forward
 from lstmkit.ops.jit import fused_for
-from lstmkit.recurrent.layout import BatchLayout, contiguous_t
+from lstmkit.recurrent.layout import BatchLayout, contiguous_t, gradient_buffer
 
 
 @dataclass
@@ -28,24 +28,27 @@ def rnn_scan_forward(params, x, h0, layout: BatchLayout, options: RNNOptions = D
     steps, batch, inputs = x.shape
     hidden = weight_hh.shape[1]
     dtype = weight_hh.dtype
-    gates = np.empty((steps, batch, hidden), dtype=dtype)
+    kernels = _kernels(dtype, options)
+    h = np.zeros((steps + 1, batch, hidden), dtype=dtype)
+    h[0] = h0
+    # The fused kernel works in place, so the input projections live in h[1:] and each step
+    # turns its own into h': one (T, N, H) array instead of two (a training step's peak).
+    gates = h[1:] if kernels is not None else np.empty((steps, batch, hidden), dtype=dtype)
     np.matmul(
         x.reshape(steps * batch, inputs), contiguous_t(weight_ih), out=gates.reshape(-1, hidden)
     )
-    kernels = _kernels(dtype, options)
     bias = params["bias_ih"] + params["bias_hh"] if "bias_ih" in params else None
     if kernels is None and bias is not None:
         gates += bias  # the fused kernel adds it as it reads the gates
     elif kernels is not None and bias is None:
         bias = np.zeros(hidden, dtype)
-    h = np.zeros((steps + 1, batch, hidden), dtype=dtype)
-    h[0] = h0
     inside = np.ones(gates.shape, bool) if options.clip is not None else None
     if kernels is not None:
         recurrent, weight_hh_t = np.empty((batch, hidden), dtype), contiguous_t(weight_hh)
         for t, n in enumerate(layout.batch_sizes):
             np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
-            kernels.rnn_forward(gates[t, :n], recurrent[:n], bias, h[t + 1, :n])
+            kernels.rnn_forward(h[t + 1, :n], recurrent[:n], bias)
+            h[t + 1, n:] = 0  # ended sequences: their projection was written here
     for t, n in enumerate(layout.batch_sizes if kernels is None else ()):
         rnn_cell_forward(
             gates[t, :n],
@@ -66,23 +69,26 @@ def rnn_scan_backward(
     dh_n,
     layout: BatchLayout,
     options: RNNOptions = DEFAULT_RNN_OPTIONS,
+    dy_writable: bool = False,
 ):
     """Backpropagate through the sequence; adds parameter gradients into `grads` and returns
-    (dx, dh_0)."""
+    (dx, dh_0). With `dy_writable` the caller gives up dy (T, N, H): the pre-activation
+    gradients are written over it (each step reads its dy before writing there), which saves
+    a (T, N, H) array; otherwise over a copy."""
     weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
     steps, batch, _ = cache.x.shape
     hidden = weight_hh.shape[1]
     dtype = weight_hh.dtype
-    da = np.zeros((steps, batch, hidden), dtype=dtype)
+    da = gradient_buffer(dy, dy_writable, layout)  # holds dy; each step writes its da there
     dh = np.array(dh_n, dtype=dtype, copy=True)
     kernels = _kernels(dtype, options)
     for t in range(steps - 1, -1, -1):
         n = layout.batch_sizes[t]
         if kernels is not None:
-            kernels.rnn_backward(dh[:n], dy[t, :n], cache.h[t + 1, :n], da[t, :n])
+            kernels.rnn_backward(dh[:n], da[t, :n], cache.h[t + 1, :n])
             np.matmul(da[t, :n], weight_hh, out=dh[:n])
             continue
-        dh[:n] += dy[t, :n]
+        dh[:n] += da[t, :n]  # dy, before da is written there
         # dh may receive da @ W_hh in place: da is complete before the product is written
         rnn_cell_backward(
             dh[:n],

@@ -422,3 +422,39 @@ def test_rnn_relu_golden_values():
     np.testing.assert_array_equal(model.grads["weight_hh_l0"], [[0.5]])
     np.testing.assert_array_equal(model.grads["bias_ih_l0"], [2.0])
     np.testing.assert_array_equal(model.grads["bias_hh_l0"], [2.0])
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("cell", ["gru-lbr", "gru-nolbr", "rnn-tanh"])
+def test_backward_leaves_dy_and_the_forward_record_intact(cell, dtype, bidirectional):
+    """The scans write per-step gradients over the backward pass's own copy of dy (and the
+    RNN its input projections over h): the caller's dy must be untouched, a second backward
+    of the same forward must give the same gradients, and values of dy past each length must
+    count for nothing. float32 runs the fused kernels (when numba is installed)."""
+    rng = np.random.default_rng(7)
+    lengths = np.array([5, 2, 7, 1])
+    batch, steps, width = len(lengths), 7, 2 * 6 if bidirectional else 6
+    cls, cell_kwargs = CELLS[cell]
+    model = cls(3, 6, bidirectional=bidirectional, dtype=dtype, seed=3, **cell_kwargs)
+    x = rng.standard_normal((batch, steps, 3)).astype(dtype)
+    dy = rng.standard_normal((batch, steps, width)).astype(dtype)
+    dy_zeroed = dy.copy()
+    for n, length in enumerate(lengths):
+        dy_zeroed[n, length:] = 0
+    given = dy.copy()
+
+    y, _ = model(x, lengths=lengths)
+    for n, length in enumerate(lengths):
+        assert np.all(y[n, length:] == 0), "outputs past a sequence's length must be zero"
+    results = []
+    for gradient in (dy, dy, dy_zeroed):
+        model.zero_grad()
+        dx, dh_0 = model.backward(gradient)
+        results.append((dx, dh_0, {k: g.copy() for k, g in model.grads.items()}))
+    np.testing.assert_array_equal(dy, given, err_msg="backward changed the caller's dy")
+    for dx, dh_0, grads in results[1:]:
+        np.testing.assert_array_equal(dx, results[0][0])
+        np.testing.assert_array_equal(dh_0, results[0][1])
+        for k, g in grads.items():
+            np.testing.assert_array_equal(g, results[0][2][k], err_msg=k)
