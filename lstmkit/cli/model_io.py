@@ -123,10 +123,18 @@ def _forecaster_evaluate(model, name, args, folder):
     actual = series.values[: model.horizon, 0]
     forecast = model.predict(horizon=len(actual))
     metrics = forecast_metrics(actual, forecast)
+    metrics["MASE"] = _saved_mase(model, metrics["MAE"])
     print(f"the model's forecast of the {len(actual)} values in {name}:")
     rows = metric_rows({"lstm": metrics})
-    print(table(["method", "MAE", "RMSE", "MAPE %", "sMAPE %", "MASE"], rows))
+    print(table(["method", "MAE", "RMSE", "MAPE %", "sMAPE %", f"MASE (m={model.period_})"], rows))
     return {**metrics, "n": len(actual), "forecast": np.asarray(forecast).tolist()}
+
+
+def _saved_mase(model, mae):
+    """MAE over the seasonal-naive in-sample error the model kept from its training series;
+    None when it kept none (a file saved before it did) or the scale is undefined."""
+    scale = None if model.naive_error_ is None else float(model.naive_error_[0, 0])
+    return None if scale is None or not np.isfinite(scale) else mae / scale
 
 
 # ---- CharLanguageModel: a text file primes a sample; a text file is scored -----------------------

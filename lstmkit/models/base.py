@@ -32,6 +32,9 @@ class Estimator:
     # names of fitted attributes stored in the file as JSON / as arrays (besides network_)
     _fitted_json: tuple = ()
     _fitted_arrays: tuple = ()
+    # arrays added to `_fitted_arrays` after model files were first written: a file from before
+    # lacks them, and they are restored as None (each class says what None means)
+    _fitted_arrays_since_files: tuple = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -129,7 +132,11 @@ class Estimator:
         for name, value in config["fitted"].items():
             setattr(estimator, name, _from_json(value))
         for name in cls._fitted_arrays:
-            setattr(estimator, name, arrays[f"fitted.{name}"])
+            key = f"fitted.{name}"
+            if key not in arrays and name in cls._fitted_arrays_since_files:
+                setattr(estimator, name, None)
+                continue
+            setattr(estimator, name, arrays[key])
         network = config["network"]
         estimator.network_ = lookup(network["class"]).restore_state(
             network["config"],

@@ -86,7 +86,9 @@ class Forecaster(Estimator):
         "history_covariates_",
         "covariate_mean_",
         "covariate_scale_",
+        "naive_error_",
     )
+    _fitted_arrays_since_files = ("naive_error_",)  # None: no MASE for a model saved before
 
     def __init__(
         self,
@@ -132,6 +134,7 @@ class Forecaster(Estimator):
         self.lookback_ = int(self.lookback or max(2 * self.period_, 12))
         self._check_lengths(z)
         self.scale_ = np.array([_typical_change(series_z) for series_z in z])
+        self.naive_error_ = np.array([_naive_error(v, self.period_) for v in values])
         stacked = np.concatenate(covariate_list)
         self.covariate_mean_ = stacked.mean(axis=0)
         self.covariate_scale_ = np.where(stacked.std(axis=0) > 0, stacked.std(axis=0), 1.0)
@@ -311,6 +314,16 @@ class Forecaster(Estimator):
         if self.input_kind_ == "vectors":
             return [v[:, 0] for v in values]
         return list(values)
+
+
+def _naive_error(values, period: int) -> np.ndarray:
+    """The in-sample mean absolute error of the seasonal-naive forecast x_t = x_{t-period} per
+    channel: MASE's scale, kept so that a saved model can score forecasts of what follows its
+    series (NaN where it is undefined: a series no longer than the period, or 0)."""
+    if len(values) <= period:
+        return np.full(values.shape[1], np.nan)
+    error = np.mean(np.abs(values[period:] - values[:-period]), axis=0)
+    return np.where(error > 0, error, np.nan)
 
 
 def _typical_change(z) -> np.ndarray:

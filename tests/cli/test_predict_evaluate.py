@@ -77,7 +77,14 @@ def test_predict_and_evaluate_forecaster(files, capsys):
     assert main(["evaluate", model, str(folder / "actual.csv")]) == 0
     out = capsys.readouterr().out
     mae = np.mean(np.abs(series[-3:] - forecaster.predict()))
-    assert float(out.strip().splitlines()[-1].split()[1]) == pytest.approx(mae, rel=1e-3)
+    header, last = out.strip().splitlines()[-2], out.strip().splitlines()[-1]
+    assert float(last.split()[1]) == pytest.approx(mae, rel=1e-3)
+    # MASE with the training series' seasonal-naive error, which the saved model kept
+    period = forecaster.period_
+    assert header.split()[-2:] == ["MASE", f"(m={period})"]
+    training = series[:-3]
+    scale = np.mean(np.abs(training[period:] - training[:-period]))
+    assert float(last.split()[-1]) == pytest.approx(mae / scale, abs=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -178,3 +185,18 @@ def test_seq2seq_translates_lines_and_scores_pairs(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "m.safetensors"), str(tmp_path / "pairs.tsv")]) == 0
     accuracy = model.score(["ab", "bba"], ["ba", "abb"])
     assert f"exact match: {accuracy:.4f}" in capsys.readouterr().out
+
+
+def test_a_forecaster_saved_before_it_kept_its_naive_error_loads_without_mase(files):
+    from lstmkit.cli.model_io import _saved_mase
+
+    forecaster = files[2]
+    arrays, config = forecaster.export_state()
+    assert _saved_mase(forecaster, 1.0) == pytest.approx(1.0 / forecaster.naive_error_[0, 0])
+    del arrays["fitted.naive_error_"]  # what a file written before naive_error_ holds
+    older = Forecaster.restore_state(config, arrays)
+    assert older.naive_error_ is None and _saved_mase(older, 1.0) is None
+    np.testing.assert_array_equal(older.predict(), forecaster.predict())
+    del arrays["fitted.scale_"]  # an array every file has: its absence is an error
+    with pytest.raises(KeyError):
+        Forecaster.restore_state(config, arrays)
