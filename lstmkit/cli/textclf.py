@@ -89,7 +89,7 @@ def run(args) -> None:
 
 def read_data(args):
     """(train, test, description) as `Sequences` of texts; without TEST, a stratified split."""
-    from lstmkit.cli.sequence_files import Sequences
+    from lstmkit.cli.sequence_files import Sequences, split_sequences
     from lstmkit.data.labelled_text import read_labelled_text
 
     def read(path):
@@ -102,24 +102,4 @@ def read_data(args):
         return train, read(args.test), f"{args.train} / {args.test}"
     if not 0 < args.test_fraction < 1:
         raise UsageError(f"--test-fraction must lie in (0, 1); got {args.test_fraction}")
-    kept, held = stratified_indices(train.y, args.test_fraction, args.seed)
-
-    def subset(chosen):
-        return Sequences(
-            [train.X[i] for i in chosen], train.y[chosen], [train.ids[i] for i in chosen]
-        )
-
-    return subset(kept), subset(held), f"{args.train} (split)"
-
-
-def stratified_indices(labels, fraction, seed):
-    """(kept, held) index arrays, through the classifiers' own stratified splitter."""
-    from lstmkit.data.sequences import SequenceData
-    from lstmkit.models.sequence_classifier import stratified_split
-
-    codes = np.unique(labels, return_inverse=True)[1]
-    indices = SequenceData([np.zeros(1)] * len(labels), np.arange(len(labels)))
-    kept, held = stratified_split(indices, codes, fraction, seed)
-    if held is None:
-        raise ValueError("too few texts to hold out a test part; give a TEST file")
-    return kept.targets, held.targets
+    return (*split_sequences(train, args.test_fraction, args.seed), f"{args.train} (split)")
