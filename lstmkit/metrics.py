@@ -68,7 +68,14 @@ def mase(actual, forecast, training, period: int = 1) -> float:
         raise ValueError(
             f"training must be longer than period ({period}) to scale MASE; got {len(training)}"
         )
-    scale = np.mean(np.abs(training[period:] - training[:-period]))
+    scale = seasonal_naive_error(training, period)
     if scale == 0:
         raise ValueError("MASE is undefined: the training series is constant at this period")
     return float(np.mean(np.abs(actual - forecast)) / scale)
+
+
+def seasonal_naive_error(training, period: int = 1):
+    """In-sample MAE of the seasonal-naive forecast x_t = x_{t-period}: MASE's scale. For a
+    (T, K) array, one value per column. `training` must be longer than `period`."""
+    training = np.asarray(training, dtype=np.float64)
+    return np.mean(np.abs(training[period:] - training[:-period]), axis=0)

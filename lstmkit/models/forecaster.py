@@ -37,6 +37,7 @@ import math
 import numpy as np
 
 from lstmkit.data.sequences import SequenceData
+from lstmkit.metrics import seasonal_naive_error
 from lstmkit.models.base import Estimator
 from lstmkit.models.forecast_network import (
     ForecastEnsemble,
@@ -322,7 +323,7 @@ def _naive_error(values, period: int) -> np.ndarray:
     series (NaN where it is undefined: a series no longer than the period, or 0)."""
     if len(values) <= period:
         return np.full(values.shape[1], np.nan)
-    error = np.mean(np.abs(values[period:] - values[:-period]), axis=0)
+    error = seasonal_naive_error(values, period)
     return np.where(error > 0, error, np.nan)
 
 

@@ -76,6 +76,13 @@ class BatchLayout:
             return np.ascontiguousarray(x[::-1])
         return x[self.reverse_index, np.arange(x.shape[1])[None, :]]
 
+    def zero_padding(self, sequence: np.ndarray) -> None:
+        """Set every row past its sequence's length of a time-major (T, N, ...) array to 0."""
+        if self.order is None:
+            return  # every sequence is full: there is no padding
+        ended = self.lengths[None, :] <= np.arange(sequence.shape[0])[:, None]
+        sequence[ended] = 0
+
     def final(self, sequence: np.ndarray) -> np.ndarray:
         """(T+1, N, F) states over time, with the initial state at 0 -> (N, F) last valid."""
         return sequence[self.lengths, np.arange(sequence.shape[1])]
@@ -102,6 +109,5 @@ def gradient_buffer(dy: np.ndarray, dy_writable: bool, layout: BatchLayout) -> n
     """
     if not (dy_writable and dy.flags.c_contiguous):
         dy = np.array(dy, order="C", copy=True)
-    for t, n in enumerate(layout.batch_sizes):
-        dy[t, n:] = 0
+    layout.zero_padding(dy)
     return dy

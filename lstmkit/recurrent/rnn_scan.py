@@ -48,7 +48,7 @@ def rnn_scan_forward(params, x, h0, layout: BatchLayout, options: RNNOptions = D
         for t, n in enumerate(layout.batch_sizes):
             np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
             kernels.rnn_forward(h[t + 1, :n], recurrent[:n], bias)
-            h[t + 1, n:] = 0  # ended sequences: their projection was written here
+        layout.zero_padding(h[1:])  # ended sequences: their projections were written there
     for t, n in enumerate(layout.batch_sizes if kernels is None else ()):
         rnn_cell_forward(
             gates[t, :n],
