@@ -1,11 +1,10 @@
 """lstmkit: LSTM networks from their equations, in NumPy, exact and verified."""
 
 from lstmkit import cells, data, losses, models, nn, onnx_ops, ops, optim, training
+from lstmkit._version import __version__
 from lstmkit.io import load, save
 from lstmkit.module import Module
 from lstmkit.recurrent import GRU, LSTM, RNN
-
-__version__ = "0.1.0"
 
 __all__ = [
     "GRU",

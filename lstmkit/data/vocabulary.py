@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmkit.io.safetensors import atomic_write
-from lstmkit.recurrent.validation import check_positive_int
+from lstmkit.validation import check_positive_int
 
 DEFAULT_SPECIALS = ("<pad>", "<unk>")
 _FORMAT = "lstmkit.vocabulary"

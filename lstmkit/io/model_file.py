@@ -10,6 +10,7 @@ JSON and raw arrays only: the class must already be defined in this process (see
 
 import json
 
+from lstmkit._version import __version__
 from lstmkit.io.safetensors import SafetensorsError, read_safetensors, write_safetensors
 from lstmkit.registry import class_key, lookup
 
@@ -36,8 +37,6 @@ def load(path):
 
 
 def header_json(file_format: str, obj, config: dict) -> str:
-    from lstmkit import __version__
-
     return json.dumps(
         {
             "format": file_format,

@@ -29,7 +29,7 @@ from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
 from lstmkit.nn.embedding import Embedding
 from lstmkit.nn.linear import Linear
-from lstmkit.recurrent.validation import resolve_dtype
+from lstmkit.validation import resolve_dtype
 
 GATES = {"lstm": 4, "gru": 3}
 CELL_PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")

@@ -35,7 +35,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
-from lstmkit.recurrent.validation import check_positive_int, resolve_dtype
+from lstmkit.validation import check_positive_int, resolve_dtype
 
 KINDS = ("bahdanau", "luong_dot", "luong_general")
 

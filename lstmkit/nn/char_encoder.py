@@ -27,7 +27,7 @@ from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
 from lstmkit.nn.embedding import Embedding
 from lstmkit.recurrent import LSTM
-from lstmkit.recurrent.validation import check_array, check_positive_int, resolve_dtype
+from lstmkit.validation import check_array, check_positive_int, resolve_dtype
 
 
 class CharEncoder(Module):

@@ -47,7 +47,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
-from lstmkit.recurrent.validation import (
+from lstmkit.validation import (
     check_array,
     check_lengths,
     check_positive_int,

@@ -6,7 +6,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
-from lstmkit.recurrent.validation import check_array
+from lstmkit.validation import check_array
 
 
 class Dropout(Module):

@@ -13,7 +13,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
-from lstmkit.recurrent.validation import check_array, check_lengths
+from lstmkit.validation import check_array, check_lengths
 
 
 class _SequencePool(Module):

@@ -128,7 +128,7 @@ class GraphBuilder:
 
     def model(self, doc: str = ""):
         """The ModelProto, checked with onnx.checker (full_check: shapes are inferred too)."""
-        from lstmkit import __version__
+        from lstmkit._version import __version__
 
         helper = self.onnx.helper
         graph = helper.make_graph(

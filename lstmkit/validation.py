@@ -1,0 +1,71 @@
+"""Checks of user input at any public boundary, on the bottom floor: every floor may use them.
+
+Each error names the argument, what was expected and what came. Internals trust what passed
+these checks and do not check again. Checks that belong to one floor (the recurrent layers'
+sequences, states and clip) live on that floor and build on these.
+"""
+
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def resolve_dtype(dtype) -> np.dtype:
+    """'float32' / 'float64' (or the NumPy types) -> np.dtype."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.name not in FLOAT_DTYPES:
+        raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
+    return resolved
+
+
+def check_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def check_lengths(lengths, batch: int, steps: int) -> np.ndarray | None:
+    """None, or an (N,) integer array with values in 1..T."""
+    if lengths is None:
+        return None
+    array = np.asarray(lengths)
+    if array.shape != (batch,):
+        raise ValueError(
+            f"lengths must have shape ({batch},), one length per sequence; got {array.shape}"
+        )
+    if array.dtype.kind not in "iu":
+        if array.dtype.kind != "f" or not np.all(array == np.round(array)):
+            raise TypeError(f"lengths must be integers; got dtype {array.dtype}")
+    array = array.astype(np.int64)
+    bad = np.flatnonzero((array < 1) | (array > steps))
+    if bad.size:
+        raise ValueError(
+            f"lengths must lie in 1..{steps} (the number of time steps); got "
+            f"lengths[{bad[0]}] = {array[bad[0]]}"
+        )
+    return array
+
+
+def check_array(value, name: str, shape: tuple, dtype, finite: bool = True) -> np.ndarray:
+    """An array of exactly `shape` (finite unless finite=False, cast to dtype)."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers; got dtype {array.dtype}")
+    if array.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}; got {array.shape}")
+    array = array.astype(dtype, copy=False)
+    if finite:
+        check_finite(array, name)
+    return array
+
+
+def check_finite(array: np.ndarray, name: str) -> None:
+    """Raise ValueError naming the first NaN or infinite entry of a float array."""
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise ValueError(f"{name} contains NaN or infinite values (first at index {where})")
