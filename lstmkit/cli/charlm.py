@@ -7,15 +7,9 @@ lstmkit charlm sample MODEL --prime "ROMEO:" --length 500 --temperature 0.8
 import sys
 from pathlib import Path
 
-from lstmkit.cli.common import (
-    UsageError,
-    add_common_arguments,
-    output_dir,
-    say,
-    training_verbosity,
-    write_json,
-)
+from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
+from lstmkit.io.atomic import write_json, write_text
 
 
 def add_parser(commands) -> None:
@@ -98,9 +92,7 @@ def run_train(args) -> None:
             folder / "metrics.json",
             {**result, "history": model.history_, "seconds": clock.seconds, "text": args.text},
         )
-        (folder / "sample.txt").write_text(
-            model.sample(length=500, temperature=0.8, seed=args.seed), encoding="utf-8"
-        )
+        write_text(folder / "sample.txt", model.sample(length=500, temperature=0.8, seed=args.seed))
     metric = f"validation {result['nats_per_char']:.4f} nats/char"
     say(args, summary_line(clock.seconds, best, metric, folder))
 

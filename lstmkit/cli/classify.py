@@ -11,8 +11,6 @@ from lstmkit.cli.common import (
     pyplot,
     say,
     training_verbosity,
-    write_csv,
-    write_json,
 )
 from lstmkit.cli.sequence_files import read_sequences, split_sequences
 from lstmkit.cli.summary import (
@@ -22,6 +20,7 @@ from lstmkit.cli.summary import (
     summary_line,
     table,
 )
+from lstmkit.io.atomic import write_csv, write_json
 
 
 def add_parser(commands) -> None:

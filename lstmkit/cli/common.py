@@ -10,12 +10,8 @@ A subcommand module defines `add_parser(commands)` (calling `add_common_argument
 library's ValueError / OSError through as data errors.
 """
 
-import csv
-import json
 import sys
 from pathlib import Path
-
-from lstmkit.io.safetensors import atomic_write
 
 EXIT_DATA_ERROR = 1
 EXIT_USAGE_ERROR = 2
@@ -68,33 +64,6 @@ def output_dir(args) -> Path | None:
         raise UsageError(f"--out must be a folder; {folder} is a file")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def write_json(path, value) -> None:
-    """Write `value` as indented JSON, atomically."""
-    text = json.dumps(value, indent=2, sort_keys=True, default=_json_default) + "\n"
-    atomic_write(Path(path), [text.encode("utf-8")])
-
-
-def write_csv(path, header: list[str], rows) -> None:
-    """Write rows under a header as CSV, atomically."""
-    lines = []
-
-    class _Collect:
-        def write(self, text):
-            lines.append(text)
-
-    writer = csv.writer(_Collect(), lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    atomic_write(Path(path), ["".join(lines).encode("utf-8")])
-
-
-def _json_default(value):
-    # NumPy scalars and arrays in metrics dicts
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def pyplot(args=None):

@@ -1,8 +1,9 @@
 """`lstmkit evaluate MODEL DATA`: a saved model's metrics on labelled data."""
 
-from lstmkit.cli.common import output_dir, say, write_json
+from lstmkit.cli.common import output_dir, say
 from lstmkit.cli.model_io import handler_for, load_model
 from lstmkit.cli.predict import add_model_arguments, handled_inputs
+from lstmkit.io.atomic import write_json
 
 
 def add_parser(commands) -> None:

@@ -6,15 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmkit.cli.common import (
-    UsageError,
-    add_common_arguments,
-    output_dir,
-    pyplot,
-    say,
-    write_csv,
-    write_json,
-)
+from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, pyplot, say
+from lstmkit.io.atomic import write_csv, write_json
 
 MODELS = ("rnn", "gru", "lstm")
 # the initialisations compared; `lstmkit experiment` trains the LSTM from +3/-3 by default

@@ -12,8 +12,6 @@ from lstmkit.cli.common import (
     pyplot,
     say,
     training_verbosity,
-    write_csv,
-    write_json,
 )
 from lstmkit.cli.summary import (
     Stopwatch,
@@ -22,6 +20,7 @@ from lstmkit.cli.summary import (
     summary_line,
     table,
 )
+from lstmkit.io.atomic import write_csv, write_json
 
 METRIC_NAMES = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE")
 

@@ -2,8 +2,10 @@
 
 import numpy as np
 
-from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, pyplot, say
+from lstmkit.cli.common import add_common_arguments, output_dir, pyplot, say
+from lstmkit.cli.lstm_input import lstm_and_input
 from lstmkit.cli.summary import table
+from lstmkit.io.atomic import write_npz
 
 
 def add_parser(commands) -> None:
@@ -31,57 +33,6 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run, out=".")
 
 
-def lstm_and_input(model_name, input_text, index=0):
-    """(LSTM layer, the sequence (T, I) it reads, a description) for a model file and input.
-
-    For a SequenceClassifier the input is standardised as the classifier does before its
-    encoder; a bare LSTM reads the input as given.
-    """
-    from lstmkit.cli.model_io import load_model_or_module
-    from lstmkit.recurrent.lstm import LSTM
-
-    model = load_model_or_module(model_name)
-    sequence = read_one_sequence(input_text, index)
-    if isinstance(model, LSTM):
-        layer, x = model, sequence
-    elif type(model).__name__ == "SequenceClassifier":
-        network = model.network_
-        if hasattr(network, "member"):  # an ensemble of networks: its first member
-            network = network.member(0)
-        layer = network.encoder
-        if not isinstance(layer, LSTM):
-            raise ValueError(
-                f"{model_name}: the classifier's encoder is a {model.cell}, not an LSTM"
-            )
-        x = model._standardise([sequence])[0]
-    else:
-        raise ValueError(
-            f"{model_name} holds a {type(model).__name__}; inspect reads a SequenceClassifier "
-            "or an LSTM layer file"
-        )
-    if x.shape[1] != layer.input_size:
-        raise ValueError(
-            f"the input has {x.shape[1]} features per step; the model reads {layer.input_size}"
-        )
-    return layer, x
-
-
-def read_one_sequence(text, index) -> np.ndarray:
-    """Sequence `index` of a file, or an inline sequence '1,0; 0,1' -> (T, I) float64."""
-    from pathlib import Path
-
-    from lstmkit.cli.sequence_files import read_sequences
-    from lstmkit.cli.trace import parse_sequence
-    from lstmkit.datasets import NAMES
-
-    if not Path(text).exists() and text not in NAMES and any(ch in text for ch in ",;"):
-        return parse_sequence(text)
-    data = read_sequences(text, labels=False)
-    if not 0 <= index < len(data):
-        raise UsageError(f"--index must lie in 0..{len(data) - 1} for {text}; got {index}")
-    return data.X[index]
-
-
 def run(args) -> None:
     from lstmkit.viz.gates import layer_gates, plot_gates
 
@@ -103,21 +54,10 @@ def run(args) -> None:
         f"most (unit {int(keep.argmax())}) keeps {keep.max():.2g} of its first cell value "
         f"over all {len(x)} steps",
     )
-    save_npz(folder / "gates.npz", gates)
+    write_npz(folder / "gates.npz", gates)
     plt = pyplot(args)
     if plt is not None:
         plot_gates(plt, folder / "gates.png", gates, f"{args.model}: {what}")
         say(args, f"wrote {folder / 'gates.png'} and {folder / 'gates.npz'}")
     else:
         say(args, f"wrote {folder / 'gates.npz'}")
-
-
-def save_npz(path, arrays: dict) -> None:
-    """np.savez into memory, then one atomic write (no half-written file on a crash)."""
-    import io
-
-    from lstmkit.io.safetensors import atomic_write
-
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    atomic_write(path, [buffer.getvalue()])

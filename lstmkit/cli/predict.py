@@ -1,8 +1,9 @@
 """`lstmkit predict MODEL INPUT`: a saved model's predictions for new input."""
 
-from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, write_csv
+from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say
 from lstmkit.cli.model_io import handler_for, load_model
 from lstmkit.cli.summary import table
+from lstmkit.io.atomic import write_csv
 
 
 def add_model_arguments(parser, data, data_help, run, optional=False) -> None:

@@ -14,9 +14,8 @@ from lstmkit.cli.common import (
     pyplot,
     say,
     training_verbosity,
-    write_csv,
-    write_json,
 )
+from lstmkit.io.atomic import write_csv, write_json
 
 TASKS = ("dates", "addition")
 ATTENTIONS = ("bahdanau", "luong_dot", "luong_general", "none")

@@ -4,16 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmkit.cli.common import (
-    UsageError,
-    add_common_arguments,
-    output_dir,
-    say,
-    training_verbosity,
-    write_json,
-)
+from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
-from lstmkit.io.safetensors import atomic_write
+from lstmkit.io.atomic import write_json, write_text
 
 
 def add_parser(commands) -> None:
@@ -159,4 +152,4 @@ def write_predictions(path: Path, test, predicted) -> None:
     for sentence, gold, guess in zip(*test, predicted, strict=True):
         lines.extend(f"{w}\t{g}\t{p}\n" for w, g, p in zip(sentence, gold, guess, strict=True))
         lines.append("\n")
-    atomic_write(path, ["".join(lines).encode("utf-8")])
+    write_text(path, "".join(lines))

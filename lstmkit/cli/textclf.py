@@ -3,15 +3,9 @@
 import numpy as np
 
 from lstmkit.cli.classify import report_classification, save_interrupted
-from lstmkit.cli.common import (
-    UsageError,
-    add_common_arguments,
-    output_dir,
-    say,
-    training_verbosity,
-    write_json,
-)
+from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
+from lstmkit.io.atomic import write_json
 
 
 def add_parser(commands) -> None:

@@ -4,6 +4,7 @@ import numpy as np
 
 from lstmkit.cells.trace import trace_lstm_cell
 from lstmkit.cli.common import UsageError, add_common_arguments
+from lstmkit.cli.lstm_input import lstm_and_input, parse_sequence
 
 EQUATIONS = """\
   i  = sigmoid(W_ii x + b_ii + W_hi h + b_hi)     input gate: how much of g to write
@@ -49,17 +50,6 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def parse_sequence(text: str) -> np.ndarray:
-    """'1,0; 0,1' -> array (T, I); every step must have the same number of features."""
-    try:
-        steps = [[float(v) for v in step.split(",")] for step in text.split(";") if step.strip()]
-    except ValueError:
-        raise UsageError(f"--input must be numbers like '1,0; 0,1'; got {text!r}") from None
-    if not steps or len({len(step) for step in steps}) != 1:
-        raise UsageError(f"--input needs steps of equal size, like '1,0; 0,1'; got {text!r}")
-    return np.array(steps)
-
-
 def run(args) -> None:
     from lstmkit.recurrent.lstm import LSTM
 
@@ -82,7 +72,6 @@ def run(args) -> None:
 
 def run_model(args) -> None:
     """The first layer (forward direction) of a trained model's LSTM over --input."""
-    from lstmkit.cli.inspect import lstm_and_input
     from lstmkit.viz.gates import direction_params
 
     layer, x = lstm_and_input(args.model, args.input, args.index)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmkit.io.safetensors import atomic_write
+from lstmkit.io.atomic import atomic_write
 from lstmkit.validation import check_positive_int
 
 DEFAULT_SPECIALS = ("<pad>", "<unk>")

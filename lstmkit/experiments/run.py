@@ -84,7 +84,7 @@ def run_experiment(
 
 def write_table(out, rows: list[RunResult], curves: dict | None = None) -> None:
     """results.csv and results.json (rows, and curves as [seen, wrong, error]) in `out`."""
-    from lstmkit.cli.common import write_csv, write_json
+    from lstmkit.io.atomic import write_csv, write_json
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -14,11 +14,11 @@ left over). Only JSON is parsed; nothing in a file is ever executed.
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from lstmkit.io.atomic import atomic_write
 
 DTYPES = {
     "F64": np.float64,
@@ -74,35 +74,6 @@ def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None
             *(a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes() for a in arrays.values()),
         ],
     )
-
-
-def atomic_write(path: Path, chunks) -> None:
-    """Write byte chunks to `path` through a temporary file, fsync and rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            for chunk in chunks:
-                file.write(chunk)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:  # some platforms cannot open folders; the rename itself is still atomic
-        return
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def read_safetensors(path) -> tuple[dict, dict]:

@@ -12,7 +12,7 @@ import pytest
 
 import lstmkit
 from lstmkit import LSTM
-from lstmkit.io import safetensors as st
+from lstmkit.io import atomic
 
 
 def test_a_failing_write_leaves_the_previous_file_and_no_temporaries(tmp_path, monkeypatch):
@@ -24,7 +24,7 @@ def test_a_failing_write_leaves_the_previous_file_and_no_temporaries(tmp_path, m
     def failing_fsync(descriptor):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(st.os, "fsync", failing_fsync)
+    monkeypatch.setattr(atomic.os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="disk full"):
         lstmkit.save(LSTM(3, 4, seed=2), path)
     assert path.read_bytes() == before

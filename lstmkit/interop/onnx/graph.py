@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmkit.io.safetensors import atomic_write
+from lstmkit.io.atomic import atomic_write
 
 MIN_OPSET = 17  # LayerNormalization appears in opset 17
 DEFAULT_OPSET = 17
