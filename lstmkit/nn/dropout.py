@@ -28,8 +28,12 @@ class Dropout(Module):
 
     Example:
         >>> m = Dropout(0.5, seed=0)
-        >>> y = m(np.ones((2, 4)))          # elements are 0.0 or 2.0
-        >>> m.eval()(np.ones((2, 4)))       # identity
+        >>> y = m(np.ones((2, 4)))
+        >>> bool(np.all((y == 0.0) | (y == 2.0)))  # each element zeroed or scaled by 1 / (1 - p)
+        True
+        >>> m.eval()(np.ones((2, 4)))              # evaluation mode: the identity
+        array([[1., 1., 1., 1.],
+               [1., 1., 1., 1.]])
     """
 
     def __init__(self, p=0.5, seed=None):

@@ -23,9 +23,17 @@ class Sequential(Module):
     a new Sequential of the same module objects (sharing their parameters).
 
     Example:
+        >>> import numpy as np
+        >>> from lstmkit.nn import Dropout, Linear, Sequential
         >>> model = Sequential(Linear(8, 16, seed=0), Dropout(0.1, seed=1), Linear(16, 2, seed=2))
-        >>> y = model(x)                        # x (..., 8) -> y (..., 2)
-        >>> dx = model.backward(dy)             # adds into model.grads["0.weight"], ...
+        >>> y = model(np.ones((5, 8)))              # x (..., 8) -> y (..., 2)
+        >>> y.shape
+        (5, 2)
+        >>> dx = model.backward(np.ones_like(y))    # adds into model.grads["0.weight"], ...
+        >>> dx.shape
+        (5, 8)
+        >>> sorted(model.params)
+        ['0.bias', '0.weight', '2.bias', '2.weight']
     """
 
     def __init__(self, *modules):

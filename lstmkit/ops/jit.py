@@ -2,9 +2,17 @@
 
 `fused_kernels()` returns the module `lstmkit.ops.fused` when numba is installed
 (`pip install lstmkit[fast]`) and the environment variable LSTMKIT_JIT is not "0"; otherwise
-None, and every layer runs its NumPy path, which computes the same function exactly.
-The kernels cover the common case only: float32 with the default activations and no clip,
-peepholes or coupled gates; `fused_for` says whether a given call is that case.
+None, and every layer runs its NumPy path. The answer is found at the first call and kept for
+the life of the process, so LSTMKIT_JIT must be set before the first layer runs.
+
+The two paths compute the same equations, not the same bits: the kernels evaluate sigmoid and
+tanh by a rational approximation (at most 3.6e-7 from the exact tanh, the size of float32
+rounding; see `lstmkit.ops.fused`), which is why they serve float32 only and float64 always
+takes the NumPy path. They cover each cell's default options only (LSTMOptions(),
+GRUOptions(), RNNOptions(): default activations, no clip, no coupled gates; for the LSTM also
+no peepholes). The layer decides whether its options are the defaults and passes that as
+`default_options`; `fused_for(dtype, default_options)` adds the float32 check and returns the
+kernels or None.
 """
 
 import functools

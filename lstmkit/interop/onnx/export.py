@@ -1,9 +1,11 @@
-"""`export(model, path, opset=17)`: an lstmkit layer or model as an ONNX file.
+"""`export(model, path, opset=17, lengths=True)`: an lstmkit layer or model as an ONNX file.
 
-The graph computes what the model computes in evaluation mode (dropout off), in float32, for
-any batch size and sequence length. What each model's graph takes and gives is listed in
-`lstmkit.interop.onnx.models`. The file is checked with `onnx.checker` (full check) before
-it is written, and written atomically.
+The graph computes what the model computes in evaluation mode (dropout off), in float32
+(float64 weights are cast), for any batch size and sequence length. What each graph takes and
+gives is listed in `lstmkit.interop.onnx.models` (layers, SequenceNetwork, SequenceEnsemble,
+SequenceClassifier, Forecaster) and `lstmkit.interop.onnx.text_models` (TextClassifier,
+CharLanguageModel, SequenceTagger). The model is checked with `onnx.checker` (full check)
+before the file is written, and the file is written atomically.
 """
 
 from lstmkit.interop.onnx import models, text_models
@@ -64,13 +66,19 @@ def export(model, path, opset: int = DEFAULT_OPSET, lengths: bool = True):
     """Write `model` to `path` as ONNX; returns the path.
 
     Args:
-        model: an lstmkit layer (LSTM, GRU, RNN without proj_size; Linear, Embedding, LayerNorm,
-            a pooling head, a Sequential of the simple layers) or model (SequenceNetwork, a
-            fitted SequenceClassifier or Forecaster).
+        model: an lstmkit layer (LSTM without proj_size, GRU, RNN; Linear, Embedding,
+            LayerNorm, Dropout; a pooling head LastStep, MeanPool or MaxPool; a non-empty
+            Sequential of Linear, Embedding, LayerNorm and Dropout), a SequenceNetwork or
+            SequenceEnsemble, or a fitted SequenceClassifier, Forecaster, TextClassifier,
+            CharLanguageModel or SequenceTagger. Any other type raises TypeError.
         path: the .onnx file to write (atomically: a crash never leaves half a file).
         opset: the ONNX opset, 17..21 (default 17).
-        lengths: give sequence models a second input `lengths` (N,) int64, the valid steps
-            of each padded sequence (every sequence must then have at least one step). With
-            False every sequence is taken to be T steps long.
+        lengths: give the graphs of the recurrent layers, pooling heads, SequenceNetwork,
+            SequenceEnsemble, SequenceClassifier, TextClassifier and SequenceTagger an input
+            `lengths` (N,) int64, the valid steps of each padded sequence (every sequence must
+            then have at least one step). With False every sequence is taken to be T steps
+            long. The other graphs have no `lengths` input either way: the Forecaster reads
+            windows of one length, the CharLanguageModel's streams advance together, and the
+            other layers act on each position alone.
     """
     return save_model(to_onnx(model, opset, lengths), path)
