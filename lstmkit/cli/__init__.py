@@ -1,8 +1,10 @@
 """The `lstmkit` command (also `python -m lstmkit`): parse, call the library, print.
 
 Each subcommand lives in its own module with `add_parser(commands)` and `run(args)`; exit codes
-and the shared options are in `lstmkit.cli.common`. Errors print as one line,
-`lstmkit: error: ...` (exit 2 for usage errors, 1 for data errors), tracebacks only with --debug.
+and the shared options are in `lstmkit.cli.common`. lstmkit's own errors print as one line,
+`lstmkit: error: ...` (exit 2 for usage errors, 1 for data errors); any other exception is a
+bug and prints `lstmkit: internal error: ...` (exit 3); tracebacks only with --debug (see
+`lstmkit.cli.failures`).
 """
 
 import argparse
@@ -24,12 +26,8 @@ from lstmkit.cli import (
     textclf,
     trace,
 )
-from lstmkit.cli.common import (
-    EXIT_DATA_ERROR,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE_ERROR,
-    UsageError,
-)
+from lstmkit.cli.common import EXIT_INTERRUPTED
+from lstmkit.cli.failures import report
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,19 +64,9 @@ def main(argv=None) -> int:
         # the reader closed the pipe (`lstmkit trace | head`): stop quietly, like other tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except UsageError as error:
-        return _fail(args, error, EXIT_USAGE_ERROR)
-    except (ValueError, TypeError, OSError, KeyError) as error:
-        return _fail(args, error, EXIT_DATA_ERROR)
     except KeyboardInterrupt:
         print("lstmkit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:  # every failure ends as one line and an exit status
+        return report(error, getattr(args, "debug", False))
     return 0
-
-
-def _fail(args, error: Exception, code: int) -> int:
-    if getattr(args, "debug", False):
-        raise error
-    message = str(error) if not isinstance(error, KeyError) else f"missing {error}"
-    print(f"lstmkit: error: {message}", file=sys.stderr)
-    return code

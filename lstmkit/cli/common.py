@@ -1,13 +1,16 @@
-"""What every `lstmkit` subcommand shares: the common options, exit codes, output files.
+"""What every `lstmkit` subcommand shares: the common options, exit codes, output folders.
 
 Exit codes: 0 success; 1 a data error (a missing or malformed file, a column that is not
-there, a model file that is not one); 2 a usage error (bad option values; argparse's own
-errors also exit 2); 130 interrupted with Ctrl-C. Errors print as one line,
-`lstmkit: error: ...`, with the traceback only under `--debug`.
+there, a model file that is not one: an error lstmkit itself reports); 2 a usage error (bad
+option values; argparse's own errors also exit 2); 3 an internal error (an exception no check
+of lstmkit's raised: a bug); 130 interrupted with Ctrl-C. Errors print as one line,
+`lstmkit: error: ...` or `lstmkit: internal error: ...`, with the traceback only under
+`--debug`; `lstmkit.cli.failures` tells the kinds apart.
 
 A subcommand module defines `add_parser(commands)` (calling `add_common_arguments`) and
 `run(args)`; `run` raises `UsageError` for option values that make no sense and lets the
-library's ValueError / OSError through as data errors.
+library's own errors (its ValueError and TypeError checks, OSError) through as data errors.
+Files are written with the atomic writers of `lstmkit.io.atomic`.
 """
 
 import sys
@@ -15,6 +18,7 @@ from pathlib import Path
 
 EXIT_DATA_ERROR = 1
 EXIT_USAGE_ERROR = 2
+EXIT_INTERNAL_ERROR = 3
 EXIT_INTERRUPTED = 130
 
 

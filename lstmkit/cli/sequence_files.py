@@ -17,6 +17,7 @@ Formats, by the file's extension (a built-in name such as `japanese-vowels-test`
 
 import csv
 import os
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,8 +80,15 @@ def read_sequences(name, label_column="label", id_column="id", labels=True) -> S
 
 
 def _read_npz(path) -> Sequences:
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {key: archive[key] for key in archive.files}
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not hasattr(loaded, "files"):  # a single .npy array
+            raise ValueError("a single array (.npy), not an .npz archive of X (and y, lengths)")
+        with loaded as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (ValueError, EOFError, zipfile.BadZipFile) as error:
+        # NumPy's reason (object arrays need pickle, a truncated archive...) with the file's name
+        raise ValueError(f"{path}: not a readable .npz file: {error}") from None
     if "X" not in arrays:
         raise ValueError(f"{path}: no array 'X' in the file (it holds {sorted(arrays)})")
     from lstmkit.models.sequence_classifier import as_sequences
