@@ -15,7 +15,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
-from lstmkit.io.atomic import write_csv, write_json
+from lstmkit.io.atomic import write_csv, write_figure, write_json
 
 TASKS = ("dates", "addition")
 ATTENTIONS = ("bahdanau", "luong_dot", "luong_general", "none")
@@ -89,7 +89,7 @@ def plot_attention(model, source: str, path, plt) -> None:
     axes.set_title(f"{source!r} -> {text!r}")
     figure.colorbar(image, ax=axes, fraction=0.04)
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    write_figure(path, figure, dpi=120)
     plt.close(figure)
 
 

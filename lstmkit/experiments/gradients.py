@@ -17,6 +17,7 @@ import numpy as np
 
 from lstmkit.data.synthetic import adding_problem
 from lstmkit.experiments.network import TaskNetwork
+from lstmkit.io.atomic import write_figure
 
 
 def probe_sequences(T: int, n: int = 8, seed: int = 0):
@@ -85,5 +86,5 @@ def plot_gradient_norms(curves: dict, path, plt, title: str = "") -> None:
     axis.grid(True, which="major", alpha=0.3)
     axis.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    write_figure(path, figure, dpi=110)
     plt.close(figure)

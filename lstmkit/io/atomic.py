@@ -4,7 +4,7 @@ The bytes go to a temporary file in the destination folder, are flushed and fsyn
 temporary file is renamed over the destination (`os.replace`, atomic on POSIX and Windows);
 the folder is then fsynced so that the rename itself survives a power cut. A reader sees the
 old file or the new one, never a mix. The text formats the command line and the experiments
-write (JSON, CSV, plain text, NumPy .npz) are thin layers over it.
+write (JSON, CSV, plain text, NumPy .npz, figures) are thin layers over it.
 """
 
 import csv
@@ -71,6 +71,14 @@ def write_npz(path, arrays: dict) -> None:
     """`np.savez` into memory, then one atomic write."""
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
+    atomic_write(path, [buffer.getvalue()])
+
+
+def write_figure(path, figure, dpi: int = 100) -> None:
+    """A matplotlib figure as an image (its format from the file's suffix: .png, .svg, .pdf),
+    rendered into memory first, then one atomic write."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=Path(path).suffix.lstrip(".") or "png", dpi=dpi)
     atomic_write(path, [buffer.getvalue()])
 
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from lstmkit.io.atomic import write_figure
+
 
 def plot_confusion(plt, path, matrix, labels, title="") -> None:
     """Write a PNG of `matrix` (true x predicted counts) with class `labels`."""
@@ -20,5 +22,5 @@ def plot_confusion(plt, path, matrix, labels, title="") -> None:
     for (row, column), count in np.ndenumerate(matrix):
         colour = "white" if count > threshold else "black"
         axes.text(column, row, str(count), ha="center", va="center", color=colour, fontsize=8)
-    figure.savefig(path, dpi=110)
+    write_figure(path, figure, dpi=110)
     plt.close(figure)

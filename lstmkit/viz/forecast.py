@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from lstmkit.io.atomic import write_figure
+
 
 def plot_forecast(
     plt,
@@ -45,7 +47,7 @@ def plot_forecast(
     axes.set_ylabel(ylabel)
     axes.grid(alpha=0.3)
     axes.legend(loc="upper left")
-    figure.savefig(path, dpi=110)
+    write_figure(path, figure, dpi=110)
     plt.close(figure)
 
 

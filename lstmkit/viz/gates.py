@@ -13,6 +13,7 @@ heatmap of f beside that of c shows which units carry information across many st
 import numpy as np
 
 from lstmkit.cells.trace import trace_lstm_cell
+from lstmkit.io.atomic import write_figure
 
 NAMES = ("x", "i", "f", "g", "o", "c", "h")
 TITLES = {
@@ -88,5 +89,5 @@ def plot_gates(plt, path, gates: dict, title: str = "") -> None:
         figure.colorbar(image, ax=axis, pad=0.01)
     axes[-1].set_xlabel("time step t")
     figure.suptitle(title)
-    figure.savefig(path, dpi=100)
+    write_figure(path, figure, dpi=100)
     plt.close(figure)

@@ -68,3 +68,18 @@ def test_chunks_are_written_in_order(tmp_path):
     path = tmp_path / "bytes.bin"
     atomic_write(path, (bytes([k]) * 3 for k in range(4)))
     assert path.read_bytes() == b"\x00\x00\x00\x01\x01\x01\x02\x02\x02\x03\x03\x03"
+
+
+def test_figure_format_follows_the_suffix(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots()
+    axes.plot([0, 1], [1, 0])
+    atomic.write_figure(tmp_path / "plot.png", figure, dpi=50)
+    atomic.write_figure(tmp_path / "plot.svg", figure)
+    plt.close(figure)
+    assert (tmp_path / "plot.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert b"<svg" in (tmp_path / "plot.svg").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png", "plot.svg"]
