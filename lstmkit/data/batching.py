@@ -8,9 +8,12 @@ in length order (deterministic, for evaluation).
 
 import numpy as np
 
+from lstmkit.random import as_generator
+
 
 def length_batches(lengths, batch_size: int, rng=None, shuffle: bool = True) -> list[np.ndarray]:
-    """Index arrays of mini-batches over items of the given `lengths`."""
+    """Index arrays of mini-batches over items of the given `lengths`. `rng` (None, an int,
+    a np.random.Generator or a SeedSequence) draws the tie-breaks and the batch order."""
     lengths = np.asarray(lengths)
     if (
         isinstance(batch_size, bool)
@@ -19,7 +22,7 @@ def length_batches(lengths, batch_size: int, rng=None, shuffle: bool = True) -> 
     ):
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
     if shuffle:
-        rng = np.random.default_rng(rng)
+        rng = as_generator(rng, "rng")
         tie_break = rng.random(len(lengths))
         order = np.lexsort((tie_break, lengths))
     else:

@@ -8,7 +8,8 @@ that a model can learn exactly. Month and weekday names are English, written her
 `addition_pairs`: "a+b" -> the decimal sum, as in the Keras `addition_rnn` example: each operand
 has 1..`digits` digits (the count drawn uniformly, then the number), e.g. "535+61" -> "596".
 
-Both return two lists of strings (sources, targets), drawn from `np.random.default_rng(seed)`;
+Both return two lists of strings (sources, targets), drawn from `lstmkit.random.as_generator(seed)`
+(seed: None, an int, a np.random.Generator or a SeedSequence);
 with `unique=True` (the default) no source repeats, so the first k pairs and the rest of one
 call form disjoint training and test sets.
 """
@@ -16,6 +17,8 @@ call form disjoint training and test sets.
 import datetime
 
 import numpy as np
+
+from lstmkit.random import as_generator
 
 MONTHS = (
     "January February March April May June July August September October November December"
@@ -60,7 +63,7 @@ def date_pairs(
         raise ValueError(
             f"n must be at most {span * DATE_FORMAT_COUNT} unique pairs in that range; got {n}"
         )
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
 
     def draw():
         d = first + datetime.timedelta(days=int(rng.integers(span)))
@@ -80,7 +83,7 @@ def addition_pairs(
     possible = 10 ** (2 * digits)
     if unique and n > possible:
         raise ValueError(f"n must be at most {possible} unique pairs with {digits} digits; got {n}")
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
 
     def operand():
         k = int(rng.integers(1, digits + 1))

@@ -12,6 +12,7 @@ LSTM 4 (H I + H H + 2 H), GRU 3 (...), RNN 1 (...), plus the read-out H O + O.
 from lstmkit.module import Module
 from lstmkit.nn.linear import Linear
 from lstmkit.nn.pooling import LastStep
+from lstmkit.random import spawn
 from lstmkit.recurrent import GRU, LSTM, RNN
 
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
@@ -49,7 +50,7 @@ class TaskNetwork(Module):
         self.input_bias = float(input_bias)
         self.dtype = dtype
         extra = {"forget_bias": forget_bias} if cell == "lstm" else {}
-        seeds = (None, None) if seed is None else (seed, seed + 1)
+        seeds = spawn(seed, 2)  # encoder, read-out
         self.encoder = CELLS[cell](input_size, hidden_size, dtype=dtype, seed=seeds[0], **extra)
         if cell == "lstm" and self.input_bias:
             self.encoder.params["bias_ih_l0"][:hidden_size] += self.input_bias

@@ -15,6 +15,7 @@ import numpy as np
 
 from lstmkit.experiments.network import TaskNetwork
 from lstmkit.optim import Adam, clip_grad_norm
+from lstmkit.random import as_generator, child
 
 EVAL_CHUNK = 512  # test sequences per forward pass (bounds the cache's memory)
 
@@ -59,6 +60,12 @@ def evaluate(network: TaskNetwork, task, test) -> tuple[int, float]:
     return wrong, task.error(out, test)
 
 
+def test_seed(seed):
+    """The seed of the test set of a run seeded with `seed`: child 1 of it, a stream apart from
+    the training batches' (child 0); never `seed + 1_000_003`, which is another run's seed."""
+    return child(seed, 1)
+
+
 def train_network(
     network: TaskNetwork,
     task,
@@ -68,14 +75,17 @@ def train_network(
     lr: float = 3e-3,
     clip: float = 1.0,
     eval_every: int = 4000,
-    seed: int = 0,
+    seed=0,
     test=None,
     progress=None,
 ) -> dict:
     """Train until the criterion is met or `budget` sequences are seen; returns a summary dict
-    (test_wrong, final_error, sequences_to_criterion, sequences_seen, wall_time_s, curve)."""
-    rng = np.random.default_rng(seed)
-    test = task.generate(task.test_size, seed + 1_000_003) if test is None else test
+    (test_wrong, final_error, sequences_to_criterion, sequences_seen, wall_time_s, curve).
+    `seed` (an int, a Generator, a SeedSequence or None) seeds the training batches (child 0)
+    and, when `test` is None, the test set (`test_seed(seed)`, child 1); give the network a
+    different seed (e.g. `lstmkit.random.spawn(seed, 2)`) so that its streams stay apart."""
+    rng = as_generator(child(seed, 0))  # the training batches' seeds
+    test = task.generate(task.test_size, test_seed(seed)) if test is None else test
     optimizer = Adam(network, lr=lr)
     start, seen, reached = time.perf_counter(), 0, None
     curve = []

@@ -12,6 +12,7 @@ from lstmkit.module import Module
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
 from lstmkit.nn.linear import Linear
+from lstmkit.random import spawn
 from lstmkit.recurrent import LSTM
 
 
@@ -32,7 +33,7 @@ class CharLMNetwork(Module):
         self.vocab_size, self.embedding_dim = vocab_size, embedding_dim
         self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
         self.dtype = dtype
-        seeds = [None] * 4 if seed is None else [seed + k for k in range(4)]
+        seeds = spawn(seed, 4)  # embedding, LSTM, dropout, output layer
         self.embedding = Embedding(vocab_size, embedding_dim, dtype=dtype, seed=seeds[0])
         self.lstm = LSTM(
             embedding_dim,

@@ -16,6 +16,7 @@ from lstmkit.losses import gaussian_nll
 from lstmkit.module import Module
 from lstmkit.nn.linear import Linear
 from lstmkit.nn.pooling import LastStep
+from lstmkit.random import child, spawn
 from lstmkit.recurrent import LSTM
 from lstmkit.training import StepResult
 
@@ -29,13 +30,10 @@ class ForecastNetwork(Module):
         super().__init__()
         self.input_size, self.horizon, self.outputs = input_size, horizon, outputs
         self.future_size, self.hidden_size = future_size, hidden_size
-        self.encoder = LSTM(input_size, hidden_size, seed=seed)
+        encoder_seed, head_seed = spawn(seed, 2)
+        self.encoder = LSTM(input_size, hidden_size, seed=encoder_seed)
         self.last = LastStep()
-        self.head = Linear(
-            hidden_size + future_size,
-            2 * horizon * outputs,
-            seed=None if seed is None else seed + 1,
-        )
+        self.head = Linear(hidden_size + future_size, 2 * horizon * outputs, seed=head_seed)
 
     def forward(self, x, future=None):
         y, _ = self.encoder(x)
@@ -58,7 +56,8 @@ class ForecastNetwork(Module):
 
 
 class ForecastEnsemble(Module):
-    """`members` ForecastNetworks with seeds seed, seed + 10, ...; outputs mixed."""
+    """`members` ForecastNetworks, member k initialised from `member_seeds(seed, k)[0]`;
+    outputs mixed."""
 
     def __init__(
         self, input_size, horizon, outputs=1, future_size=0, hidden_size=32, members=1, seed=None
@@ -73,7 +72,7 @@ class ForecastEnsemble(Module):
         )
         for k in range(members):
             network = ForecastNetwork(
-                input_size, horizon, outputs, future_size, hidden_size, member_seed(seed, k)
+                input_size, horizon, outputs, future_size, hidden_size, member_seeds(seed, k)[0]
             )
             setattr(self, f"member{k}", network)
 
@@ -89,7 +88,15 @@ class ForecastEnsemble(Module):
 
 
 def member_seed(seed, k):
-    return None if seed is None else seed + 10 * k
+    """Member k's seed: child k of `seed` (`lstmkit.random.child`), never `seed + 10 k`, whose
+    members collided across seeds (member 1 of seed 0 was member 0 of seed 10)."""
+    return child(seed, k)
+
+
+def member_seeds(seed, k) -> tuple:
+    """(network, shuffle): the seeds of member k's initialisation and of its batch shuffling,
+    two children of `member_seed(seed, k)`, so that they never share a stream."""
+    return tuple(spawn(member_seed(seed, k), 2))
 
 
 def gaussian_step(network: ForecastNetwork):

@@ -13,10 +13,15 @@ import numpy as np
 from lstmkit.models.sequence_network import SequenceNetwork
 from lstmkit.module import Module
 from lstmkit.ops.softmax import softmax
+from lstmkit.random import child, spawn
 
 
 class SequenceEnsemble(Module):
-    """`members` SequenceNetworks of one shape; member k is seeded with `member_seed(seed, k)`."""
+    """`members` SequenceNetworks of one shape; member k is initialised from
+    `member_seeds(seed, k)[0]`.
+
+    `seed`: None, an int, a np.random.Generator or a SeedSequence (see lstmkit.random).
+    """
 
     def __init__(
         self,
@@ -48,7 +53,7 @@ class SequenceEnsemble(Module):
                 head=head,
                 dropout=dropout,
                 dtype=dtype,
-                seed=member_seed(seed, k),
+                seed=member_seeds(seed, k)[0],
             )
             setattr(self, f"member{k}", network)
 
@@ -72,5 +77,15 @@ class SequenceEnsemble(Module):
 
 
 def member_seed(seed, k):
-    """Member k's seed: seed + 1000 k (the networks use seed, seed + 1, seed + 2 inside)."""
-    return None if seed is None else seed + 1000 * k
+    """Member k's seed: child k of `seed` (`lstmkit.random.child`), so that the members of
+    distinct seeds never share a stream (`seed + 1000 k` did: member 1 of seed 0 was member 0
+    of seed 1000). An int seed gives the same child at every call; a Generator is drawn from
+    (advanced) at each call."""
+    return child(seed, k)
+
+
+def member_seeds(seed, k) -> tuple:
+    """(network, split, shuffle): the seeds of member k's initialisation, validation split and
+    batch shuffling, three children of `member_seed(seed, k)`, so that no two of them share a
+    stream (the Trainer spawns its epochs from its seed as the network spawns its layers)."""
+    return tuple(spawn(member_seed(seed, k), 3))

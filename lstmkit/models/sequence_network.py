@@ -9,6 +9,7 @@ from lstmkit.module import Module
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.linear import Linear
 from lstmkit.nn.pooling import LastStep, MaxPool, MeanPool
+from lstmkit.random import spawn
 from lstmkit.recurrent import GRU, LSTM, RNN
 
 CELLS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
@@ -16,7 +17,11 @@ HEADS = {"last": LastStep, "mean": MeanPool, "max": MaxPool}
 
 
 class SequenceNetwork(Module):
-    """Encoder + head + output layer over padded batches (N, T, C) with lengths."""
+    """Encoder + head + output layer over padded batches (N, T, C) with lengths.
+
+    `seed` (None, an int, a np.random.Generator or a SeedSequence; see lstmkit.random): the
+    encoder, the dropout and the output layer each draw from their own child of it.
+    """
 
     def __init__(
         self,
@@ -44,7 +49,7 @@ class SequenceNetwork(Module):
             dropout,
             dtype,
         )
-        seeds = [None] * 3 if seed is None else [seed, seed + 1, seed + 2]
+        seeds = spawn(seed, 3)  # encoder, dropout, output layer
         self.encoder = CELLS[cell](
             input_size,
             hidden_size,

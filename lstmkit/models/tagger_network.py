@@ -28,6 +28,7 @@ from lstmkit.nn.crf import CRF
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
 from lstmkit.nn.linear import Linear
+from lstmkit.random import spawn
 from lstmkit.recurrent import LSTM
 
 
@@ -71,7 +72,8 @@ class TaggerNetwork(Module):
         self.word_dim, self.char_dim, self.char_hidden_size = word_dim, char_dim, char_hidden_size
         self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
         self.crf, self.dtype = crf, dtype
-        seeds = [None] * 6 if seed is None else [seed + k for k in range(6)]
+        # words, chars, input dropout, encoder, output dropout, output layer
+        seeds = spawn(seed, 6)
         self.words = Embedding(num_words, word_dim, padding_idx=0, dtype=dtype, seed=seeds[0])
         # N(0, 1/Ew) rather than N(0, 1): inputs of order one whatever the embedding size
         self.words.weight *= self.words.weight.dtype.type(1 / np.sqrt(word_dim))

@@ -12,6 +12,7 @@ from lstmkit.models.sequence_network import SequenceNetwork
 from lstmkit.module import Module
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
+from lstmkit.random import spawn
 
 
 class TextNetwork(Module):
@@ -41,10 +42,13 @@ class TextNetwork(Module):
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.bidirectional, self.pooling, self.dropout = bidirectional, pooling, dropout
         self.embedding_dropout, self.dtype = embedding_dropout, dtype
-        self.embedding = Embedding(vocab_size, embedding_dim, padding_idx=0, dtype=dtype, seed=seed)
+        embedding_seed, drop_seed, encoder_seed = spawn(seed, 3)
+        self.embedding = Embedding(
+            vocab_size, embedding_dim, padding_idx=0, dtype=dtype, seed=embedding_seed
+        )
         # 0.1 scale: N(0, 1) rows would saturate the gates of a 100-wide input at the start
         self.embedding.weight *= 0.1
-        self.embedding_drop = Dropout(embedding_dropout, seed=None if seed is None else seed + 20)
+        self.embedding_drop = Dropout(embedding_dropout, seed=drop_seed)
         self.encoder = SequenceNetwork(
             embedding_dim,
             output_size,
@@ -55,7 +59,7 @@ class TextNetwork(Module):
             head=pooling,
             dropout=dropout,
             dtype=dtype,
-            seed=None if seed is None else seed + 10,
+            seed=encoder_seed,
         )
 
     def load_pretrained(self, rows: np.ndarray, found: np.ndarray) -> None:

@@ -35,6 +35,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
+from lstmkit.random import as_generator
 from lstmkit.validation import check_positive_int, resolve_dtype
 
 KINDS = ("bahdanau", "luong_dot", "luong_general")
@@ -69,7 +70,8 @@ class Attention(Module):
         kind: "bahdanau" (additive, default), "luong_dot" or "luong_general".
         attention_size: A, the hidden size of the additive score (default: K).
         dtype: "float32" (default) or "float64".
-        seed: int, np.random.Generator or None; parameters start U(-1/sqrt(fan_in), ...).
+        seed: None, an int, a np.random.Generator or a SeedSequence (lstmkit.random);
+            parameters start U(-1/sqrt(fan_in), ...).
 
     `forward(query, keys, mask=None, lengths=None)` attends with one query per item and returns
     (context (N, K), weights (N, S)); `backward(dcontext, dweights=None)` returns
@@ -93,7 +95,7 @@ class Attention(Module):
             None if attention_size is None else check_positive_int(attention_size, "attention_size")
         )
         self.dtype = resolve_dtype(dtype)
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         size = self.attention_size or self.key_size
         shapes = {}
         if kind == "luong_general":

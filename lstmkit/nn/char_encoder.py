@@ -26,6 +26,7 @@ import numpy as np
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
 from lstmkit.nn.embedding import Embedding
+from lstmkit.random import spawn
 from lstmkit.recurrent import LSTM
 from lstmkit.validation import check_array, check_positive_int, resolve_dtype
 
@@ -38,7 +39,8 @@ class CharEncoder(Module):
         char_dim: E, the size of the character embeddings (default 25).
         hidden_size: H of each direction (default 25).
         dtype: "float32" (default) or "float64".
-        seed: initialisation of the embedding (seed) and the LSTM (seed + 1).
+        seed: None, an int, a np.random.Generator or a SeedSequence (lstmkit.random): the
+            embedding and the LSTM are initialised from two children of it.
     """
 
     def __init__(self, num_chars, char_dim=25, hidden_size=25, dtype="float32", seed=None):
@@ -47,7 +49,7 @@ class CharEncoder(Module):
         self.char_dim = check_positive_int(char_dim, "char_dim")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.dtype = resolve_dtype(dtype)
-        seeds = (None, None) if seed is None else (seed, seed + 1)
+        seeds = spawn(seed, 2)  # embedding, LSTM
         self.embedding = Embedding(
             self.num_chars, self.char_dim, padding_idx=0, dtype=self.dtype, seed=seeds[0]
         )

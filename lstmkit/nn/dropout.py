@@ -6,6 +6,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
+from lstmkit.random import as_generator
 from lstmkit.validation import check_array
 
 
@@ -21,8 +22,9 @@ class Dropout(Module):
 
     Args:
         p: the probability of zeroing an element, in [0, 1].
-        seed: int, np.random.Generator or None: the masks draw from this generator only (its
-            state is part of `rng_states()`), so the same seed gives the same masks.
+        seed: None, an int, a np.random.Generator or a SeedSequence (see lstmkit.random): the
+            masks draw from this generator only (its state is part of `rng_states()`), so the
+            same seed gives the same masks. A Generator is used as is (shared, advanced).
 
     Float32 and float64 inputs keep their dtype; other real inputs are cast to float32.
 
@@ -41,7 +43,7 @@ class Dropout(Module):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
             raise ValueError(f"p must be a probability in [0, 1]; got {p!r}")
         self.p = float(p)
-        self._rng = np.random.default_rng(seed)
+        self._rng = as_generator(seed)
         self._mask = None
         self._shape = self._dtype = None
 

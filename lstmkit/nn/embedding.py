@@ -6,6 +6,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
+from lstmkit.random import as_generator
 from lstmkit.validation import check_array, check_positive_int, resolve_dtype
 
 
@@ -29,7 +30,8 @@ class Embedding(Module):
         padding_idx: None or a row (negative counts from the end, as in torch): that row starts
             at zero and never receives gradient, so it stays what it is (zero unless loaded).
         dtype: "float32" (default) or "float64".
-        seed: int, np.random.Generator or None: the initialisation draws from it only.
+        seed: None, an int, a np.random.Generator or a SeedSequence (lstmkit.random): the
+            initialisation draws from it only (a Generator is used, so advanced).
 
     `weight` starts N(0, 1), as torch.nn.Embedding's.
 
@@ -45,7 +47,7 @@ class Embedding(Module):
         self.embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
         self.padding_idx = _check_padding_idx(padding_idx, self.num_embeddings)
         self.dtype = resolve_dtype(dtype)
-        self._init_rng = np.random.default_rng(seed)
+        self._init_rng = as_generator(seed)
         shape = (self.num_embeddings, self.embedding_dim)
         self.weight = self.add_parameter("weight", np.zeros(shape, self.dtype))
         self._ids = None

@@ -4,6 +4,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
+from lstmkit.random import as_generator
 from lstmkit.validation import check_array, check_positive_int, resolve_dtype
 
 
@@ -26,7 +27,8 @@ class Linear(Module):
         bias: with False, no `bias` parameter (`self.bias` is None).
         dtype: "float32" (default) or "float64": the parameters' and outputs' dtype; inputs
             are cast to it.
-        seed: int, np.random.Generator or None: the initialisation draws from it only.
+        seed: None, an int, a np.random.Generator or a SeedSequence (lstmkit.random): the
+            initialisation draws from it only (a Generator is used, so advanced).
 
     Both parameters start U(-1/sqrt(I), 1/sqrt(I)), as torch.nn.Linear's.
 
@@ -41,7 +43,7 @@ class Linear(Module):
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")
         self.dtype = resolve_dtype(dtype)
-        self._init_rng = np.random.default_rng(seed)
+        self._init_rng = as_generator(seed)
         shape = (self.out_features, self.in_features)
         self.weight = self.add_parameter("weight", np.zeros(shape, self.dtype))
         self.bias = None

@@ -6,6 +6,9 @@ fixed_adding_problem   the fixed-length variant (target X1 + X2)
 temporal_order         the temporal order problem, 4 or 8 classes
 embedded_reber         the embedded Reber grammar, next-symbol targets and the legal next symbols
 copy_task              recall K symbols after a lag
+
+Every generator takes `seed`: None, an int, a np.random.Generator (drawn from, so advanced) or
+a SeedSequence (see lstmkit.random); the same int gives the same data, bit for bit.
 """
 
 from lstmkit.data.synthetic.adding import (

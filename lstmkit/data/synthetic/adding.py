@@ -21,6 +21,7 @@ al. (2016); its trivial baseline (always predict 1) has mean squared error 1/6.
 import numpy as np
 
 from lstmkit.data.synthetic.base import SyntheticSequences, check_count
+from lstmkit.random import as_generator
 
 ADDING_TOLERANCE = 0.04
 
@@ -33,7 +34,7 @@ def adding_problem(n, T, *, seed=None, dtype="float32") -> SyntheticSequences:
     """
     n = check_count(n, "n")
     T = check_count(T, "T", 10)  # the first mark lies in the first ten steps
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     lengths = rng.integers(T, T + T // 10, endpoint=True, size=n)
     x = np.zeros((n, int(lengths.max()), 2), dtype=dtype)
     rows = np.arange(n)
@@ -60,7 +61,7 @@ def fixed_adding_problem(n, T, *, seed=None, dtype="float32") -> SyntheticSequen
     """n sequences of the fixed-length adding problem: x (n, T, 2), y = X1 + X2 in [0, 2]."""
     n = check_count(n, "n")
     T = check_count(T, "T", 2)
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     x = np.zeros((n, T, 2), dtype=dtype)
     x[..., 0] = rng.uniform(0.0, 1.0, size=(n, T))
     rows = np.arange(n)

@@ -19,6 +19,7 @@ correctly when at every step the outputs of the legal next symbols are the most 
 import numpy as np
 
 from lstmkit.data.synthetic.base import SyntheticSequences, check_count, one_hot
+from lstmkit.random import as_generator
 
 REBER_SYMBOLS = ("B", "T", "P", "S", "X", "V", "E")
 REBER_TRANSITIONS = {
@@ -81,7 +82,7 @@ def embedded_reber(n, *, seed=None, dtype="float32") -> SyntheticSequences:
     string lengths minus one.
     """
     n = check_count(n, "n")
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     strings = [embedded_reber_string(rng) for _ in range(n)]
     lengths = np.array([len(symbols) - 1 for symbols, _ in strings], dtype=np.int64)
     steps = int(lengths.max())

@@ -14,6 +14,7 @@ symbols are right.
 import numpy as np
 
 from lstmkit.data.synthetic.base import SyntheticSequences, check_count, one_hot
+from lstmkit.random import as_generator
 
 
 def copy_task(n, lag, *, length=10, symbols=8, seed=None, dtype="float32") -> SyntheticSequences:
@@ -22,7 +23,7 @@ def copy_task(n, lag, *, length=10, symbols=8, seed=None, dtype="float32") -> Sy
     lag = check_count(lag, "lag")
     length = check_count(length, "length")
     symbols = check_count(symbols, "symbols", 2)
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     blank, go = symbols, symbols + 1
     steps = 2 * length + lag
     data = rng.integers(0, symbols, size=(n, length))

@@ -20,6 +20,7 @@ output unit is below 0.3 (TEMPORAL_ORDER_TOLERANCE) against the one-hot target.
 import numpy as np
 
 from lstmkit.data.synthetic.base import SyntheticSequences, check_count, one_hot
+from lstmkit.random import as_generator
 
 TEMPORAL_SYMBOLS = ("E", "B", "a", "b", "c", "d", "X", "Y")
 TEMPORAL_ORDER_TOLERANCE = 0.3
@@ -35,7 +36,7 @@ def temporal_order(n, classes=4, *, scale=1, seed=None, dtype="float32") -> Synt
     scale = check_count(scale, "scale")
     if classes not in _POSITIONS:
         raise ValueError(f"classes must be 4 or 8; got {classes!r}")
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     lengths = rng.integers(_LENGTH[0] * scale, _LENGTH[1] * scale, endpoint=True, size=n)
     steps = int(lengths.max())
     ids = rng.integers(2, 6, size=(n, steps))  # a, b, c, d
