@@ -220,3 +220,18 @@ def test_a_forecaster_takes_a_generator():
         forecast(np.random.default_rng(1)), forecast(np.random.default_rng(1))
     )
     np.testing.assert_array_equal(forecast(1), forecast(1))
+
+
+@pytest.mark.parametrize(
+    "seed, saved",
+    [(np.random.default_rng(0), None), (np.random.SeedSequence(1), None), (3, 3), (np.int64(4), 4)],
+)
+def test_an_estimator_fitted_from_any_seed_saves_and_loads(tmp_path, seed, saved):
+    import lstmkit
+
+    x, y = _classification_data()
+    model = _classifier(seed, ensemble=1).fit(x, y)
+    lstmkit.save(model, tmp_path / "model.safetensors")
+    loaded = lstmkit.load(tmp_path / "model.safetensors")
+    assert loaded.seed == saved  # a generator's stream cannot be written to a file
+    np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
