@@ -238,7 +238,10 @@ def _resolve_mask(mask, lengths, shape) -> np.ndarray:
     if lengths is not None:
         lengths = np.asarray(lengths)
         if lengths.shape != (batch,) or lengths.dtype.kind not in "iu":
-            raise ValueError(f"lengths must be ({batch},) integers; got {lengths!r}")
+            raise ValueError(
+                f"lengths must have shape ({batch},), one integer per item; got "
+                f"{lengths.dtype} of shape {lengths.shape}"
+            )
         bad = np.flatnonzero((lengths < 1) | (lengths > steps))
         if bad.size:
             raise ValueError(

@@ -72,6 +72,11 @@ class CharEncoder(Module):
 
     def forward(self, char_ids, lengths):
         """features (W, 2H) = [forward final state, reverse final state] per word."""
+        shape = np.shape(char_ids)
+        if len(shape) != 2:
+            raise ValueError(
+                f"char_ids must have shape (W, C), one row of character ids per word; got {shape}"
+            )
         x = self.embedding(char_ids)
         y, (h_n, _) = self.lstm(x, lengths=lengths)
         self._shape = y.shape
