@@ -45,6 +45,7 @@ from lstmkit.nn import (
     RNNCell,
     Sequential,
 )
+from lstmkit.random import spawn
 from lstmkit.testing import flatten_outputs
 
 LENGTHS = np.array([3, 2])  # two sequences of T = 3 steps, the second padded by one
@@ -98,13 +99,6 @@ def input_gradient(name):
 def no_input_gradient(module, inputs, upstream):
     module.backward(*upstream)
     return {}
-
-
-def spawned(seed, count):
-    """`count` independent child seeds (SeedSequence children; None stays None)."""
-    if seed is None:
-        return [None] * count
-    return np.random.SeedSequence(seed).spawn(count)
 
 
 # ---- the layers of lstmkit.nn ---------------------------------------------------------------
@@ -242,7 +236,7 @@ def attention_case(kind):
 
 def sequential_case():
     def build(dtype, seed):
-        first, dropout, last = spawned(seed, 3)
+        first, dropout, last = spawn(seed, 3)
         return Sequential(
             Linear(3, 4, dtype=dtype, seed=first),
             LayerNorm(4, dtype=dtype),

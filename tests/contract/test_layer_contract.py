@@ -19,6 +19,7 @@ import pytest
 import lstmkit
 import lstmkit.models
 from lstmkit import nn
+from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
 from lstmkit.testing import flatten_outputs, gradient_errors
 from tests.contract.layer_cases import CASES, LayerCase
@@ -143,6 +144,16 @@ def test_backward_and_zero_grad(case):
     assert list(module.grads) == list(grads), "zero_grad must keep the gradient arrays"
 
 
+@pytest.mark.parametrize("case", params_for("backward_before_forward"))
+def test_backward_before_forward(case):
+    """A fresh module's backward says that forward must come first (NoForwardPassError)."""
+    shapes, inputs = make(case)
+    rng = np.random.default_rng(2)
+    upstream = [rng.standard_normal(y.shape) for y in outputs(case, shapes, inputs)]
+    with pytest.raises(NoForwardPassError):
+        case.backward(case.build("float32", 0), inputs, upstream)
+
+
 # ---- state dicts and files ------------------------------------------------------------------
 
 
@@ -151,8 +162,10 @@ def test_state_dict_round_trip(case):
     source, inputs = make(case, seed=0)
     state = perturbed(source).state_dict()
     target = case.build("float32", 1)
+    arrays = list(target.params.values())
     target.load_state_dict(state)
     assert_bitwise_equal(target.state_dict(), state)
+    assert all(a is b for a, b in zip(target.params.values(), arrays, strict=True)), "in place"
     assert_outputs_bitwise_equal(
         outputs(case, target.eval(), inputs), outputs(case, source.eval(), inputs)
     )
@@ -218,11 +231,22 @@ def test_save_load_round_trip(case, tmp_path):
 # ---- seeds ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", params_for("same_seed_same_model"))
-def test_same_seed_same_model(case):
-    """Parameters and training-mode outputs (dropout masks included) are fixed by the seed."""
-    first, inputs = make(case, seed=7)
-    second = case.build("float32", 7)
+SEEDS = {  # each kind of seed the design accepts, made afresh for every module
+    "int": lambda: 7,
+    "SeedSequence": lambda: np.random.SeedSequence(7),
+    "Generator": lambda: np.random.default_rng(7),
+}
+
+
+@pytest.mark.parametrize(
+    "case, seed_kind",
+    [param for kind in SEEDS for param in params_for(f"same_seed_same_model[{kind}]", CASES, kind)],
+)
+def test_same_seed_same_model(case, seed_kind):
+    """Parameters and training-mode outputs (dropout masks included) are fixed by the seed:
+    the same int, the same SeedSequence or a Generator in the same state."""
+    first, inputs = make(case, seed=SEEDS[seed_kind]())
+    second = case.build("float32", SEEDS[seed_kind]())
     assert_bitwise_equal(second.state_dict(), first.state_dict())
     assert_outputs_bitwise_equal(outputs(case, second, inputs), outputs(case, first, inputs))
 
