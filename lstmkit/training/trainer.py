@@ -9,7 +9,16 @@ The Trainer knows nothing of the task. The caller gives it
   the loss is finite (the layers refuse NaN gradients), after zeroing the gradients.
   `metrics` are TOTALS over the batch's items (e.g. the number of correct predictions),
   reported per epoch as total / count;
-- data sets with `len()`, `lengths` and `batch(indices)` (`lstmkit.data.SequenceData`).
+- the training (and validation) data: a data set with `len()`, `lengths` and
+  `batch(indices)` (`lstmkit.data.SequenceData`), batched by similar length and shuffled each
+  epoch (validation: in length order), or any `lstmkit.training.Batches` for other batching.
+
+When the batches `carries_state` (`StreamChunks`: consecutive chunks of parallel streams),
+batch k + 1 continues batch k and the Trainer calls `step(batch, training, carry)`: `carry` is
+None (zeros) for the first batch of each epoch and of each validation pass, and after a
+skipped non-finite step; otherwise it is the `StepResult.carry` of the step before, e.g. the
+final LSTM state of the previous chunk. The step's `backward` must not backpropagate into
+`carry`: that is the cut of truncated backpropagation through time.
 
 Each training step: zero gradients, `step`, check the loss and the gradient norm are finite,
 clip the global gradient norm, optimizer step. A non-finite loss or gradient skips the update,
@@ -33,8 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmkit.data.batching import length_batches
 from lstmkit.io.checkpoint import load_checkpoint, save_checkpoint
+from lstmkit.training.batches import Batches, LengthBatches
 from lstmkit.training.history import History
 
 
@@ -60,6 +69,7 @@ class StepResult:
     count: int
     metrics: dict = field(default_factory=dict)  # totals over the batch's items
     backward: Callable[[], None] | None = None  # training only: backpropagate `loss`
+    carry: object = None  # batches that carry state: what the next step starts from
 
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
@@ -73,17 +83,23 @@ class Trainer:
             `model -> optimizer` for full control.
         lr, weight_decay: the optimizer's learning rate and weight decay.
         epochs: passes over the training data.
-        batch_size: sequences per mini-batch (batched by similar length).
+        batch_size: sequences per mini-batch (batched by similar length) when the data are
+            data sets; a `Batches` decides its own batches.
         clip_norm: clip the global gradient norm to this (None: no clipping).
         schedule: None or a callable `optimizer -> schedule` (lstmkit.optim schedules);
             ReduceLROnPlateau is stepped with the monitored value, others once per epoch.
         patience: early stopping after this many epochs without improvement (None: never).
         monitor: "val_loss" (default when there is validation data, else "loss") or another
-            history key; losses are minimised, anything else maximised.
+            history key.
+        mode: "min" or "max": whether the monitored value improves by going down or up;
+            "auto" (default) minimises a name containing "loss" and maximises any other.
         restore_best: at the end, put back the weights of the best epoch.
         checkpoint_dir: if set, `last.safetensors` every epoch and `best.safetensors` at each
             improvement are written there.
         on_nonfinite, max_nonfinite: divergence handling (see the module docstring).
+        max_time: seconds; once a training step ends past this long after `fit` began, its
+            epoch ends there (validated and recorded as usual) and training stops (None: no
+            limit).
         verbose: 0 silent; 1 (default) a bar over the epochs on a terminal and one summary
             line at the end; 2 a bar over each epoch's batches and a line per epoch. All of it
             goes to stderr.
@@ -104,10 +120,12 @@ class Trainer:
         schedule=None,
         patience=None,
         monitor=None,
+        mode="auto",
         restore_best=True,
         checkpoint_dir=None,
         on_nonfinite="reduce_lr",
         max_nonfinite=10,
+        max_time=None,
         verbose=1,
         seed=None,
         callbacks=(),
@@ -125,6 +143,13 @@ class Trainer:
                 raise ValueError(f"{name} must be a positive integer; got {value!r}")
         if clip_norm is not None and not clip_norm > 0:
             raise ValueError(f"clip_norm must be positive or None; got {clip_norm!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}")
+        if max_time is not None and not max_time > 0:
+            raise ValueError(
+                f"max_time must be a positive number of seconds or None; got {max_time!r}"
+            )
+        self.mode, self.max_time = mode, max_time
         self.optimizer, self.lr, self.weight_decay = optimizer, lr, weight_decay
         self.epochs, self.batch_size, self.clip_norm = epochs, batch_size, clip_norm
         self.schedule, self.patience, self.monitor = schedule, patience, monitor
@@ -139,13 +164,30 @@ class Trainer:
     # ---- public ------------------------------------------------------------------------------
 
     def fit(self, model, step, train, validation=None, resume_from=None) -> History:
-        """Train `model` on `train`; returns the History. `resume_from`: a checkpoint path."""
+        """Train `model` on `train`; returns the History. `resume_from`: a checkpoint path.
+
+        `train` and `validation` (optional): data sets or `Batches` (module docstring)."""
         if len(train) == 0:
-            raise ValueError("train must hold at least one sequence; got an empty data set")
+            what = "batch" if isinstance(train, Batches) else "sequence"
+            raise ValueError(f"train must hold at least one {what}; got an empty data set")
+        train = self.batches(train, shuffle=True)
+        if validation is not None:
+            validation = self.batches(validation, shuffle=False)
+            if validation.carries_state != train.carries_state:
+                raise ValueError(
+                    "validation must carry state between batches as train does "
+                    f"(carries_state {train.carries_state}); got {validation.carries_state}"
+                )
         run = _Run(self, model, step, train, validation)
         if resume_from is not None:
             run.resume(resume_from)
         return run.go()
+
+    def batches(self, data, shuffle: bool) -> Batches:
+        """`data` itself if it is a `Batches`, else its `LengthBatches` of `batch_size`."""
+        if isinstance(data, Batches):
+            return data
+        return LengthBatches(data, self.batch_size, shuffle=shuffle)
 
     def make_optimizer(self, model):
         from lstmkit import optim
@@ -167,15 +209,17 @@ class _Run:
 
     def __init__(self, trainer: Trainer, model, step, train, validation):
         self.trainer, self.model, self.step = trainer, model, step
-        self.train_data, self.validation = train, validation
+        self.train_batches, self.validation = train, validation
         self.optimizer = trainer.make_optimizer(model)
         self.schedule = None if trainer.schedule is None else trainer.schedule(self.optimizer)
         self.monitor = trainer.monitor or ("val_loss" if validation is not None else "loss")
-        self.maximize = "loss" not in self.monitor
+        mode = trainer.mode
+        self.maximize = mode == "max" or (mode == "auto" and "loss" not in self.monitor)
         self.history = History()
         self.epoch = 0
         self.best_score, self.best_state, self.waited = None, None, 0
         self.nonfinite_in_a_row = 0
+        self.started, self.out_of_time = time.perf_counter(), False
 
     def resume(self, path) -> None:
         checkpoint = load_checkpoint(path)
@@ -190,7 +234,7 @@ class _Run:
         self.epochs_bar = _progress(
             self.trainer.epochs, "training", self.trainer.verbose == 1, initial=self.epoch
         )
-        started = time.perf_counter()
+        self.started = time.perf_counter()
         try:
             self.loop()
         except KeyboardInterrupt:
@@ -199,7 +243,7 @@ class _Run:
         finally:
             self.epochs_bar.close()
         self.restore()
-        self.summarize(time.perf_counter() - started)
+        self.summarize(time.perf_counter() - self.started)
         return self.history
 
     def restore(self) -> None:
@@ -223,60 +267,80 @@ class _Run:
             self.save_checkpoints(improved)
             self.report(values)
             stop_requested = any([callback(self.epoch, values) for callback in trainer.callbacks])
-            if stop_requested or (trainer.patience is not None and self.waited >= trainer.patience):
+            if stop_requested or self.out_of_time:
+                break
+            if trainer.patience is not None and self.waited >= trainer.patience:
                 break
 
     # ---- one epoch ---------------------------------------------------------------------------
 
     def train_epoch(self) -> dict:
+        """One pass over the training batches -> mean loss and metrics of the updates made."""
         trainer, model = self.trainer, self.model
-        from lstmkit.optim import clip_grad_norm
-
         rng = np.random.default_rng([trainer.seed if trainer.seed is not None else 0, self.epoch])
-        batches = length_batches(self.train_data.lengths, trainer.batch_size, rng)
-        totals, count = {"loss": 0.0}, 0
+        batches = self.train_batches.epoch(rng)
+        totals, count, carry = {"loss": 0.0}, 0, None
         model.train()
         bar = _progress(
             len(batches), f"epoch {self.epoch + 1}/{trainer.epochs}", trainer.verbose >= 2
         )
-        for indices in batches:
-            model.zero_grad()
-            result = self.step(self.train_data.batch(indices), True)
-            norm = math.nan
-            if math.isfinite(result.loss):
-                result.backward()
-                # one pass computes the norm for both checks: clip_grad_norm leaves non-finite
-                # gradients untouched and returns their norm
-                norm = (
-                    _global_norm(model.grads)
-                    if trainer.clip_norm is None
-                    else clip_grad_norm(model, trainer.clip_norm)
-                )
-            if not math.isfinite(norm):
-                self.handle_nonfinite(result.loss, norm)
-                bar.update(1)
-                continue
-            self.nonfinite_in_a_row = 0
-            self.optimizer.step()
-            totals["loss"] += result.loss * result.count
-            for name, value in result.metrics.items():
-                totals[name] = totals.get(name, 0.0) + float(value)
-            count += result.count
+        for batch in batches:
+            result, carry = self.train_step(batch, carry)
             bar.update(1)
-            bar.set_postfix({k: f"{v / max(count, 1):.4g}" for k, v in totals.items()})
+            if result is not None:
+                totals["loss"] += result.loss * result.count
+                for name, value in result.metrics.items():
+                    totals[name] = totals.get(name, 0.0) + float(value)
+                count += result.count
+                bar.set_postfix({k: f"{v / max(count, 1):.4g}" for k, v in totals.items()})
+            if (
+                trainer.max_time is not None
+                and time.perf_counter() - self.started > trainer.max_time
+            ):
+                self.out_of_time = True
+                break
         bar.close()
         if count == 0:
             return {name: float("nan") for name in totals}
         return {name: value / count for name, value in totals.items()}
 
+    def train_step(self, batch, carry) -> tuple[StepResult | None, object]:
+        """Zero the gradients, `step`, check, clip, update -> (the StepResult, or None when
+        the update was skipped as non-finite; the carry for the next batch)."""
+        from lstmkit.optim import clip_grad_norm
+
+        trainer, model = self.trainer, self.model
+        model.zero_grad()
+        result = self.call_step(batch, True, carry)
+        norm = math.nan
+        if math.isfinite(result.loss):
+            result.backward()
+            # one pass computes the norm for both checks: clip_grad_norm leaves non-finite
+            # gradients untouched and returns their norm
+            norm = (
+                _global_norm(model.grads)
+                if trainer.clip_norm is None
+                else clip_grad_norm(model, trainer.clip_norm)
+            )
+        if not math.isfinite(norm):
+            self.handle_nonfinite(result.loss, norm)
+            return None, None  # the state a diverged step ended in is not carried on
+        self.nonfinite_in_a_row = 0
+        self.optimizer.step()
+        return result, result.carry
+
+    def call_step(self, batch, training: bool, carry) -> StepResult:
+        if self.train_batches.carries_state:
+            return self.step(batch, training, carry)
+        return self.step(batch, training)
+
     def evaluate(self) -> dict:
         """Mean loss and metrics over the validation data (eval mode, no gradients used)."""
         self.model.eval()
-        totals, count = {"loss": 0.0}, 0
-        for indices in length_batches(
-            self.validation.lengths, self.trainer.batch_size, shuffle=False
-        ):
-            result = self.step(self.validation.batch(indices), False)
+        totals, count, carry = {"loss": 0.0}, 0, None
+        for batch in self.validation.epoch(None):
+            result = self.call_step(batch, False, carry)
+            carry = result.carry
             totals["loss"] += result.loss * result.count
             for name, value in result.metrics.items():
                 totals[name] = totals.get(name, 0.0) + float(value)
