@@ -11,18 +11,22 @@ b, and each update reads the next `seq_len` columns of all rows:
                                        start of an epoch), so every chunk continues its stream
     loss = mean cross-entropy(logits, y);  gradients stop at s (the cut of truncated BPTT)
 
-`lstmkit.training.Trainer` is built for independent sequences it may shuffle and batch by
-length; here the chunks must come in order with the state handed from one to the next, so
-this module has its own small loop. It reuses the parts the Trainer is made of: Adam,
-`clip_grad_norm`, the finite checks, best-weights restore and early stopping on the
-validation loss, halving the learning rate when the validation loss does not improve.
+The loop is `lstmkit.training.Trainer`'s, fed by `lstmkit.training.StreamChunks`: the chunks
+come in order, each epoch from a random start offset t0 < seq_len (so the chunk boundaries
+fall on other characters), and the Trainer hands the state a step returns to the next step
+(None at the start of every epoch and after a skipped non-finite step). From the Trainer come
+Adam, gradient clipping, the finite checks, early stopping on the validation loss with the
+best epoch's weights put back, `max_time`, Ctrl-C (`TrainingInterrupted`, the best weights
+kept) and the schedule: the learning rate is halved after every epoch whose validation loss
+(training loss without validation) is not the best so far. The validation text is scored
+after each epoch as `evaluate` scores it.
 
 Loss is reported in nats per character (natural log); bits = nats / ln 2.
 """
 
 import math
-import sys
 import time
+from functools import partial
 
 import numpy as np
 
@@ -33,8 +37,8 @@ from lstmkit.models.base import Estimator
 from lstmkit.models.char_lm_network import CharLMNetwork
 from lstmkit.models.text_state import VocabularyState
 from lstmkit.ops.softmax import softmax
-from lstmkit.optim import Adam, clip_grad_norm
-from lstmkit.training.trainer import _progress
+from lstmkit.optim import ReduceLROnPlateau
+from lstmkit.training import StepResult, StreamChunk, StreamChunks, Trainer
 
 _SPECIALS = ("<unk>",)  # no padding: streams all have the same length
 
@@ -59,7 +63,8 @@ class CharLanguageModel(VocabularyState, Estimator):
         patience: stop after this many epochs without a better validation loss (default 3).
         max_time: stop training after this many seconds (None: no limit).
         seed: initialisation, dropout and the per-epoch offset of the chunks.
-        verbose: 0 silent, 1 a line per epoch on stderr.
+        verbose: 0 silent; 1 (or more) a line per epoch on stderr, and a bar over each
+            epoch's chunks on a terminal (the Trainer's verbose=2).
     """
 
     _fitted_json = ("n_epochs_", "history_", "n_chars_trained_")
@@ -106,11 +111,17 @@ class CharLanguageModel(VocabularyState, Estimator):
         `validation_fraction` of `text`). `on_epoch(model, record)`: called after every epoch
         with the epoch's record (loss, val_nats_per_char, lr, seconds, chars) while the
         network holds that epoch's weights, e.g. to log or save progress.
+
+        Ctrl-C raises `lstmkit.training.TrainingInterrupted` with the model usable: the
+        network holds the best epoch's weights and `history_` the epochs completed.
         """
         text, validation_text = self._split(text, validation_text)
         self.vocabulary_ = Vocabulary.build([char_tokenize(text)], specials=_SPECIALS)
-        ids = self.vocabulary_.encode(char_tokenize(text))
-        streams = self._streams(ids)
+        train = self._streams(self.vocabulary_.encode(char_tokenize(text)))
+        validation = None
+        if validation_text is not None:
+            ids = self.vocabulary_.encode(char_tokenize(validation_text))
+            validation = self._scoring_chunks(ids, "validation_text")
         self.network_ = CharLMNetwork(
             len(self.vocabulary_),
             self.embedding_dim,
@@ -119,36 +130,42 @@ class CharLanguageModel(VocabularyState, Estimator):
             self.dropout,
             seed=self.seed,
         )
-        optimizer = Adam(self.network_, lr=self.lr)
-        self.history_, self.n_chars_trained_ = [], 0
-        best, best_state, waited = math.inf, None, 0
-        started = time.perf_counter()
-        for epoch in range(self.epochs):
-            rng = np.random.default_rng([0 if self.seed is None else self.seed, epoch])
-            loss, chars, out_of_time = self._train_epoch(streams, optimizer, rng, started)
-            record = {"epoch": epoch + 1, "loss": loss, "lr": float(optimizer.lr)}
-            self.n_chars_trained_ += chars
-            if validation_text is not None:
-                record["val_nats_per_char"] = self.evaluate(validation_text)["nats_per_char"]
-            record["seconds"] = time.perf_counter() - started
-            record["chars"] = self.n_chars_trained_
-            self.history_.append(record)
-            self.n_epochs_ = len(self.history_)
-            self._report(record)
-            score = record.get("val_nats_per_char", loss)
-            if score < best:
-                best, best_state, waited = score, self.network_.state_dict(), 0
-            else:
-                waited += 1
-                optimizer.lr *= 0.5  # the plateau schedule: smaller steps once progress stalls
-            if on_epoch is not None:
-                on_epoch(self, record)
-            if out_of_time or (validation_text is not None and waited >= self.patience):
-                break
-        if best_state is not None:
-            self.network_.load_state_dict(best_state)
-        self.network_.eval()
+        self.history_, self.n_epochs_, self.n_chars_trained_ = [], 0, 0
+        trainer = self._trainer(validation is not None, self.seed, on_epoch)
+        try:
+            trainer.fit(self.network_, self._step, train, validation)
+        finally:
+            self.network_.eval()
         return self
+
+    def _trainer(self, validated: bool, seed, on_epoch) -> Trainer:
+        """The Trainer of `fit`: `seed` draws the chunks' offsets; `on_epoch` as in `fit`."""
+        return Trainer(
+            lr=self.lr,
+            epochs=self.epochs,
+            clip_norm=self.clip_norm or None,
+            schedule=_halve_on_plateau,
+            patience=self.patience if validated else None,
+            monitor="val_nats_per_char" if validated else "loss",
+            mode="min",
+            max_time=self.max_time,
+            verbose=2 if self.verbose else 0,
+            seed=seed,
+            callbacks=[partial(self._record_epoch, on_epoch, time.perf_counter())],
+        )
+
+    def _record_epoch(self, on_epoch, started: float, epoch: int, values: dict) -> bool:
+        """Trainer callback: append the epoch's record to `history_`, then `on_epoch`."""
+        record = {"epoch": epoch, "loss": values["loss"], "lr": values["lr"]}
+        if "val_nats_per_char" in values:
+            record["val_nats_per_char"] = values["val_nats_per_char"]
+        record["seconds"] = time.perf_counter() - started
+        record["chars"] = self.n_chars_trained_
+        self.history_.append(record)
+        self.n_epochs_ = len(self.history_)
+        if on_epoch is not None:
+            on_epoch(self, record)
+        return False
 
     def _split(self, text, validation_text):
         _check_text(text, "text")
@@ -164,59 +181,50 @@ class CharLanguageModel(VocabularyState, Estimator):
             return text, None
         return text[:-held], text[-held:]
 
-    def _streams(self, ids: np.ndarray) -> np.ndarray:
-        """(B, n) consecutive pieces of the text, n >= 2 (one input and its next character)."""
+    def _streams(self, ids: np.ndarray) -> StreamChunks:
+        """The training chunks: the text as B = batch_size consecutive pieces, the (B, n)
+        array `streams` (n >= 2: one input and its next character), read `seq_len` columns
+        at a time from a random offset each epoch."""
         width = len(ids) // self.batch_size
         if width < 2:
             raise ValueError(
                 f"text must hold at least 2 characters per stream (batch_size="
                 f"{self.batch_size}), {2 * self.batch_size} in all; got {len(ids)}"
             )
-        return ids[: width * self.batch_size].reshape(self.batch_size, width)
+        streams = ids[: width * self.batch_size].reshape(self.batch_size, width)
+        return StreamChunks(streams[:, :-1], streams[:, 1:], self.seq_len, random_offset=True)
 
-    def _train_epoch(self, streams, optimizer, rng, started) -> tuple[float, int, bool]:
-        """One pass of truncated BPTT -> (mean training loss, characters, out of time)."""
-        network = self.network_.train()
-        # a random start shift each epoch, so the chunk boundaries fall on other characters
-        offset = int(rng.integers(min(self.seq_len, streams.shape[1] - 1)))
-        state, total, count = None, 0.0, 0
-        starts = range(offset, streams.shape[1] - 1, self.seq_len)
-        bar = _progress(len(starts), f"epoch {len(self.history_) + 1}", self.verbose)
-        for t in starts:
-            bar.update(1)
-            x = streams[:, t : t + self.seq_len]
-            y = streams[:, t + 1 : t + self.seq_len + 1]
-            x = x[:, : y.shape[1]]
-            network.zero_grad()
-            logits, state = network(x, state)
-            loss, dlogits = cross_entropy(logits, y)
-            if not math.isfinite(float(loss)):
-                optimizer.lr *= 0.5
-                state = None
-                continue
-            network.backward(dlogits)
-            norm = clip_grad_norm(network, self.clip_norm) if self.clip_norm else 0.0
-            if not math.isfinite(norm):
-                optimizer.lr *= 0.5  # skip the update; weights stay at their last good values
-                state = None
-                continue
-            optimizer.step()
-            total += float(loss) * y.size
-            count += y.size
-            if count and bar.n % 20 == 0:
-                bar.set_postfix(loss=f"{total / count:.3f}")
-            if self.max_time is not None and time.perf_counter() - started > self.max_time:
-                bar.close()
-                return total / max(count, 1), count, True
-        bar.close()
-        return total / max(count, 1), count, False
+    @staticmethod
+    def _scoring_chunks(ids, name, streams=16, warmup=200, chunk=256) -> StreamChunks:
+        """The ids of a text (named `name` in errors) as `evaluate` scores them: `streams`
+        parallel pieces, each after up to `warmup` unscored characters, `chunk` columns at a
+        time."""
+        if len(ids) < 2:
+            raise ValueError(f"{name} must hold at least 2 characters; got {len(ids)}")
+        inputs, targets, scored = _scoring_streams(ids, streams, warmup)
+        return StreamChunks(inputs, targets, chunk, mask=scored)
 
-    def _report(self, record: dict) -> None:
-        if self.verbose:
-            shown = ", ".join(
-                f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in record.items()
-            )
-            print(shown, file=sys.stderr, flush=True)
+    def _step(self, chunk: StreamChunk, training: bool, state) -> StepResult:
+        """The Trainer's step on one chunk, the network starting from `state` (None: zeros)
+        and handing on the state it ends in.
+
+        Training: the mean cross-entropy over the chunk's characters; the backward stops at
+        `state` (the cut of truncated BPTT). Scoring: the loss summed in float64 over the
+        masked targets, also as the metric "nats_per_char" (a total, as the Trainer's
+        metrics are: the Trainer divides it by the count of scored characters).
+        """
+        logits, state = self.network_(chunk.inputs, state)
+        if training:
+            loss, dlogits = cross_entropy(logits, chunk.targets)
+            self.n_chars_trained_ += chunk.targets.size  # characters read by training steps
+            backward = partial(self.network_.backward, dlogits)
+            return StepResult(float(loss), chunk.targets.size, backward=backward, carry=state)
+        total, _ = cross_entropy(
+            logits.astype(np.float64), chunk.targets, mask=chunk.mask, reduction="sum"
+        )
+        total, count = float(total), int(chunk.mask.sum())
+        mean = total / count if count else 0.0
+        return StepResult(mean, count, {"nats_per_char": total}, carry=state)
 
     # ---- evaluation ---------------------------------------------------------------------------
 
@@ -231,21 +239,14 @@ class CharLanguageModel(VocabularyState, Estimator):
         self._check_fitted()
         _check_text(text, "text")
         ids = self.vocabulary_.encode(char_tokenize(text))
-        if len(ids) < 2:
-            raise ValueError(f"text must hold at least 2 characters; got {len(ids)}")
-        inputs, targets, scored = _scoring_streams(ids, streams, warmup)
-        network = self.network_.eval()
-        state, total = None, 0.0
-        for t in range(0, inputs.shape[1], chunk):
-            logits, state = network(inputs[:, t : t + chunk], state)
-            loss, _ = cross_entropy(
-                logits.astype(np.float64),
-                targets[:, t : t + chunk],
-                mask=scored[:, t : t + chunk],
-                reduction="sum",
-            )
-            total += float(loss)
-        nats = total / int(scored.sum())
+        chunks = self._scoring_chunks(ids, "text", streams, warmup, chunk)
+        self.network_.eval()
+        state, total, count = None, 0.0, 0
+        for piece in chunks.epoch(None):  # the same steps as the validation in `fit`
+            result = self._step(piece, False, state)
+            state, total = result.carry, total + result.metrics["nats_per_char"]
+            count += result.count
+        nats = total / count
         return {"nats_per_char": nats, "bits_per_char": nats / math.log(2), "chars": len(ids) - 1}
 
     # ---- generation ---------------------------------------------------------------------------
@@ -284,6 +285,14 @@ class CharLanguageModel(VocabularyState, Estimator):
     def score(self, text, y=None) -> float:
         """Minus the validation loss in nats per character (higher is better)."""
         return -self.evaluate(text)["nats_per_char"]
+
+
+def _halve_on_plateau(optimizer) -> ReduceLROnPlateau:
+    """Halve the learning rate after every epoch that is not the best so far (eps 0: always,
+    however small the rate has become)."""
+    return ReduceLROnPlateau(
+        optimizer, mode="min", factor=0.5, patience=0, threshold=0.0, threshold_mode="abs", eps=0.0
+    )
 
 
 def _scoring_streams(ids: np.ndarray, streams: int, warmup: int):

@@ -1,3 +1,4 @@
+import itertools
 import math
 from collections import Counter
 
@@ -140,3 +141,106 @@ def test_bad_arguments(fitted):
         fitted.sample(length=-3)
     with pytest.raises(ValueError, match="not fitted"):
         small().sample()
+
+
+# ---- training through the Trainer ----------------------------------------------------------
+
+STALL = dict(hidden_size=16, lr=0.3, epochs=8, seq_len=16, validation_fraction=0.2, seed=1)
+TWO_TEXTS = TEXT + "a dog ran in the fog; " * 30
+
+
+def test_fit_trains_through_the_trainer_on_stream_chunks(monkeypatch):
+    import lstmkit.models.char_language_model as module
+    from lstmkit.training import StreamChunks, Trainer
+
+    runs = []
+
+    class Spy(Trainer):
+        def fit(self, model, step, train, validation=None, resume_from=None):
+            history = super().fit(model, step, train, validation, resume_from)
+            runs.append((self, train, validation, history))
+            return history
+
+    monkeypatch.setattr(module, "Trainer", Spy)
+    model = small(epochs=3, validation_fraction=0.2).fit(TEXT)
+    ((trainer, train, validation, history),) = runs
+    assert isinstance(train, StreamChunks) and train.random_offset and train.length == 24
+    assert isinstance(validation, StreamChunks) and not validation.random_offset
+    assert train.inputs.shape[0] == 4  # batch_size streams
+    assert trainer.monitor == "val_nats_per_char" and trainer.mode == "min"
+    # the records are the Trainer's History, epoch by epoch
+    assert [r["loss"] for r in model.history_] == history["loss"]
+    assert [r["val_nats_per_char"] for r in model.history_] == history["val_nats_per_char"]
+    assert [r["lr"] for r in model.history_] == history["lr"]
+    assert [r["epoch"] for r in model.history_] == [1, 2, 3] and model.n_epochs_ == 3
+
+
+def test_the_validation_record_is_what_evaluate_says_of_the_held_out_text():
+    held = TWO_TEXTS[-int(len(TWO_TEXTS) * 0.2) :]
+    seen = []
+
+    def on_epoch(model, record):
+        seen.append((record["val_nats_per_char"], model.evaluate(held)["nats_per_char"]))
+
+    small(epochs=3, validation_fraction=0.2).fit(TWO_TEXTS, on_epoch=on_epoch)
+    assert len(seen) == 3 and all(record == scored for record, scored in seen)
+
+
+def test_the_learning_rate_halves_after_each_epoch_that_is_not_the_best():
+    model = small(**STALL, patience=None).fit(TWO_TEXTS)
+    records = model.history_
+    assert len(records) == 8  # no early stopping with patience None
+    best, halvings = math.inf, 0
+    for before, after in itertools.pairwise(records):
+        stalled = not before["val_nats_per_char"] < best
+        best = min(best, before["val_nats_per_char"])
+        assert after["lr"] == before["lr"] * (0.5 if stalled else 1.0)
+        halvings += stalled
+    assert halvings >= 1  # the run does stall, so the rule was exercised
+
+
+def test_early_stopping_keeps_the_best_epoch():
+    model = small(**STALL, patience=1).fit(TWO_TEXTS)
+    scores = [r["val_nats_per_char"] for r in model.history_]
+    best = int(np.argmin(scores))
+    assert len(scores) == best + 2 < 8  # stopped one epoch after the best
+    held = TWO_TEXTS[-int(len(TWO_TEXTS) * 0.2) :]
+    assert model.evaluate(held)["nats_per_char"] == scores[best]  # its weights put back
+
+
+def test_max_time_stops_within_the_first_epoch():
+    model = small(max_time=1e-9).fit(TEXT)
+    assert model.n_epochs_ == 1
+    assert model.history_[0]["chars"] == 4 * 24  # one chunk of 4 streams x 24 characters
+
+
+def test_ctrl_c_leaves_a_usable_model_with_the_best_epoch_and_the_history():
+    from lstmkit.training import TrainingInterrupted
+
+    snapshots = []
+
+    def on_epoch(model, record):
+        snapshots.append(model.network_.state_dict())
+        scores = [r["val_nats_per_char"] for r in model.history_]
+        if scores[-1] > min(scores):  # Ctrl-C after the first epoch worse than the best
+            raise KeyboardInterrupt
+
+    model = small(**STALL, patience=None)
+    with pytest.raises(TrainingInterrupted):
+        model.fit(TWO_TEXTS, on_epoch=on_epoch)
+    scores = [r["val_nats_per_char"] for r in model.history_]
+    assert model.n_epochs_ == len(scores) == len(snapshots) < 8
+    best = int(np.argmin(scores))
+    assert best != len(scores) - 1  # the last epoch is not the best: the restore is visible
+    for name, value in model.network_.state_dict().items():
+        np.testing.assert_array_equal(value, snapshots[best][name], err_msg=name)
+    assert not model.network_.training  # left in eval mode, ready to sample
+    assert len(model.sample("the", length=20, seed=0)) == 20
+
+
+def test_verbose_prints_a_line_per_epoch(capsys):
+    small(epochs=2, verbose=1).fit(TEXT)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    small(epochs=2, verbose=0).fit(TEXT)
+    assert capsys.readouterr().err == ""
