@@ -27,14 +27,17 @@ Backward, with dh' the gradient at h' and a_* the pre-activations:
 
 `gru_cell_forward` / `gru_cell_backward` do one step given the input projection
 x W_ih^T + b_ih (the time loop computes it for all steps at once); `gru_step` and
-`gru_step_backward` are the whole step as a public function.
+`gru_step_backward` are the whole step as a public function; `GRUCellSpec` is the step under
+the cell protocol (`lstmkit.cells.spec`), state (h,).
 """
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from lstmkit.cells.lstm import clip_
+from lstmkit.cells.spec import CellSpec
 from lstmkit.ops.activation_set import SIGMOID, TANH, Activation
 
 
@@ -230,3 +233,23 @@ def gru_step_backward(dh, cache: GRUStepCache, params, options: GRUOptions = DEF
         grads["bias_ih"] = dgates.sum(axis=0)
         grads["bias_hh"] = np.concatenate([grads["bias_ih"][: 2 * hidden], dgate_hn.sum(axis=0)])
     return dgates @ params["weight_ih"], dh_prev, grads
+
+
+@dataclass(frozen=True)
+class GRUCellSpec(CellSpec):
+    """The GRU step under the cell protocol (`lstmkit.cells.spec`): state (h,)."""
+
+    gates: ClassVar[int] = 3
+    kind: ClassVar[str] = "gru"
+    options: GRUOptions = DEFAULT_GRU_OPTIONS
+
+    def step(self, params, x, state):
+        h, cache = gru_step(x, state[0], params, self.options)
+        return (h,), cache
+
+    def step_backward(self, params, cache, dstate):
+        dh = dstate[0]
+        if dh is None:
+            dh = np.zeros_like(cache.h_prev, dtype=cache.gates.dtype)
+        dx, dh_prev, grads = gru_step_backward(dh, cache, params, self.options)
+        return dx, (dh_prev,), grads

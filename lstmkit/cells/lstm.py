@@ -35,12 +35,15 @@ clipping of the pre-activations, and coupled input and forget gates (f = 1 - i).
 `lstm_pointwise_forward` / `lstm_pointwise_backward` are the element-wise part of a step, working
 in place on preallocated buffers; the layer's time loop (`lstmkit.recurrent`) calls them with
 slices of its (T, N, ...) arrays, so the step below and the layer share one implementation.
+`LSTMCellSpec` is the step under the cell protocol (`lstmkit.cells.spec`), state (h, c).
 """
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from lstmkit.cells.spec import CellSpec
 from lstmkit.ops.activation_set import SIGMOID, TANH, Activation
 
 
@@ -261,3 +264,43 @@ def peephole_grad(dgates, c_prev, c):
     return np.stack(
         [(dz_i * c_prev).sum(axis=axes), (dz_f * c_prev).sum(axis=axes), (dz_o * c).sum(axis=axes)]
     )
+
+
+@dataclass(frozen=True)
+class LSTMCellSpec(CellSpec):
+    """The LSTM step under the cell protocol (`lstmkit.cells.spec`): state (h, c).
+
+    h has P = proj_size (or H) features, c has H. `peepholes` and `proj_size` only shape the
+    parameters (`weight_ch` (3, H), `weight_hr` (P, H)); the step uses them when `params`
+    holds them, as `lstm_step` does.
+    """
+
+    state_names: ClassVar[tuple] = ("h", "c")
+    gates: ClassVar[int] = 4
+    kind: ClassVar[str] = "lstm"
+    options: LSTMOptions = DEFAULT_OPTIONS
+    proj_size: int = 0
+    peepholes: bool = False
+
+    def parameter_shapes(self, input_size, hidden_size, bias=True):
+        shapes = super().parameter_shapes(input_size, hidden_size, bias)
+        if self.proj_size:
+            shapes["weight_hh"] = (4 * hidden_size, self.proj_size)
+            shapes["weight_hr"] = (self.proj_size, hidden_size)
+        if self.peepholes:
+            shapes["weight_ch"] = (3, hidden_size)
+        return shapes
+
+    def state_sizes(self, hidden_size):
+        return (self.proj_size or hidden_size, hidden_size)
+
+    def step(self, params, x, state):
+        h, c, cache = lstm_step(x, state[0], state[1], params, self.options)
+        return (h, c), cache
+
+    def step_backward(self, params, cache, dstate):
+        dh, dc = dstate
+        if dh is None:
+            dh = np.zeros_like(cache.h_prev, dtype=cache.gates.dtype)
+        dx, dh_prev, dc_prev, grads = lstm_step_backward(dh, dc, cache, params, self.options)
+        return dx, (dh_prev, dc_prev), grads

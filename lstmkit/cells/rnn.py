@@ -8,14 +8,17 @@
 
 With `RNNOptions.clip` the pre-activation is bounded to [-clip, clip] before act (ONNX).
 This is the baseline that shows why gates matter: dh is multiplied by W_hh^T diag(act') at
-every step, so over long spans it vanishes or explodes.
+every step, so over long spans it vanishes or explodes. `RNNCellSpec` is the step under the
+cell protocol (`lstmkit.cells.spec`), state (h,).
 """
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from lstmkit.cells.lstm import clip_
+from lstmkit.cells.spec import CellSpec
 from lstmkit.ops.activation_set import TANH, Activation
 
 
@@ -79,3 +82,23 @@ def rnn_step_backward(dh, cache: RNNStepCache, params, options: RNNOptions = DEF
         grads["bias_ih"] = da.sum(axis=0)
         grads["bias_hh"] = grads["bias_ih"].copy()
     return da @ params["weight_ih"], dh_prev, grads
+
+
+@dataclass(frozen=True)
+class RNNCellSpec(CellSpec):
+    """The RNN step under the cell protocol (`lstmkit.cells.spec`): state (h,)."""
+
+    gates: ClassVar[int] = 1
+    kind: ClassVar[str] = "rnn"
+    options: RNNOptions = DEFAULT_RNN_OPTIONS
+
+    def step(self, params, x, state):
+        h, cache = rnn_step(x, state[0], params, self.options)
+        return (h,), cache
+
+    def step_backward(self, params, cache, dstate):
+        dh = dstate[0]
+        if dh is None:
+            dh = np.zeros_like(cache.h)
+        dx, dh_prev, grads = rnn_step_backward(dh, cache, params, self.options)
+        return dx, (dh_prev,), grads

@@ -10,20 +10,18 @@ Y_h / Y_c are the states at its last valid step), `clip` (every gate pre-activat
 (GRU), and `activations` / `activation_alpha` / `activation_beta` with every function the
 operators list (see `lstmkit.ops.activation_set`, which also states the alpha/beta defaults).
 
-They run the same cells and time loop as `lstmkit.LSTM`, `GRU` and `RNN`; the gate reordering
+They run the same cell specs, time loops and direction loop as `lstmkit.LSTM`, `GRU` and `RNN`
+(each direction one `lstmkit.cells` spec with that direction's options); the gate reordering
 between ONNX's layout and lstmkit's is `lstmkit.onnx_ops.weights`. Outputs have X's dtype
 (float32 or float64). sequence_lens must lie in 1..seq_length.
 """
 
-from lstmkit.cells.gru import GRUOptions
-from lstmkit.cells.lstm import LSTMOptions
-from lstmkit.cells.rnn import RNNOptions
+from lstmkit.cells.gru import GRUCellSpec, GRUOptions
+from lstmkit.cells.lstm import LSTMCellSpec, LSTMOptions
+from lstmkit.cells.rnn import RNNCellSpec, RNNOptions
 from lstmkit.onnx_ops.inputs import check_direction, check_flag, check_X, hidden_size_of
-from lstmkit.onnx_ops.runner import run_directions
+from lstmkit.onnx_ops.runner import run_operator
 from lstmkit.ops.activation_set import SIGMOID, TANH, resolve_activations
-from lstmkit.recurrent.gru_scan import gru_scan_forward
-from lstmkit.recurrent.lstm_scan import lstm_scan_forward
-from lstmkit.recurrent.rnn_scan import rnn_scan_forward
 from lstmkit.recurrent.validation import check_clip
 
 __all__ = ["gru", "lstm", "rnn"]
@@ -59,21 +57,6 @@ def _prepare(
     resolved = resolve_activations(activations, activation_alpha, activation_beta, defaults)
     per_direction = [resolved[d * count : (d + 1) * count] for d in range(directions)]
     return X, reversed_flags, hidden, per_direction, check_clip(clip)
-
-
-def _single_state(scan_forward):
-    """Adapt a GRU/RNN scan to run_directions' (y, finals) form."""
-
-    def scan(params, x, states, batch_layout, options):
-        y, h_n, _ = scan_forward(params, x, states[0], batch_layout, options)
-        return y, (h_n,)
-
-    return scan
-
-
-def _lstm_scan(params, x, states, batch_layout, options):
-    y, h_n, c_n, _ = lstm_scan_forward(params, x, states[0], states[1], batch_layout, options)
-    return y, (h_n, c_n)
 
 
 def lstm(
@@ -125,10 +108,12 @@ def lstm(
         clip=clip,
     )
     coupled = check_flag(input_forget, "input_forget")
-    options = [LSTMOptions(*a, clip=clip, input_forget=coupled) for a in per_direction]
-    Y, (Y_h, Y_c) = run_directions(
-        "lstm",
-        _lstm_scan,
+    cells = [
+        LSTMCellSpec(LSTMOptions(*a, clip=clip, input_forget=coupled), peepholes=P is not None)
+        for a in per_direction
+    ]
+    Y, (Y_h, Y_c) = run_operator(
+        cells,
         X,
         W,
         R,
@@ -137,7 +122,6 @@ def lstm(
         sequence_lens,
         (("initial_h", initial_h), ("initial_c", initial_c)),
         reversed_flags,
-        options,
         layout,
         hidden,
     )
@@ -185,10 +169,9 @@ def gru(
         clip=clip,
     )
     before = check_flag(linear_before_reset, "linear_before_reset")
-    options = [GRUOptions(before, *a, clip=clip) for a in per_direction]
-    Y, (Y_h,) = run_directions(
-        "gru",
-        _single_state(gru_scan_forward),
+    cells = [GRUCellSpec(GRUOptions(before, *a, clip=clip)) for a in per_direction]
+    Y, (Y_h,) = run_operator(
+        cells,
         X,
         W,
         R,
@@ -197,7 +180,6 @@ def gru(
         sequence_lens,
         (("initial_h", initial_h),),
         reversed_flags,
-        options,
         layout,
         hidden,
     )
@@ -236,10 +218,9 @@ def rnn(
         activation_beta=activation_beta,
         clip=clip,
     )
-    options = [RNNOptions(a[0], clip=clip) for a in per_direction]
-    Y, (Y_h,) = run_directions(
-        "rnn",
-        _single_state(rnn_scan_forward),
+    cells = [RNNCellSpec(RNNOptions(a[0], clip=clip)) for a in per_direction]
+    Y, (Y_h,) = run_operator(
+        cells,
         X,
         W,
         R,
@@ -248,7 +229,6 @@ def rnn(
         sequence_lens,
         (("initial_h", initial_h),),
         reversed_flags,
-        options,
         layout,
         hidden,
     )

@@ -1,23 +1,24 @@
-"""The direction loop shared by the three ONNX operators.
+"""What the three ONNX operators share: their inputs, in and out of the layers' direction loop.
 
 ONNX's X, initial states and outputs are converted to lstmkit's internal batch layout
-(time-major, sorted by length), each direction runs the same scan as the layers (the reverse
-direction over each sequence's valid prefix, reversed), and the results come back in ONNX's
-shapes: Y [seq_length, num_directions, batch_size, hidden_size] and Y_h / Y_c
-[num_directions, batch_size, hidden_size] (layout 0), or [batch_size, seq_length,
-num_directions, hidden_size] and [batch_size, num_directions, hidden_size] (layout 1).
+(time-major, sorted by length), the directions run through the layers' own direction loop
+(`lstmkit.recurrent.directions`: the reverse direction over each sequence's valid prefix,
+reversed), and the results come back in ONNX's shapes: Y [seq_length, num_directions,
+batch_size, hidden_size] and Y_h / Y_c [num_directions, batch_size, hidden_size] (layout 0),
+or [batch_size, seq_length, num_directions, hidden_size] and [batch_size, num_directions,
+hidden_size] (layout 1).
 """
 
 import numpy as np
 
 from lstmkit.onnx_ops.inputs import check_sequence_lens, check_tensor
 from lstmkit.onnx_ops.weights import onnx_to_lstmkit
+from lstmkit.recurrent.directions import Direction, run_directions
 from lstmkit.recurrent.layout import BatchLayout
 
 
-def run_directions(
-    cell,
-    scan,
+def run_operator(
+    cells,
     X,
     W,
     R,
@@ -26,21 +27,20 @@ def run_directions(
     sequence_lens,
     initial_states,
     reversed_flags,
-    options,
     layout: int,
     hidden: int,
 ):
-    """Run `scan(params, x, states, batch_layout, options)` -> (y, finals) per direction.
+    """Run the operator whose directions run the cell specs `cells` (one per direction).
 
     `initial_states` is a tuple of (name, value-or-None) for the state inputs (initial_h, and
-    initial_c for the LSTM). `options` holds one cell-options object per direction.
-    Returns (Y, finals) with finals a tuple of arrays, one per state, in ONNX's shapes.
+    initial_c for the LSTM). Returns (Y, finals) with finals a tuple of arrays, one per state,
+    in ONNX's shapes.
     """
     dtype = X.dtype
     batch_first = layout == 1
     steps, batch = (X.shape[1], X.shape[0]) if batch_first else (X.shape[0], X.shape[1])
     directions = len(reversed_flags)
-    gates = W.shape[1] // hidden
+    gates = cells[0].gates
     W = check_tensor(
         W,
         "W",
@@ -81,24 +81,16 @@ def run_directions(
         else batch_layout.states_to_internal(s)
         for s in states
     ]
-    outputs, finals = [], [np.empty((directions, batch, hidden), dtype) for _ in states]
-    for d, is_reversed in enumerate(reversed_flags):
-        params = onnx_to_lstmkit(
-            cell, W[d], R[d], None if B is None else B[d], None if P is None else P[d]
-        )
-        reverse = batch_layout.reverse if is_reversed else _identity
-        y, direction_finals = scan(
-            params, reverse(x), [s[d] for s in states], batch_layout, options[d]
-        )
-        outputs.append(batch_layout.to_user(reverse(y), batch_first=False))
-        for target, value in zip(finals, direction_finals, strict=True):
-            target[d] = value
-    Y = np.stack(outputs, axis=1)  # [seq_length, num_directions, batch_size, hidden_size]
+    kind = cells[0].kind
+    runs = []
+    for d, (cell, is_reversed) in enumerate(zip(cells, reversed_flags, strict=True)):
+        bias, peepholes = None if B is None else B[d], None if P is None else P[d]
+        params = onnx_to_lstmkit(kind, W[d], R[d], bias, peepholes)
+        runs.append(Direction(cell, params, is_reversed))
+    outputs, finals, _ = run_directions(runs, x, states, batch_layout)
+    # [seq_length, num_directions, batch_size, hidden_size]
+    Y = np.stack([batch_layout.to_user(y, batch_first=False) for y in outputs], axis=1)
     finals = [batch_layout.states_to_user(f) for f in finals]
     if batch_first:
         return Y.transpose(2, 0, 1, 3).copy(), tuple(f.transpose(1, 0, 2).copy() for f in finals)
     return Y, tuple(finals)
-
-
-def _identity(array):
-    return array

@@ -1,10 +1,12 @@
 """Stacked, bidirectional, variable-length recurrent layers: one mechanism for every cell.
 
-A concrete layer (LSTM; later GRU and RNN) supplies the parameter shapes of one direction of
-one layer and the scan of its cell over time (`*_scan.py`); this class owns everything else:
-input checks, the batch layout (time-major, sorted by length), initial and final states,
-stacking, the reverse direction, dropout between layers, and the backward pass through all of
-it. Parameters follow PyTorch's layout: keys `{name}_l{k}` and `{name}_l{k}_reverse`.
+A layer is a cell spec (`lstmkit.cells.spec`: the state tuple, the parameter shapes, one
+step forward and backward) composed by this class, which owns everything else: input checks,
+the batch layout (time-major, sorted by length), initial and final states, stacking, the
+directions (`directions.py`, shared with the ONNX operators), dropout between layers, and the
+backward pass through all of it. The time loop of each direction is the cell's fused scan or
+its steps one by one (`scans.py`). Parameters follow PyTorch's layout: keys `{name}_l{k}` and
+`{name}_l{k}_reverse`. LSTM, GRU and RNN are this class with their cell and constructor.
 
 Composition, with `reverse` flipping each sequence's valid prefix in time (`layout.py`):
 
@@ -24,7 +26,10 @@ import numpy as np
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
 from lstmkit.ops.jit import fused_for, fused_kernels
+from lstmkit.random import as_generator
+from lstmkit.recurrent.directions import Direction, directions_backward, run_directions
 from lstmkit.recurrent.layout import BatchLayout
+from lstmkit.recurrent.scans import fused_step_applies, scan_for
 from lstmkit.recurrent.validation import (
     check_array,
     check_lengths,
@@ -46,24 +51,33 @@ class _ForwardRecord:
 
 
 class RecurrentLayer(Module):
-    """Base of the recurrent layers. Subclasses define the hooks marked below."""
+    """A stacked, bidirectional, variable-length layer of any cell (`lstmkit.cells.spec`).
 
-    # Names of the state tensors, e.g. ("h", "c") for the LSTM, ("h",) for GRU and RNN.
-    state_names: tuple = ("h",)
+    `cell` is a cell spec (e.g. `lstmkit.cells.GRUCellSpec()`); every layer and direction runs
+    it with its own parameters, `{name}_l{k}` and `{name}_l{k}_reverse` for each name of
+    `cell.parameter_shapes`. The other arguments are those of `lstmkit.LSTM`.
+
+    `forward(x, state=None, lengths=None)` returns `y, state_n` and `backward(dy, dstate=None)`
+    returns `dx, dstate_0`, where a state is a tuple of (D*num_layers, N, size) arrays in the
+    cell's `state_names` order, or the array itself for a cell with one state (GRU, RNN).
+    y is the first state of the last layer at every step, y (N, T, D*out).
+    """
 
     def __init__(
         self,
+        cell,
         input_size,
         hidden_size,
-        num_layers,
-        bias,
-        batch_first,
-        dropout,
-        bidirectional,
-        dtype,
-        seed,
+        num_layers=1,
+        bias=True,
+        batch_first=True,
+        dropout=0.0,
+        bidirectional=False,
+        dtype="float32",
+        seed=None,
     ):
         super().__init__()
+        self.cell = cell
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.num_layers = check_positive_int(num_layers, "num_layers")
@@ -72,28 +86,22 @@ class RecurrentLayer(Module):
         self.dropout = _check_dropout(dropout, self.num_layers)
         self.bidirectional = bool(bidirectional)
         self.dtype = resolve_dtype(dtype)
-        self._rng = np.random.default_rng(seed)
+        self._sizes = tuple(cell.state_sizes(self.hidden_size))
+        self._rng = as_generator(seed)
         self._record = None
         self._build_params()
         self.reset_parameters()
 
-    # ---- hooks for subclasses -------------------------------------------------------------
+    # ---- the cell ---------------------------------------------------------------------------
 
-    def _direction_shapes(self, layer_input_size: int) -> dict:
-        """Ordered {name: shape} of one direction of one layer (names without suffix)."""
-        raise NotImplementedError
+    @property
+    def state_names(self) -> tuple:
+        """Names of the state tensors, e.g. ("h", "c") for the LSTM, ("h",) for GRU and RNN."""
+        return self.cell.state_names
 
     def _state_sizes(self) -> tuple:
         """Feature size of each state tensor, in `state_names` order."""
-        raise NotImplementedError
-
-    def _scan_forward(self, params, x, states, layout):
-        """Run one direction over x (T, N, I) -> (y (T, N, out), final states tuple, cache)."""
-        raise NotImplementedError
-
-    def _scan_backward(self, params, grads, cache, dy, dstates, layout):
-        """Backward of `_scan_forward` -> (dx, initial-state gradients tuple)."""
-        raise NotImplementedError
+        return self._sizes
 
     # ---- parameters -------------------------------------------------------------------------
 
@@ -108,15 +116,20 @@ class RecurrentLayer(Module):
 
     def _build_params(self) -> None:
         self._slots = []  # per (layer, direction): (params view, grads view) without suffixes
+        self._directions = []  # per layer: its directions (`directions.Direction`)
         for layer in range(self.num_layers):
             layer_input = self.input_size if layer == 0 else self.num_directions * self.output_size
+            shapes = self.cell.parameter_shapes(layer_input, self.hidden_size, self.bias)
+            directions = []
             for direction in range(self.num_directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
                 views, grad_views = {}, {}
-                for name, shape in self._direction_shapes(layer_input).items():
+                for name, shape in shapes.items():
                     views[name] = self.add_parameter(name + suffix, np.zeros(shape, self.dtype))
                     grad_views[name] = self._own_grads[name + suffix]
                 self._slots.append((views, grad_views))
+                directions.append(Direction(self.cell, views, bool(direction), grad_views))
+            self._directions.append(directions)
 
     def reset_parameters(self) -> None:
         """PyTorch's initialisation: every parameter ~ U(-1/sqrt(H), 1/sqrt(H)).
@@ -128,6 +141,31 @@ class RecurrentLayer(Module):
             value[...] = self._rng.uniform(-bound, bound, size=value.shape)
 
     # ---- forward and backward ---------------------------------------------------------------
+
+    def forward(self, x, state=None, lengths=None):
+        """y, state_n for x (N, T, I) from state (None: zeros); see the class docstring."""
+        y, states = self._run_forward(x, state, lengths)
+        return y, self._user_state(states)
+
+    def backward(self, dy, dstate=None):
+        """dx, dstate_0 for dy = dL/dy and dstate = dL/dstate_n (None: zeros)."""
+        dx, dstates = self._run_backward(dy, dstate)
+        return dx, self._user_state(dstates)
+
+    def step(self, x, state=None):
+        """One time step for streaming: `y_t, state = m.step(x_t, state)` (None: zeros).
+
+        x (N, I) is one step's input; the state has forward's shapes with num_layers rows and
+        y_t is the first state of the last layer, so stepping through a sequence gives
+        forward's y[:, t] and final state. Inference only (nothing is kept for backward; no
+        dropout); unidirectional layers only.
+        """
+        y, states = self._run_step(x, state)
+        return y, states[0] if len(states) == 1 else states
+
+    def _user_state(self, states: tuple):
+        """A state tuple as users see it: the array itself for a one-state cell."""
+        return states[0] if len(states) == 1 else tuple(states)
 
     def _state_shapes(self, batch: int) -> tuple:
         slots = self.num_layers * self.num_directions
@@ -152,22 +190,21 @@ class RecurrentLayer(Module):
             mask = self._dropout_mask(layer, layer_input.shape)
             if mask is not None:
                 layer_input = layer_input * mask
-            outputs, caches = [], []
-            for direction in range(self.num_directions):
-                slot = layer * self.num_directions + direction
-                reverse = layout.reverse if direction else _identity
-                y, finals, cache = self._scan_forward(
-                    self._slots[slot][0], reverse(layer_input), [s[slot] for s in initial], layout
-                )
-                for target, value in zip(final, finals, strict=True):
-                    target[slot] = value
-                outputs.append(reverse(y))
-                caches.append(cache)
+            rows = self._rows(layer)
+            outputs, finals, caches = run_directions(
+                self._directions[layer], layer_input, [s[rows] for s in initial], layout
+            )
+            for target, value in zip(final, finals, strict=True):
+                target[rows] = value
             layer_input = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=2)
             records.append((mask, caches))
         self._record = _ForwardRecord(layout, batch, steps, records)
         y = layout.to_user(layer_input, self.batch_first)
         return y, tuple(layout.states_to_user(s) for s in final)
+
+    def _rows(self, layer: int) -> slice:
+        """The state rows of `layer`'s directions: k*D + d, as in torch."""
+        return slice(layer * self.num_directions, (layer + 1) * self.num_directions)
 
     def _run_backward(self, dy, dstate):
         record = self._record
@@ -187,27 +224,20 @@ class RecurrentLayer(Module):
         ]
         dinitial = [np.empty_like(s) for s in dfinal]
 
-        d_output = layout.to_internal(dy, self.batch_first)
+        d_output = layout.to_internal(dy, self.batch_first)  # the backward pass's own array
         size = self.output_size
         for layer in range(self.num_layers - 1, -1, -1):
             mask, caches = record.layers[layer]
-            d_input = None
-            for direction in range(self.num_directions):
-                slot = layer * self.num_directions + direction
-                reverse = layout.reverse if direction else _identity
-                params, grads = self._slots[slot]
-                dx, dstates = self._scan_backward(
-                    params,
-                    grads,
-                    caches[direction],
-                    reverse(d_output[:, :, direction * size : (direction + 1) * size]),
-                    [s[slot] for s in dfinal],
-                    layout,
-                )
-                for target, value in zip(dinitial, dstates, strict=True):
-                    target[slot] = value
-                dx = reverse(dx)
-                d_input = dx if d_input is None else d_input + dx
+            rows = self._rows(layer)
+            # views of d_output, the backward pass's own array: the scans may write over them
+            d_outputs = [
+                d_output[:, :, d * size : (d + 1) * size] for d in range(self.num_directions)
+            ]
+            d_input, dstates = directions_backward(
+                self._directions[layer], caches, d_outputs, [s[rows] for s in dfinal], layout
+            )
+            for target, value in zip(dinitial, dstates, strict=True):
+                target[rows] = value
             if mask is not None:
                 d_input *= mask
             d_output = d_input
@@ -224,17 +254,21 @@ class RecurrentLayer(Module):
         Returns True when it verified that x and states are finite on the way (the fused
         kernels do, at no cost), False when it did not look.
         """
-        raise NotImplementedError
-
-    def _fused_step_allowed(self) -> bool:
-        """Whether the layer's options are those the fused step kernels implement."""
+        kernel = self._step_kernel()
+        if kernel is not None and x.shape[0] <= self._STEP_KERNEL_MAX_BATCH:
+            biases = step_biases(params, params["weight_hh"].shape[0], self.dtype)
+            return kernel(x, *states, params["weight_ih"], params["weight_hh"], *biases, *outs)
+        new, _ = self.cell.step(params, x, tuple(states))
+        for out, value in zip(outs, new, strict=True):
+            out[...] = value
         return False
 
-    def _step_kernels(self):
-        """The fused kernels for `step`, or None; decided once per layer (options are fixed)."""
-        if "_step_fused" not in self.__dict__:  # a bool: the layer stays deep-copyable
-            self._step_fused = fused_for(self.dtype, self._fused_step_allowed()) is not None
-        return fused_kernels() if self._step_fused else None
+    def _step_kernel(self):
+        """The fused kernel of one step, or None; decided once per layer (the cell is fixed)."""
+        if "_step_fused" not in self.__dict__:  # a name or None: the layer stays deep-copyable
+            applies = fused_for(self.dtype, fused_step_applies(self.cell)) is not None
+            self._step_fused = scan_for(self.cell).step_kernel if applies else None
+        return None if self._step_fused is None else getattr(fused_kernels(), self._step_fused)
 
     def _run_step(self, x, state):
         """The work of `step`: (y_t, tuple of new states), each state (L, N, size).
@@ -254,10 +288,10 @@ class RecurrentLayer(Module):
             )
         x = check_array(array, "x", array.shape, self.dtype, finite=False)
         shapes = self._state_shapes(x.shape[0])
-        names = self._step_state_names
         if isinstance(state, np.ndarray):
             state = (state,)  # a single-state layer's h
         if not _ready_states(state, shapes, self.dtype):
+            names = self._step_state_names
             state = check_state_tuple(state, "state", names, shapes, self.dtype, finite=False)
         states = [
             np.zeros(shape, self.dtype) if s is None else s
@@ -273,7 +307,7 @@ class RecurrentLayer(Module):
             y = outs[0]
         if not checked:
             check_array(x, "x", x.shape, self.dtype)
-            check_state_tuple(tuple(states), "state", names, shapes, self.dtype)
+            check_state_tuple(tuple(states), "state", self._step_state_names, shapes, self.dtype)
         return y.copy(), tuple(new)
 
     @property
@@ -326,10 +360,6 @@ def _ready_states(state, shapes, dtype) -> bool:
     return True
 
 
-def _identity(array):
-    return array
-
-
 def _check_dropout(dropout, num_layers: int) -> float:
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a number in [0, 1); got {dropout!r}")
@@ -344,54 +374,5 @@ def _check_dropout(dropout, num_layers: int) -> float:
 class SingleStateLayer(RecurrentLayer):
     """A layer whose only state is h (GRU, RNN): `y, h_n = m(x)`, `dx, dh_0 = m.backward(dy)`.
 
-    Subclasses set `gates` (blocks of rows per weight matrix), `options` (their cell options)
-    and the two scan functions, which take and return h alone.
+    Kept as the common base of GRU and RNN; all the work is `RecurrentLayer`'s.
     """
-
-    gates = 1
-    # staticmethod(f) with f(params, x, h0, layout, options) -> (y, h_n, cache)
-    scan_forward = None
-    # staticmethod(f) with f(params, grads, cache, dy, dh_n, layout, options) -> (dx, dh_0)
-    scan_backward = None
-
-    def forward(self, x, state=None, lengths=None):
-        """y, h_n for x (N, T, I) from state = h_0 (None: zeros)."""
-        y, (h_n,) = self._run_forward(x, state, lengths)
-        return y, h_n
-
-    def backward(self, dy, dstate=None):
-        """dx, dh_0 for dy = dL/dy and dstate = dL/dh_n."""
-        dx, (dh_0,) = self._run_backward(dy, dstate)
-        return dx, dh_0
-
-    def step(self, x, state=None):
-        """One time step for streaming: `y_t, h = m.step(x_t, h)` (h None: zeros).
-
-        x (N, I) is one step's input; h has forward's shape (num_layers, N, H) and y_t = h of
-        the last layer, so stepping through a sequence gives forward's y[:, t] and h_n.
-        Inference only (nothing is kept for backward; no dropout); unidirectional layers only.
-        """
-        y, (h,) = self._run_step(x, state)
-        return y, h
-
-    def _direction_shapes(self, layer_input_size):
-        rows, hidden = self.gates * self.hidden_size, self.hidden_size
-        shapes = {"weight_ih": (rows, layer_input_size), "weight_hh": (rows, hidden)}
-        if self.bias:
-            shapes.update(bias_ih=(rows,), bias_hh=(rows,))
-        return shapes
-
-    def _state_sizes(self):
-        return (self.hidden_size,)
-
-    def _scan_forward(self, params, x, states, layout):
-        y, h_n, cache = self.scan_forward(params, x, states[0], layout, self.options)
-        return y, (h_n,), cache
-
-    def _scan_backward(self, params, grads, cache, dy, dstates, layout):
-        # dy is the backward pass's own array (`_run_backward` never passes a caller's), so the
-        # scan may write over it
-        dx, dh_0 = self.scan_backward(
-            params, grads, cache, dy, dstates[0], layout, self.options, dy_writable=True
-        )
-        return dx, (dh_0,)

@@ -1,8 +1,7 @@
 """The GRU layer: PyTorch's constructor, shapes and parameter layout, exact BPTT."""
 
-from lstmkit.cells.gru import DEFAULT_GRU_OPTIONS, GRUOptions, gru_step
-from lstmkit.recurrent.base import SingleStateLayer, step_biases
-from lstmkit.recurrent.gru_scan import gru_scan_backward, gru_scan_forward
+from lstmkit.cells.gru import GRUCellSpec, GRUOptions
+from lstmkit.recurrent.base import SingleStateLayer
 from lstmkit.recurrent.validation import check_clip
 
 
@@ -24,10 +23,6 @@ class GRU(SingleStateLayer):
     `bias_hh_l{k}` (3H,), rows in the order r, z, n, exactly as `torch.nn.GRU`.
     """
 
-    gates = 3
-    scan_forward = staticmethod(gru_scan_forward)
-    scan_backward = staticmethod(gru_scan_backward)
-
     def __init__(
         self,
         input_size,
@@ -46,6 +41,7 @@ class GRU(SingleStateLayer):
         self.clip = check_clip(clip)
         self.options = GRUOptions(linear_before_reset=self.linear_before_reset, clip=self.clip)
         super().__init__(
+            GRUCellSpec(self.options),
             input_size,
             hidden_size,
             num_layers,
@@ -56,18 +52,6 @@ class GRU(SingleStateLayer):
             dtype,
             seed,
         )
-
-    def _fused_step_allowed(self):
-        return self.options == DEFAULT_GRU_OPTIONS
-
-    def _step_slot(self, params, x, states, outs):
-        kernels = self._step_kernels()
-        if kernels is not None and x.shape[0] <= self._STEP_KERNEL_MAX_BATCH:
-            biases = step_biases(params, 3 * self.hidden_size, self.dtype)
-            weights = params["weight_ih"], params["weight_hh"]
-            return kernels.gru_step(x, states[0], *weights, *biases, outs[0])
-        outs[0][...] = gru_step(x, states[0], params, self.options)[0]
-        return False
 
     def _extra_repr(self) -> str:
         extra = super()._extra_repr()

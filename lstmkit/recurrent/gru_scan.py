@@ -18,7 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit.cells.gru import DEFAULT_GRU_OPTIONS, GRUOptions, gru_cell_backward, gru_cell_forward
+from lstmkit.cells.gru import (
+    DEFAULT_GRU_OPTIONS,
+    GRUCellSpec,
+    gru_cell_backward,
+    gru_cell_forward,
+)
 from lstmkit.ops.jit import fused_for
 from lstmkit.recurrent.layout import BatchLayout, contiguous_t, gradient_buffer
 
@@ -34,8 +39,10 @@ class GRUScanCache:
     inside: np.ndarray | None  # (T, N, 3H) bool, where no clipping happened (clip only)
 
 
-def gru_scan_forward(params, x, h0, layout: BatchLayout, options: GRUOptions = DEFAULT_GRU_OPTIONS):
-    """Run the GRU over x (T, N, I) from h0; returns (y, h_n, cache), y a view of cache.h[1:]."""
+def gru_scan_forward(cell: GRUCellSpec, params, x, states, layout: BatchLayout):
+    """Run the GRU over x (T, N, I) from states = (h0,), with `cell.options`; returns
+    (y, (h_n,), cache), y a view of cache.h[1:]."""
+    (h0,), options = states, cell.options
     weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
     steps, batch, inputs = x.shape
     hidden = weight_hh.shape[1]
@@ -75,25 +82,27 @@ def gru_scan_forward(params, x, h0, layout: BatchLayout, options: GRUOptions = D
             None if inside is None else inside[t, :n],
         )
     cache = GRUScanCache(x=x, gates=gates, h=h, hn=hn, inside=inside)
-    return h[1:], layout.final(h), cache
+    return h[1:], (layout.final(h),), cache
 
 
 def gru_scan_backward(
+    cell: GRUCellSpec,
     params,
     grads,
     cache: GRUScanCache,
     dy,
-    dh_n,
+    dfinals,
     layout: BatchLayout,
-    options: GRUOptions = DEFAULT_GRU_OPTIONS,
     dy_writable: bool = False,
 ):
     """Backpropagate through the sequence; adds parameter gradients into `grads` and returns
-    (dx, dh_0). dy (T, N, H) is ignored past each length; dh_n (N, H) enters at the last step.
+    (dx, (dh_0,)). dy (T, N, H) is ignored past each length; dfinals = (dh_n,), dh_n (N, H)
+    entering at the last step.
     With `dy_writable` the caller gives up dy: the gradients of the recurrent n rows are
     written over it (each step reads its dy before writing there), saving a (T, N, H) array;
     otherwise over a copy.
     """
+    (dh_n,), options = dfinals, cell.options
     weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
     steps, batch, _ = cache.x.shape
     hidden = weight_hh.shape[1]
@@ -134,7 +143,7 @@ def gru_scan_backward(
         grads["bias_hh"][: 2 * hidden] += da[:, : 2 * hidden].sum(axis=0)
         grads["bias_hh"][2 * hidden :] += dn_h.sum(axis=0)
     dx = (da @ weight_ih).reshape(steps, batch, -1)
-    return dx, dh
+    return dx, (dh,)
 
 
 def _numpy_backward_loop(weight_hh, cache, dh, dgates, dgate_hn, layout, options):

@@ -4,9 +4,8 @@ import numbers
 
 import numpy as np
 
-from lstmkit.cells.lstm import DEFAULT_OPTIONS, LSTMOptions, lstm_step
-from lstmkit.recurrent.base import RecurrentLayer, step_biases
-from lstmkit.recurrent.lstm_scan import lstm_scan_backward, lstm_scan_forward
+from lstmkit.cells.lstm import LSTMCellSpec, LSTMOptions
+from lstmkit.recurrent.base import RecurrentLayer
 from lstmkit.recurrent.validation import check_clip
 
 
@@ -63,8 +62,6 @@ class LSTM(RecurrentLayer):
         ((4, 10, 16), (1, 4, 16))
     """
 
-    state_names = ("h", "c")
-
     def __init__(
         self,
         input_size,
@@ -88,7 +85,9 @@ class LSTM(RecurrentLayer):
         self.options = LSTMOptions(clip=self.clip, input_forget=self.input_forget)
         self.peepholes = bool(peepholes)
         self.forget_bias = _check_forget_bias(forget_bias, bias)
+        cell = LSTMCellSpec(self.options, self.proj_size, self.peepholes)
         super().__init__(
+            cell,
             input_size,
             hidden_size,
             num_layers,
@@ -102,13 +101,11 @@ class LSTM(RecurrentLayer):
 
     def forward(self, x, state=None, lengths=None):
         """y, (h_n, c_n) for x (N, T, I) from state = (h_0, c_0) (None: zeros)."""
-        y, (h_n, c_n) = self._run_forward(x, state, lengths)
-        return y, (h_n, c_n)
+        return super().forward(x, state, lengths)
 
     def backward(self, dy, dstate=None):
         """dx, (dh_0, dc_0) for dy = dL/dy and dstate = (dL/dh_n, dL/dc_n)."""
-        dx, (dh_0, dc_0) = self._run_backward(dy, dstate)
-        return dx, (dh_0, dc_0)
+        return super().backward(dy, dstate)
 
     def step(self, x, state=None):
         """One time step for streaming: `y_t, (h, c) = m.step(x_t, (h, c))` (None: zeros).
@@ -126,22 +123,7 @@ class LSTM(RecurrentLayer):
             >>> y_t.shape, state[1].shape
             ((2, 5), (1, 2, 5))
         """
-        y, (h, c) = self._run_step(x, state)
-        return y, (h, c)
-
-    def _fused_step_allowed(self):
-        return self.options == DEFAULT_OPTIONS and not self.proj_size and not self.peepholes
-
-    def _step_slot(self, params, x, states, outs):
-        kernels = self._step_kernels()
-        if kernels is not None and x.shape[0] <= self._STEP_KERNEL_MAX_BATCH:
-            biases = step_biases(params, 4 * self.hidden_size, self.dtype)
-            weights = params["weight_ih"], params["weight_hh"]
-            return kernels.lstm_step(x, *states, *weights, *biases, *outs)
-        h_new, c_new, _ = lstm_step(x, states[0], states[1], params, self.options)
-        outs[0][...] = h_new
-        outs[1][...] = c_new
-        return False
+        return self._run_step(x, state)
 
     def reset_parameters(self) -> None:
         """U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then forget_bias on b_if."""
@@ -151,32 +133,6 @@ class LSTM(RecurrentLayer):
             for name, value in self.params.items():
                 if name.startswith("bias_ih"):
                     value[hidden : 2 * hidden] += self.forget_bias
-
-    def _direction_shapes(self, layer_input_size):
-        gates, hidden = 4 * self.hidden_size, self.hidden_size
-        shapes = {"weight_ih": (gates, layer_input_size), "weight_hh": (gates, self.output_size)}
-        if self.bias:
-            shapes.update(bias_ih=(gates,), bias_hh=(gates,))
-        if self.proj_size:
-            shapes["weight_hr"] = (self.proj_size, hidden)
-        if self.peepholes:
-            shapes["weight_ch"] = (3, hidden)
-        return shapes
-
-    def _state_sizes(self):
-        return (self.proj_size or self.hidden_size, self.hidden_size)
-
-    def _scan_forward(self, params, x, states, layout):
-        y, h_n, c_n, cache = lstm_scan_forward(
-            params, x, states[0], states[1], layout, self.options
-        )
-        return y, (h_n, c_n), cache
-
-    def _scan_backward(self, params, grads, cache, dy, dstates, layout):
-        dx, dh_0, dc_0 = lstm_scan_backward(
-            params, grads, cache, dy, dstates[0], dstates[1], layout, self.options
-        )
-        return dx, (dh_0, dc_0)
 
     def _extra_repr(self) -> str:
         extra = super()._extra_repr()

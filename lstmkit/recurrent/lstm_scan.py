@@ -25,7 +25,7 @@ import numpy as np
 
 from lstmkit.cells.lstm import (
     DEFAULT_OPTIONS,
-    LSTMOptions,
+    LSTMCellSpec,
     lstm_pointwise_backward,
     lstm_pointwise_forward,
     peephole_grad,
@@ -47,15 +47,14 @@ class LSTMScanCache:
     inside: np.ndarray | None  # (T, N, 4H) bool, where no clipping happened (clip only)
 
 
-def lstm_scan_forward(
-    params, x, h0, c0, layout: BatchLayout, options: LSTMOptions = DEFAULT_OPTIONS
-):
-    """Run the LSTM over x (T, N, I) from (h0, c0).
+def lstm_scan_forward(cell: LSTMCellSpec, params, x, states, layout: BatchLayout):
+    """Run the LSTM over x (T, N, I) from states = (h0, c0), with `cell.options`.
 
-    Returns (y, h_n, c_n, cache): y (T, N, P) is zero past each sequence's length (a view of
+    Returns (y, (h_n, c_n), cache): y (T, N, P) is zero past each sequence's length (a view of
     `cache.h[1:]`: read it, do not write it), h_n and c_n are the states at each sequence's
     last valid step.
     """
+    (h0, c0), options = states, cell.options
     weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
     weight_hr, peepholes = params.get("weight_hr"), params.get("weight_ch")
     steps, batch, inputs = x.shape
@@ -86,7 +85,7 @@ def lstm_scan_forward(
     if kernels is not None and _one_full_sequence(layout) and weight_hr is None:
         kernels.lstm_scan_one(gates, weight_hh, bias, c, act_c, h)  # the whole loop in one call
         cache = LSTMScanCache(x=x, gates=gates, c=c, act_c=act_c, h=h, r=r, inside=inside)
-        return h[1:], layout.final(h), layout.final(c), cache
+        return h[1:], (layout.final(h), layout.final(c)), cache
     for t, n in enumerate(layout.batch_sizes):
         np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
         r_t = r[t, :n] if r is not None else h[t + 1, :n]
@@ -111,25 +110,27 @@ def lstm_scan_forward(
             np.matmul(r_t, weight_hr_t, out=h[t + 1, :n])
 
     cache = LSTMScanCache(x=x, gates=gates, c=c, act_c=act_c, h=h, r=r, inside=inside)
-    return h[1:], layout.final(h), layout.final(c), cache
+    return h[1:], (layout.final(h), layout.final(c)), cache
 
 
 def lstm_scan_backward(
+    cell: LSTMCellSpec,
     params,
     grads,
     cache: LSTMScanCache,
     dy,
-    dh_n,
-    dc_n,
+    dfinals,
     layout: BatchLayout,
-    options: LSTMOptions = DEFAULT_OPTIONS,
+    dy_writable: bool = False,
 ):
     """Backpropagate through the whole sequence.
 
     dy (T, N, P): gradient of the outputs (ignored past each length, where outputs are
-    constant zero); dh_n (N, P), dc_n (N, H): gradients of the final states. Adds the parameter
-    gradients into `grads` (same keys as `params`) and returns (dx, dh_0, dc_0).
+    constant zero; read only, whatever `dy_writable` says); dfinals = (dh_n (N, P), dc_n (N, H)):
+    gradients of the final states. Adds the parameter gradients into `grads` (same keys as
+    `params`) and returns (dx, (dh_0, dc_0)).
     """
+    (dh_n, dc_n), options = dfinals, cell.options
     weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
     weight_hr, peepholes = params.get("weight_hr"), params.get("weight_ch")
     steps, batch, _ = cache.x.shape
@@ -158,7 +159,7 @@ def lstm_scan_backward(
     if peepholes is not None:
         grads["weight_ch"] += peephole_grad(dgates, cache.c[:steps], cache.c[1:])
     dx = (dz @ weight_ih).reshape(steps, batch, -1)
-    return dx, dh, dc
+    return dx, (dh, dc)
 
 
 def _backward_loop(params, cache, dy, dh, dc, dgates, dh_steps, layout, options):

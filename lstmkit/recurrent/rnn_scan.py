@@ -8,7 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit.cells.rnn import DEFAULT_RNN_OPTIONS, RNNOptions, rnn_cell_backward, rnn_cell_forward
+from lstmkit.cells.rnn import (
+    DEFAULT_RNN_OPTIONS,
+    RNNCellSpec,
+    rnn_cell_backward,
+    rnn_cell_forward,
+)
 from lstmkit.ops.jit import fused_for
 from lstmkit.recurrent.layout import BatchLayout, contiguous_t, gradient_buffer
 
@@ -22,8 +27,10 @@ class RNNScanCache:
     inside: np.ndarray | None  # (T, N, H) bool, where no clipping happened (clip only)
 
 
-def rnn_scan_forward(params, x, h0, layout: BatchLayout, options: RNNOptions = DEFAULT_RNN_OPTIONS):
-    """Run the RNN over x (T, N, I) from h0; returns (y, h_n, cache), y a view of cache.h[1:]."""
+def rnn_scan_forward(cell: RNNCellSpec, params, x, states, layout: BatchLayout):
+    """Run the RNN over x (T, N, I) from states = (h0,), with `cell.options`; returns
+    (y, (h_n,), cache), y a view of cache.h[1:]."""
+    (h0,), options = states, cell.options
     weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
     steps, batch, inputs = x.shape
     hidden = weight_hh.shape[1]
@@ -58,23 +65,24 @@ def rnn_scan_forward(params, x, h0, layout: BatchLayout, options: RNNOptions = D
             options,
             None if inside is None else inside[t, :n],
         )
-    return h[1:], layout.final(h), RNNScanCache(x=x, h=h, inside=inside)
+    return h[1:], (layout.final(h),), RNNScanCache(x=x, h=h, inside=inside)
 
 
 def rnn_scan_backward(
+    cell: RNNCellSpec,
     params,
     grads,
     cache: RNNScanCache,
     dy,
-    dh_n,
+    dfinals,
     layout: BatchLayout,
-    options: RNNOptions = DEFAULT_RNN_OPTIONS,
     dy_writable: bool = False,
 ):
-    """Backpropagate through the sequence; adds parameter gradients into `grads` and returns
-    (dx, dh_0). With `dy_writable` the caller gives up dy (T, N, H): the pre-activation
-    gradients are written over it (each step reads its dy before writing there), which saves
-    a (T, N, H) array; otherwise over a copy."""
+    """Backpropagate through the sequence from dfinals = (dh_n,); adds parameter gradients into
+    `grads` and returns (dx, (dh_0,)). With `dy_writable` the caller gives up dy (T, N, H):
+    the pre-activation gradients are written over it (each step reads its dy before writing
+    there), which saves a (T, N, H) array; otherwise over a copy."""
+    (dh_n,), options = dfinals, cell.options
     weight_ih, weight_hh = params["weight_ih"], params["weight_hh"]
     steps, batch, _ = cache.x.shape
     hidden = weight_hh.shape[1]
@@ -106,7 +114,7 @@ def rnn_scan_backward(
         bias_grad = da2.sum(axis=0)
         grads["bias_ih"] += bias_grad
         grads["bias_hh"] += bias_grad
-    return (da2 @ weight_ih).reshape(steps, batch, -1), dh
+    return (da2 @ weight_ih).reshape(steps, batch, -1), (dh,)
 
 
 def _kernels(dtype, options):
