@@ -6,14 +6,16 @@ y_{t-1} (the given target in teacher forcing, a prediction otherwise) and the pr
 
     e_t  = embedding[y_{t-1}]                                          (N, E)
     x_t  = [e_t, ht_{t-1}]   with input feeding (Luong et al. 2015), else e_t
-    h_t  = cell(x_t, h_{t-1})          (c_t too for the LSTM)          `lstmkit.cells`
+    h_t  = cell(x_t, h_{t-1})          (c_t too for the LSTM)          `lstmkit.nn.LSTMCell`
     c_t, a_t = attention(h_t, keys, source mask)                       `lstmkit.nn.Attention`
     ht_t = tanh(combine [c_t, h_t])    the attentional state; ht_t = h_t without attention
     logits_t = output ht_t                                             (N, V)
 
 Backward is exact BPTT through all of it: the loop runs in reverse carrying dh (and dc) of
-the cell and, with input feeding, d ht_{t-1} from the next step's input. The output
-projection and the combine layer's parameter gradients are one product each over all steps.
+the cell and, with input feeding, d ht_{t-1} from the next step's input. The cell is a
+`lstmkit.nn.LSTMCell` / `GRUCell` (child `rnn_cell`; the decoder keeps each step's cache and
+calls its `step_backward`). The output projection and the combine layer's parameter gradients
+are one product each over all steps.
 The decoder never looks at the target lengths: steps past a target's end get zero loss
 gradient, and as they come later they cannot change the earlier steps.
 """
@@ -22,16 +24,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit.cells.gru import gru_step, gru_step_backward
-from lstmkit.cells.lstm import lstm_step, lstm_step_backward
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
+from lstmkit.nn.cells import GRUCell, LSTMCell
 from lstmkit.nn.embedding import Embedding
 from lstmkit.nn.linear import Linear
+from lstmkit.random import as_generator
 from lstmkit.validation import resolve_dtype
 
-GATES = {"lstm": 4, "gru": 3}
+CELLS = {"lstm": LSTMCell, "gru": GRUCell}
 CELL_PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -54,7 +56,8 @@ class DecoderState:
 
 class Decoder(Module):
     """See the module docstring. `attention` is "bahdanau", "luong_dot", "luong_general" or
-    None; the cell's parameters carry PyTorch's names (weight_ih, weight_hh, bias_ih, bias_hh)."""
+    None; the cell is the child `rnn_cell`, parameters `rnn_cell.weight_ih`, `weight_hh`,
+    `bias_ih`, `bias_hh` (PyTorch's names; `upgrade_state_dict` reads older files)."""
 
     def __init__(
         self,
@@ -69,27 +72,20 @@ class Decoder(Module):
         seed=None,
     ):
         super().__init__()
-        if cell not in GATES:
+        if cell not in CELLS:
             raise ValueError(f"cell must be 'lstm' or 'gru'; got {cell!r}")
         self.vocab_size, self.embedding_size = vocab_size, embedding_size
         self.hidden_size, self.key_size, self.cell = hidden_size, key_size, cell
         self.attention = attention
         self.input_feeding = bool(input_feeding) and attention is not None
         self.dtype = resolve_dtype(dtype)
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         self.embedding = Embedding(vocab_size, embedding_size, padding_idx=0, dtype=dtype, seed=rng)
         inputs = embedding_size + (hidden_size if self.input_feeding else 0)
-        rows, bound = GATES[cell] * hidden_size, 1.0 / np.sqrt(hidden_size)
-        shapes = {
-            "weight_ih": (rows, inputs),
-            "weight_hh": (rows, hidden_size),
-            "bias_ih": (rows,),
-            "bias_hh": (rows,),
-        }
-        for name, shape in shapes.items():
-            self.add_parameter(name, rng.uniform(-bound, bound, shape).astype(self.dtype))
+        # draws weight_ih, weight_hh, bias_ih, bias_hh from rng, in that order
+        self.rnn_cell = CELLS[cell](inputs, hidden_size, dtype=dtype, seed=rng)
         if cell == "lstm":
-            self._own_params["bias_ih"][hidden_size : 2 * hidden_size] += 1.0  # forget bias
+            self.rnn_cell.bias_ih[hidden_size : 2 * hidden_size] += 1.0  # forget bias
         if attention is not None:
             self.attend = Attention(hidden_size, key_size, attention, dtype=dtype, seed=rng)
             self.combine = Linear(key_size + hidden_size, hidden_size, dtype=dtype, seed=rng)
@@ -101,10 +97,6 @@ class Decoder(Module):
         config["input_feeding"] = self.input_feeding
         config["dtype"] = self.dtype.name
         return config
-
-    @property
-    def cell_params(self) -> dict:
-        return {name: self._own_params[name] for name in CELL_PARAMS}
 
     # ---- one step --------------------------------------------------------------------------------
 
@@ -119,14 +111,13 @@ class Decoder(Module):
     def advance(self, ids, state: DecoderState, memory):
         """One step from the previous tokens `ids` (N,): (ht (N, H), new state, attention
         weights (N, S) or None, cache for `step_backward`)."""
-        params = self._own_params
         x = np.take(self.embedding.weight, ids, axis=0)
         if self.input_feeding:
             x = np.concatenate([x, state.feed], axis=1)
         if self.cell == "lstm":
-            h, c, cell_cache = lstm_step(x, state.h, state.c, params)
+            (h, c), cell_cache = self.rnn_cell.step(x, (state.h, state.c))
         else:
-            (h, cell_cache), c = gru_step(x, state.h, params), None
+            ((h,), cell_cache), c = self.rnn_cell.step(x, (state.h,)), None
         weights = attention_cache = joined = None
         ht = h
         if self.attention is not None:
@@ -170,7 +161,6 @@ class Decoder(Module):
         if self._record is None:
             raise NoForwardPassError("Decoder.backward called before forward")
         used, states, caches, memory, ht_all = self._record
-        params = self._own_params
         dht_all = self.output.backward(dlogits)  # (N, T, H), and output's gradients
         batch, steps, hidden = dht_all.shape
         dembedded = np.zeros((batch, steps, self.embedding_size), self.dtype)
@@ -178,7 +168,6 @@ class Decoder(Module):
         dh_next = np.zeros((batch, hidden), self.dtype)
         dc_next = np.zeros_like(dh_next) if self.cell == "lstm" else None
         dfeed = None
-        cell_grads = {name: np.zeros_like(value) for name, value in self.cell_params.items()}
         for t in range(steps - 1, -1, -1):
             cell_cache, attention_cache, _, ht = caches[t]
             dht = dht_all[:, t] if dfeed is None else dht_all[:, t] + dfeed
@@ -192,15 +181,11 @@ class Decoder(Module):
                 dh = dht
             dh = dh + dh_next
             if self.cell == "lstm":
-                dx, dh_next, dc_next, grads = lstm_step_backward(dh, dc_next, cell_cache, params)
+                dx, (dh_next, dc_next) = self.rnn_cell.step_backward(cell_cache, (dh, dc_next))
             else:
-                dx, dh_next, grads = gru_step_backward(dh, cell_cache, params)
-            for name, grad in grads.items():
-                cell_grads[name] += grad
+                dx, (dh_next,) = self.rnn_cell.step_backward(cell_cache, (dh,))
             dembedded[:, t] = dx[:, : self.embedding_size]
             dfeed = dx[:, self.embedding_size :] if self.input_feeding else None
-        for name, grad in cell_grads.items():
-            self._own_grads[name] += grad
         self.embedding.forward(used)
         self.embedding.backward(dembedded)
         dkeys = None
@@ -217,3 +202,15 @@ def add_linear_grads(linear: Linear, x, dy) -> None:
     grads = linear.grads
     grads["weight"] += dy_rows.T @ x_rows
     grads["bias"] += dy_rows.sum(axis=0)
+
+
+def upgrade_state_dict(state_dict, prefix: str = "decoder."):
+    """A state dict with the decoder cell's keys of files written before the cell was a module
+    (`{prefix}weight_ih`, ...) renamed to today's (`{prefix}rnn_cell.weight_ih`, ...); every
+    other key, and a state dict that has no old keys, is left as it is."""
+    if not hasattr(state_dict, "keys") or not any(
+        prefix + name in state_dict for name in CELL_PARAMS
+    ):
+        return state_dict
+    old = {prefix + name: f"{prefix}rnn_cell.{name}" for name in CELL_PARAMS}
+    return {old.get(key, key): state_dict[key] for key in state_dict.keys()}

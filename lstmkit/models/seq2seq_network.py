@@ -16,11 +16,12 @@ is `lstmkit.models.seq2seq_decoder.Decoder`.
 
 import numpy as np
 
-from lstmkit.models.seq2seq_decoder import Decoder, DecoderState
+from lstmkit.models.seq2seq_decoder import Decoder, DecoderState, upgrade_state_dict
 from lstmkit.module import Module
 from lstmkit.nn.embedding import Embedding
 from lstmkit.nn.linear import Linear
 from lstmkit.ops.softmax import log_softmax
+from lstmkit.random import as_generator
 from lstmkit.recurrent import GRU, LSTM
 
 ENCODERS = {"lstm": LSTM, "gru": GRU}
@@ -57,7 +58,9 @@ class Seq2SeqNetwork(Module):
         self.cell, self.embedding_size, self.hidden_size = cell, embedding_size, hidden_size
         self.bidirectional, self.attention = bool(bidirectional), attention
         self.input_feeding, self.dtype = bool(input_feeding), np.dtype(dtype).name
-        rng = np.random.default_rng(seed)
+        # one generator, drawn from in a fixed order by the modules' initialisations: nothing
+        # here draws while training (no dropout), so the modules cannot shift each other's draws
+        rng = as_generator(seed)
         self.source_embedding = Embedding(
             source_vocab_size, embedding_size, padding_idx=0, dtype=dtype, seed=rng
         )
@@ -84,6 +87,10 @@ class Seq2SeqNetwork(Module):
         )
         self._bridged = None
         self._keys_shape = None
+
+    def load_state_dict(self, state_dict) -> None:
+        """Module's, and files saved before the decoder's cell was a module load too."""
+        super().load_state_dict(upgrade_state_dict(state_dict))
 
     # ---- encoding --------------------------------------------------------------------------------
 

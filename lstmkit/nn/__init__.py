@@ -11,10 +11,12 @@ LastStep, MeanPool, MaxPool heads from a padded batch (N, T, F) with lengths to 
 CharEncoder                 word features from characters (a small BiLSTM)
 CRF                         linear-chain conditional random field (NLL, Viterbi)
 LSTM, GRU, RNN              the recurrent layers (from `lstmkit.recurrent`)
+LSTMCell, GRUCell, RNNCell  one recurrent step as a module (torch's contract), for decoders
 """
 
 from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
+from lstmkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from lstmkit.nn.char_encoder import CharEncoder
 from lstmkit.nn.crf import CRF
 from lstmkit.nn.dropout import Dropout
@@ -30,8 +32,11 @@ __all__ = [
     "CharEncoder",
     "Attention",
     "GRU",
+    "GRUCell",
     "LSTM",
+    "LSTMCell",
     "RNN",
+    "RNNCell",
     "Dropout",
     "Embedding",
     "LastStep",
