@@ -307,6 +307,8 @@ def test_gradients(case):
         differentiable,
     )
     assert set(errors) == set(module.params) | {f"input {name}" for name in differentiable}
+    idle = [name for name, grad in module.grads.items() if not np.any(grad)]
+    assert not idle, f"parameters with zero gradient, checked vacuously: {idle}"
     worst = {name: error for name, error in errors.items() if not error < TOLERANCE}
     assert not worst, f"relative errors above {TOLERANCE}: {worst}"
 
