@@ -87,6 +87,7 @@ def _matched_sizes(hidden_size: int) -> dict:
 def _trained_networks(args, sizes) -> dict:
     from lstmkit.experiments import TaskNetwork, get_task, train_network
     from lstmkit.io import load
+    from lstmkit.random import spawn
 
     if args.trained is not None:
         folder = Path(args.trained)
@@ -101,10 +102,11 @@ def _trained_networks(args, sizes) -> dict:
     networks = {}
     for kind in MODELS:
         biases = {"forget_bias": 3.0, "input_bias": -3.0} if kind == "lstm" else {}
-        network = TaskNetwork(2, 1, kind, sizes[kind], seed=args.seed, **biases)
+        network_seed, training_seed = spawn(args.seed, 2)  # as run_experiment does
+        network = TaskNetwork(2, 1, kind, sizes[kind], seed=network_seed, **biases)
         say(args, f"training {kind} (H = {sizes[kind]}) on the adding problem, T = {args.T}, "
             f"{args.budget} sequences")  # fmt: skip
-        summary = train_network(network, task, budget=args.budget, seed=args.seed)
+        summary = train_network(network, task, budget=args.budget, seed=training_seed)
         say(args, f"  test sequences wrong: {summary['test_wrong']} of {task.test_size}")
         networks[kind] = network
     return networks

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from lstmkit.experiments.network import TaskNetwork, matched_hidden_size, parameter_count
 from lstmkit.experiments.tasks import DEFAULT_T, get_task
-from lstmkit.experiments.training import RunResult, train_network
+from lstmkit.experiments.training import RunResult, test_seed, train_network
+from lstmkit.random import spawn
 
 MODELS = ("lstm", "gru", "rnn")
 TABLE_COLUMNS = (
@@ -57,21 +58,23 @@ def run_experiment(
     reference = parameter_count("lstm", task.input_size, hidden_size, task.output_size)
     rows, curves = [], {}
     for seed in seeds:
-        test = task.generate(task.test_size, int(seed) + 1_000_003)
+        # the network and the training (batches, test set) draw from two children of seed
+        network_seed, training_seed = spawn(int(seed), 2)
+        test = task.generate(task.test_size, test_seed(training_seed))
         for cell in models:
             size = hidden_size
             if cell != "lstm":
                 size = matched_hidden_size(cell, task.input_size, task.output_size, reference)
             network = TaskNetwork(
                 task.input_size, task.output_size, cell, size, task.per_step,
-                forget_bias=forget_bias, input_bias=input_bias, seed=int(seed),
+                forget_bias=forget_bias, input_bias=input_bias, seed=network_seed,
             )  # fmt: skip
             report = None
             if progress is not None:
                 report = _bind(progress, cell, seed)
             summary = train_network(
                 network, task, budget=budget, batch_size=batch_size, lr=lr, clip=clip,
-                eval_every=eval_every, seed=int(seed), test=test, progress=report,
+                eval_every=eval_every, seed=training_seed, test=test, progress=report,
             )  # fmt: skip
             rows.append(_row(task, T, cell, size, seed, summary))
             curves[f"{cell}_seed{seed}"] = summary["curve"]

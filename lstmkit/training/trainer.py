@@ -27,9 +27,10 @@ so the weights stay at their last good values; `on_nonfinite` says what happens 
 `NonFiniteError`. More than `max_nonfinite` such steps in a row also stop with it. Weights
 are checked to be finite before every checkpoint, so no NaN ever reaches a saved file.
 
-Shuffling for epoch e draws from a generator seeded by (seed, e), and checkpoints hold the
-model's and optimizer's state and every dropout generator's state, so a run resumed from the
-checkpoint of epoch e continues bit for bit as if it had never stopped.
+Shuffling for epoch e draws from child e of the seed (`lstmkit.random.child`), and
+checkpoints hold the model's and optimizer's state and every dropout generator's state, so a
+run resumed from the checkpoint of epoch e continues bit for bit as if it had never stopped
+(with an int or SeedSequence seed: None and a Generator give new draws on every run).
 """
 
 import math
@@ -43,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmkit.io.checkpoint import load_checkpoint, save_checkpoint
+from lstmkit.random import as_generator, check_seed, child
 from lstmkit.training.batches import Batches, LengthBatches
 from lstmkit.training.history import History
 
@@ -103,7 +105,8 @@ class Trainer:
         verbose: 0 silent; 1 (default) a bar over the epochs on a terminal and one summary
             line at the end; 2 a bar over each epoch's batches and a line per epoch. All of it
             goes to stderr.
-        seed: seed of the batch shuffling.
+        seed: seed of the batch shuffling: None (fresh each epoch), an int, a SeedSequence
+            or a np.random.Generator (drawn from, so advanced, at each epoch).
         callbacks: callables `callback(epoch, values)` run after each epoch with its number
             (from 1) and its history values; one returning True stops training.
     """
@@ -159,7 +162,7 @@ class Trainer:
             max_nonfinite,
         )
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
-        self.verbose, self.seed, self.callbacks = verbose, seed, tuple(callbacks)
+        self.verbose, self.seed, self.callbacks = verbose, check_seed(seed), tuple(callbacks)
 
     # ---- public ------------------------------------------------------------------------------
 
@@ -277,7 +280,7 @@ class _Run:
     def train_epoch(self) -> dict:
         """One pass over the training batches -> mean loss and metrics of the updates made."""
         trainer, model = self.trainer, self.model
-        rng = np.random.default_rng([trainer.seed if trainer.seed is not None else 0, self.epoch])
+        rng = as_generator(child(trainer.seed, self.epoch))
         batches = self.train_batches.epoch(rng)
         totals, count, carry = {"loss": 0.0}, 0, None
         model.train()
