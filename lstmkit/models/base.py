@@ -1,47 +1,67 @@
-"""The estimator base the task models share: scikit-learn's contract, plus save and load.
+"""The estimator base the task models share: scikit-learn's contract, declared once.
 
-- `__init__` only stores its keyword hyperparameters, unchanged, under their own names;
-- `fit(...)` learns and returns `self`; learned state lives in attributes ending in `_`;
-- `predict` and friends before `fit` raise `NotFittedError` (a ValueError and AttributeError,
-  as scikit-learn's);
-- `get_params()` / `set_params(**params)` read and change hyperparameters by name (unknown
-  names are an error naming them), so scikit-learn's `clone` and grid search work;
-- `score(X, y)` is defined by each task (accuracy, R^2...);
-- `save(path)` / `Estimator.load(path)` go through `lstmkit.save` / `lstmkit.load`: the
-  hyperparameters and the fitted state's JSON-able values in the header, arrays (weights,
-  scalers) as tensors. Subclasses keep their network in `network_` (a Module, saved with its
-  own class and configuration) and list what else they learn in `_fitted_json` (JSON values)
-  and `_fitted_arrays` (numeric arrays). Arrays of labels (strings, ints) go in
-  `_fitted_json`: they are stored as a JSON list with their dtype and come back as arrays.
+Every estimator states three things as class attributes, and this class does the rest:
+
+- `hyperparameters`: {name: declaration} for exactly the arguments of `__init__`
+  (`lstmkit.models.hyperparameters`). `__init__` only stores them, unchanged, under their own
+  names; `fit` checks them all before anything else (the check wraps every subclass's `fit`,
+  so no estimator can forget it), naming the estimator, the argument, what it may be and what
+  came.
+- `fitted_state`: {name: declaration} of what `fit` learns besides `network_`
+  (`lstmkit.models.fitted_state`); `save` writes exactly that and `load` sets exactly that.
+- `estimator_type`, `input_kind`, `requires_y`, `allows_nan`: what scikit-learn's tags say
+  (`lstmkit.models.sklearn_tags`), so that `clone`, `cross_val_score` (stratified for
+  classifiers), `GridSearchCV`, `Pipeline` and `check_is_fitted` work.
+
+Also: `fit` returns `self`; learned state lives in attributes ending in `_`; using an
+estimator before `fit` raises `NotFittedError` (a ValueError and AttributeError, and
+scikit-learn's NotFittedError where scikit-learn is installed); `get_params()` /
+`set_params(**params)` read and change hyperparameters (unknown names are an error naming
+them); `score` is defined by each task (accuracy, exact match, -MASE...).
 """
 
+import functools
 import inspect
 
 import numpy as np
 
+from lstmkit.models.fitted_state import export_fitted, restore_fitted
+from lstmkit.models.hyperparameters import check_hyperparameters
+from lstmkit.models.sklearn_tags import (
+    NotFittedError,
+    legacy_tags,
+    not_fitted_error,
+    sklearn_tags,
+)
+from lstmkit.random import seed_to_json
 from lstmkit.registry import class_key, lookup, register_class
 
-
-class NotFittedError(ValueError, AttributeError):
-    """The estimator is used before `fit`."""
+__all__ = ["Estimator", "NotFittedError"]
 
 
 class Estimator:
-    """Base class of the task models."""
+    """Base class of the task models (see the module docstring)."""
 
-    # names of fitted attributes stored in the file as JSON / as arrays (besides network_)
-    _fitted_json: tuple = ()
-    _fitted_arrays: tuple = ()
-    # arrays added to `_fitted_arrays` after model files were first written: a file from before
-    # lacks them, and they are restored as None (each class says what None means)
-    _fitted_arrays_since_files: tuple = ()
+    hyperparameters: dict = {}
+    fitted_state: dict = {}
+    estimator_type = None  # "classifier", "regressor" or None
+    input_kind = "sequences"  # "sequences", "series" or "text"
+    requires_y = True
+    allows_nan = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         register_class(cls)
+        if "fit" in vars(cls):
+            cls.fit = _checking_hyperparameters(cls.fit)
+        # scikit-learn < 1.6 reads the kind from this attribute
+        cls._estimator_type = cls.estimator_type
+
+    # ---- hyperparameters -----------------------------------------------------------------------
 
     @classmethod
-    def _param_names(cls) -> list[str]:
+    def _get_param_names(cls) -> list[str]:
+        """The arguments of `__init__`, sorted (scikit-learn's name for this method)."""
         signature = inspect.signature(cls.__init__)
         names = []
         for name, parameter in signature.parameters.items():
@@ -54,11 +74,11 @@ class Estimator:
 
     def get_params(self, deep: bool = True) -> dict:
         """Hyperparameters by name, as given to `__init__`."""
-        return {name: getattr(self, name) for name in self._param_names()}
+        return {name: getattr(self, name) for name in self._get_param_names()}
 
     def set_params(self, **params) -> "Estimator":
         """Change hyperparameters by name; returns self. Unknown names are a ValueError."""
-        valid = self._param_names()
+        valid = self._get_param_names()
         unknown = sorted(set(params) - set(valid))
         if unknown:
             raise ValueError(
@@ -67,6 +87,11 @@ class Estimator:
         for name, value in params.items():
             setattr(self, name, value)
         return self
+
+    def check_hyperparameters(self) -> None:
+        """Raise ValueError for the first hyperparameter outside its declaration (`fit` runs
+        this first)."""
+        check_hyperparameters(self)
 
     def __repr__(self) -> str:
         defaults = {
@@ -79,22 +104,31 @@ class Estimator:
         ]
         return f"{type(self).__name__}({', '.join(changed)})"
 
-    # ---- fitted state ------------------------------------------------------------------------
+    # ---- fitted state --------------------------------------------------------------------------
 
     @property
     def is_fitted(self) -> bool:
-        return any(name.endswith("_") and not name.startswith("_") for name in vars(self))
+        return "network_" in vars(self)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return self.is_fitted
 
     def _check_fitted(self) -> None:
         if not self.is_fitted:
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet: call fit(...) before using it"
-            )
+            raise not_fitted_error(self)
 
     def score(self, X, y) -> float:
         raise NotImplementedError(f"{type(self).__name__} does not define score")
 
-    # ---- saving ------------------------------------------------------------------------------
+    # ---- scikit-learn's tags -------------------------------------------------------------------
+
+    def __sklearn_tags__(self):
+        return sklearn_tags(self)
+
+    def _more_tags(self) -> dict:
+        return legacy_tags(self)
+
+    # ---- saving --------------------------------------------------------------------------------
 
     def save(self, path) -> None:
         """Write the fitted estimator to `path` (one safetensors file, atomically)."""
@@ -116,27 +150,27 @@ class Estimator:
     def export_state(self) -> tuple[dict, dict]:
         network_arrays, network_config = self.network_.export_state()
         arrays = {f"network.{k}": v for k, v in network_arrays.items()}
-        arrays.update(
-            {f"fitted.{name}": np.asarray(getattr(self, name)) for name in self._fitted_arrays}
-        )
+        fitted, fitted_arrays = export_fitted(self)
+        arrays.update(fitted_arrays)
+        params = self.get_params()
+        if "seed" in params:  # a Generator or SeedSequence is saved as None (lstmkit.random)
+            params["seed"] = seed_to_json(params["seed"])
         config = {
-            "params": self.get_params(),
+            "params": params,
             "network": {"class": class_key(type(self.network_)), "config": network_config},
-            "fitted": {name: _to_json(getattr(self, name)) for name in self._fitted_json},
+            "fitted": fitted,
         }
         return arrays, config
 
     @classmethod
     def restore_state(cls, config: dict, arrays: dict) -> "Estimator":
-        estimator = cls(**config["params"])
-        for name, value in config["fitted"].items():
-            setattr(estimator, name, _from_json(value))
-        for name in cls._fitted_arrays:
-            key = f"fitted.{name}"
-            if key not in arrays and name in cls._fitted_arrays_since_files:
-                setattr(estimator, name, None)
-                continue
-            setattr(estimator, name, arrays[key])
+        params = config["params"]
+        unknown = sorted(set(params) - set(cls._get_param_names()))
+        if unknown:
+            raise ValueError(f"the file sets hyperparameters {unknown} that {cls.__name__} lacks")
+        estimator = cls(**params)
+        estimator.check_hyperparameters()
+        restore_fitted(estimator, config, arrays)
         network = config["network"]
         estimator.network_ = lookup(network["class"]).restore_state(
             network["config"],
@@ -145,26 +179,20 @@ class Estimator:
         return estimator
 
 
+def _checking_hyperparameters(fit):
+    """`fit`, preceded by the check of every declared hyperparameter."""
+
+    @functools.wraps(fit)
+    def checked_fit(self, *args, **kwargs):
+        self.check_hyperparameters()
+        return fit(self, *args, **kwargs)
+
+    checked_fit.checks_hyperparameters = True
+    return checked_fit
+
+
 def _same(a, b) -> bool:
     try:
         return bool(a == b) if not isinstance(a, np.ndarray) else False
     except (TypeError, ValueError):
         return False
-
-
-def _to_json(value):
-    """A fitted value as JSON; NumPy arrays (e.g. class labels) keep their dtype."""
-    if isinstance(value, np.ndarray):
-        return {"ndarray": value.tolist(), "dtype": value.dtype.str}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _from_json(value):
-    if isinstance(value, dict) and set(value) == {"ndarray", "dtype"}:
-        dtype = np.dtype(value["dtype"])
-        if dtype.kind not in "Uiufb":
-            raise ValueError(f"a stored array has dtype {dtype}; only numbers and text are allowed")
-        return np.array(value["ndarray"], dtype=dtype)
-    return value

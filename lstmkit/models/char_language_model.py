@@ -35,15 +35,17 @@ from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.char_lm_network import CharLMNetwork
-from lstmkit.models.text_state import VocabularyState
+from lstmkit.models.fitted_state import Value, Vocab
+from lstmkit.models.hyperparameters import Integer, Real, Seed
 from lstmkit.ops.softmax import softmax
 from lstmkit.optim import ReduceLROnPlateau
+from lstmkit.random import as_generator, spawn
 from lstmkit.training import StepResult, StreamChunk, StreamChunks, Trainer
 
 _SPECIALS = ("<unk>",)  # no padding: streams all have the same length
 
 
-class CharLanguageModel(VocabularyState, Estimator):
+class CharLanguageModel(Estimator):
     """Character language model: embedding + stacked LSTM + softmax over the characters.
 
     Args:
@@ -67,8 +69,31 @@ class CharLanguageModel(VocabularyState, Estimator):
             epoch's chunks on a terminal (the Trainer's verbose=2).
     """
 
-    _fitted_json = ("n_epochs_", "history_", "n_chars_trained_")
-    _fitted_vocabularies = ("vocabulary_",)
+    hyperparameters = {
+        "embedding_dim": Integer(low=1),
+        "hidden_size": Integer(low=1),
+        "num_layers": Integer(low=1),
+        "dropout": Real(low=0, high=1, high_open=True),
+        "lr": Real(low=0, low_open=True),
+        "epochs": Integer(low=1),
+        "batch_size": Integer(low=1),
+        "seq_len": Integer(low=1),
+        "clip_norm": Real(low=0, low_open=True, none_ok=True),
+        "validation_fraction": Real(low=0, high=1, high_open=True),
+        "patience": Integer(low=1, none_ok=True),
+        "max_time": Real(low=0, low_open=True, none_ok=True),
+        "seed": Seed(),
+        "verbose": Integer(low=0),
+    }
+    fitted_state = {
+        "n_epochs_": Value(),
+        "history_": Value(),  # a record (dict) per epoch
+        "n_chars_trained_": Value(),
+        "vocabulary_": Vocab(),
+    }
+    estimator_type = None  # a language model: fit(text)
+    input_kind = "text"
+    requires_y = False
 
     def __init__(
         self,
@@ -122,16 +147,17 @@ class CharLanguageModel(VocabularyState, Estimator):
         if validation_text is not None:
             ids = self.vocabulary_.encode(char_tokenize(validation_text))
             validation = self._scoring_chunks(ids, "validation_text")
+        network_seed, offset_seed = spawn(self.seed, 2)  # apart streams (lstmkit.random)
         self.network_ = CharLMNetwork(
             len(self.vocabulary_),
             self.embedding_dim,
             self.hidden_size,
             self.num_layers,
             self.dropout,
-            seed=self.seed,
+            seed=network_seed,
         )
         self.history_, self.n_epochs_, self.n_chars_trained_ = [], 0, 0
-        trainer = self._trainer(validation is not None, self.seed, on_epoch)
+        trainer = self._trainer(validation is not None, offset_seed, on_epoch)
         try:
             trainer.fit(self.network_, self._step, train, validation)
         finally:
@@ -264,7 +290,7 @@ class CharLanguageModel(VocabularyState, Estimator):
         self._check_fitted()
         _check_text(prime, "prime")
         _check_sampling(length, temperature, top_k)
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         vocabulary, network = self.vocabulary_, self.network_.eval()
         start = "\n" if "\n" in vocabulary else vocabulary.tokens[len(_SPECIALS)]
         ids = vocabulary.encode(char_tokenize(prime) or [start])

@@ -39,6 +39,10 @@ def as_series_list(series) -> tuple[list[np.ndarray], str]:
 
 
 def _as_2d(values, name: str) -> np.ndarray:
+    if type(values).__module__.startswith("scipy.sparse"):
+        raise TypeError(f"{name} is a scipy sparse matrix; sparse input is not supported")
+    if np.iscomplexobj(values):
+        raise ValueError(f"Complex data not supported: {name} must hold real numbers")
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):

@@ -39,12 +39,14 @@ import numpy as np
 from lstmkit.data.sequences import SequenceData
 from lstmkit.metrics import seasonal_naive_error
 from lstmkit.models.base import Estimator
+from lstmkit.models.fitted_state import Numbers, Value
 from lstmkit.models.forecast_network import (
     ForecastEnsemble,
     ForecastNetwork,
     gaussian_step,
-    member_seed,
+    member_seeds,
 )
+from lstmkit.models.forecast_score import SCORES, forecast_score
 from lstmkit.models.forecast_windows import (
     as_covariate_list,
     as_series_list,
@@ -53,6 +55,7 @@ from lstmkit.models.forecast_windows import (
     window_starts,
     window_targets,
 )
+from lstmkit.models.hyperparameters import Choice, Integer, Real, Seed
 from lstmkit.models.seasonality import detect_period
 from lstmkit.training import Trainer
 
@@ -80,16 +83,39 @@ class Forecaster(Estimator):
     given: (h,), (h, K), or a list of those.
     """
 
-    _fitted_json = ("period_", "lookback_", "log_", "n_epochs_", "input_kind_")
-    _fitted_arrays = (
-        "scale_",
-        "history_",
-        "history_covariates_",
-        "covariate_mean_",
-        "covariate_scale_",
-        "naive_error_",
-    )
-    _fitted_arrays_since_files = ("naive_error_",)  # None: no MASE for a model saved before
+    hyperparameters = {
+        "horizon": Integer(low=1),
+        "period": Integer(low=1, none_ok=True),
+        "lookback": Integer(low=1, none_ok=True),
+        "log": Choice("auto", True, False),
+        "hidden_size": Integer(low=1),
+        "lr": Real(low=0, low_open=True),
+        "epochs": Integer(low=1),
+        "batch_size": Integer(low=1),
+        "patience": Integer(low=1, none_ok=True),
+        "ensemble": Integer(low=1),
+        "max_windows": Integer(low=1),
+        "level": Real(low=0, high=1, low_open=True, high_open=True),
+        "seed": Seed(),
+        "verbose": Integer(low=0),
+    }
+    fitted_state = {
+        "period_": Value(),
+        "lookback_": Value(),
+        "log_": Value(),
+        "n_epochs_": Value(),
+        "input_kind_": Value(),
+        "scale_": Numbers(),
+        "history_": Numbers(),
+        "history_covariates_": Numbers(),
+        "covariate_mean_": Numbers(),
+        "covariate_scale_": Numbers(),
+        # None: no MASE for a model saved before it was kept
+        "naive_error_": Numbers(since_files=True),
+    }
+    estimator_type = None  # a forecaster: fit(series), predict(horizon)
+    input_kind = "series"
+    requires_y = False
 
     def __init__(
         self,
@@ -126,7 +152,6 @@ class Forecaster(Estimator):
     # ---- fitting ------------------------------------------------------------------------------
 
     def fit(self, series, covariates=None) -> "Forecaster":
-        self._check_hyperparameters()
         values, self.input_kind_ = as_series_list(series)
         covariate_list = as_covariate_list(covariates, [len(v) for v in values], "covariates")
         z = self._transform(values)
@@ -152,21 +177,13 @@ class Forecaster(Estimator):
                 epochs=self.n_epochs_,
                 batch_size=self.batch_size,
                 verbose=self.verbose,
-                seed=member_seed(self.seed, k),
+                seed=member_seeds(self.seed, k)[1],
             ).fit(member, gaussian_step(member), everything)
         return self
 
-    def _check_hyperparameters(self) -> None:
-        for name in ("horizon", "hidden_size", "epochs", "batch_size", "ensemble", "max_windows"):
-            value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}")
-        if not 0 < self.level < 1:
-            raise ValueError(f"level must lie strictly between 0 and 1; got {self.level!r}")
-
     def _transform(self, values) -> list[np.ndarray]:
         positive = all(np.all(v > 0) for v in values)
-        self.log_ = positive if self.log == "auto" else bool(self.log)
+        self.log_ = bool(positive) if self.log == "auto" else bool(self.log)
         if self.log_ and not positive:
             raise ValueError("log=True needs every value of series to be positive")
         return [np.log(v) for v in values] if self.log_ else values
@@ -245,14 +262,15 @@ class Forecaster(Estimator):
         """Epochs that minimise the loss on the held-out windows (first member's seed)."""
         if len(train) == 0 or len(validation) == 0:
             return self.epochs
-        probe = ForecastNetwork(seed=member_seed(self.seed, 0), **self._shape())
+        network_seed, shuffle_seed = member_seeds(self.seed, 0)
+        probe = ForecastNetwork(seed=network_seed, **self._shape())
         history = Trainer(
             lr=self.lr,
             epochs=self.epochs,
             batch_size=self.batch_size,
             patience=self.patience,
             verbose=self.verbose,
-            seed=member_seed(self.seed, 0),
+            seed=shuffle_seed,
         ).fit(probe, gaussian_step(probe), train, validation)
         return int(np.argmin(history["val_loss"])) + 1
 
@@ -282,6 +300,29 @@ class Forecaster(Estimator):
             self._shaped(self._untransform(part))
             for part in (center, center - spread, center + spread)
         )
+
+    def score(self, y, metric="neg_mase", future_covariates=None) -> float:
+        """Accuracy of the forecasts against `y`, the values that followed the training
+        series (shaped as the series were given, over the first h <= horizon steps); greater
+        is better, so errors are negated (scikit-learn's convention): metric is one of
+        "neg_mase" (default: MAE over the training series' in-sample seasonal-naive MAE,
+        averaged over series and channels), "neg_smape", "neg_mape", "neg_mae", "neg_rmse"."""
+        self._check_fitted()
+        if metric not in SCORES:
+            raise ValueError(f"metric must be one of {', '.join(SCORES)}; got {metric!r}")
+        actual, kind = as_series_list(y)
+        if kind != self.input_kind_ or len(actual) != len(self.history_):
+            raise ValueError(
+                f"y must be shaped as the series given to fit ({self.input_kind_}, "
+                f"{len(self.history_)} series); got {kind} with {len(actual)}"
+            )
+        steps = {len(a) for a in actual}
+        if len(steps) != 1:
+            raise ValueError(f"every series of y must cover the same steps; got {sorted(steps)}")
+        forecast, _ = as_series_list(
+            self.predict(steps.pop(), future_covariates=future_covariates)
+        )
+        return -forecast_score(metric, np.stack(actual), np.stack(forecast), self.naive_error_)
 
     def _future_covariates(self, future_covariates):
         series, covariates = len(self.history_), self.history_covariates_.shape[2]

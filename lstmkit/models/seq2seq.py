@@ -20,8 +20,11 @@ from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.beam_search import beam_search, greedy_decode
+from lstmkit.models.fitted_state import Value, Vocab
+from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Seed
 from lstmkit.models.seq2seq_network import Seq2SeqNetwork
 from lstmkit.optim import ReduceLROnPlateau
+from lstmkit.random import as_generator, spawn
 from lstmkit.training import StepResult, Trainer, TrainingInterrupted
 
 SOURCE_SPECIALS = ("<pad>", "<unk>")
@@ -57,7 +60,37 @@ class Seq2Seq(Estimator):
         verbose: 0 silent, 1 progress bars and a line per epoch.
     """
 
-    _fitted_json = ("source_vocabulary_", "target_vocabulary_", "max_target_length_", "n_epochs_")
+    hyperparameters = {
+        "level": Choice("char", "word"),
+        "cell": Choice("lstm", "gru"),
+        "attention": Choice("bahdanau", "luong_dot", "luong_general", None),
+        "input_feeding": Flag(),
+        "embedding_size": Integer(low=1),
+        "hidden_size": Integer(low=1),
+        "bidirectional": Flag(),
+        "scheduled_sampling": Real(low=0, high=1),
+        "lr": Real(low=0, low_open=True),
+        "epochs": Integer(low=1),
+        "batch_size": Integer(low=1),
+        "clip_norm": Real(low=0, low_open=True, none_ok=True),
+        "patience": Integer(low=1, none_ok=True),
+        "lr_decay": Real(low=0, high=1, low_open=True),
+        "validation_fraction": Real(low=0, high=1, high_open=True),
+        "beam_size": Integer(low=1),
+        "length_penalty": Real(low=0),
+        "max_length": Integer(low=1, none_ok=True),
+        "dtype": Choice("float32", "float64"),
+        "seed": Seed(),
+        "verbose": Integer(low=0),
+    }
+    fitted_state = {
+        "source_vocabulary_": Vocab(),
+        "target_vocabulary_": Vocab(),
+        "max_target_length_": Value(),
+        "n_epochs_": Value(),
+    }
+    estimator_type = None  # strings to strings
+    input_kind = "text"
 
     def __init__(
         self,
@@ -142,13 +175,6 @@ class Seq2Seq(Estimator):
             )
         if len(sources) == 0:
             raise ValueError("sources must hold at least one pair; got none")
-        if not 0 < self.lr_decay <= 1:
-            raise ValueError(f"lr_decay must lie in (0, 1]; got {self.lr_decay!r}")
-        if not 0 <= self.scheduled_sampling <= 1:
-            raise ValueError(
-                "scheduled_sampling must be a probability in [0, 1]; "
-                f"got {self.scheduled_sampling!r}"
-            )
         source_tokens = [self._tokenize(s, "sources", i) for i, s in enumerate(sources)]
         target_tokens = [self._tokenize(t, "targets", i) for i, t in enumerate(targets)]
         self.source_vocabulary_ = Vocabulary.build(source_tokens, specials=SOURCE_SPECIALS)
@@ -160,13 +186,10 @@ class Seq2Seq(Estimator):
             np.concatenate([[bos], self.target_vocabulary_.encode(t), [eos]]).astype(np.int64)
             for t in target_tokens
         ]
-        rng = np.random.default_rng(self.seed)
-        order = rng.permutation(len(sources))
+        # one stream each for the split, initialisation, scheduled sampling and shuffling
+        split_seed, network_seed, sampling_seed, shuffle_seed = spawn(self.seed, 4)
+        order = as_generator(split_seed).permutation(len(sources))
         held = int(round(self.validation_fraction * len(sources)))
-        if not 0 <= self.validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must lie in [0, 1); got {self.validation_fraction!r}"
-            )
         train = PairData(
             [source_ids[i] for i in order[held:]], [target_ids[i] for i in order[held:]]
         )
@@ -185,9 +208,9 @@ class Seq2Seq(Estimator):
             attention=self.attention,
             input_feeding=self.input_feeding,
             dtype=self.dtype,
-            seed=self.seed,
+            seed=network_seed,
         )
-        self._sampling_rng = np.random.default_rng([self.seed or 0, 1])
+        self._sampling_rng = as_generator(sampling_seed)
         self._sampling = 0.0
         trainer = Trainer(
             lr=self.lr,
@@ -197,7 +220,7 @@ class Seq2Seq(Estimator):
             patience=self.patience if validation is not None else None,
             monitor="val_exact" if validation is not None else "loss",
             verbose=self.verbose,
-            seed=self.seed,
+            seed=shuffle_seed,
             callbacks=[self._schedule_sampling, _stop_when_all_right],
             schedule=self._plateau_schedule
             if validation is not None and self.lr_decay != 1
@@ -306,24 +329,6 @@ class Seq2Seq(Estimator):
         """Exact-match accuracy of `predict(sources)` against `targets`."""
         predictions = self.predict(sources, **decoding)
         return float(np.mean([p == t for p, t in zip(predictions, targets, strict=True)]))
-
-    # ---- saving: the vocabularies go into the JSON header ----------------------------------------
-
-    def export_state(self):
-        saved = self.source_vocabulary_, self.target_vocabulary_
-        self.source_vocabulary_ = saved[0].to_json()
-        self.target_vocabulary_ = saved[1].to_json()
-        try:
-            return super().export_state()
-        finally:
-            self.source_vocabulary_, self.target_vocabulary_ = saved
-
-    @classmethod
-    def restore_state(cls, config, arrays):
-        estimator = super().restore_state(config, arrays)
-        estimator.source_vocabulary_ = Vocabulary.from_json(estimator.source_vocabulary_)
-        estimator.target_vocabulary_ = Vocabulary.from_json(estimator.target_vocabulary_)
-        return estimator
 
 
 def _stop_when_all_right(epoch, values) -> bool:

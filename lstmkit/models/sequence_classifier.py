@@ -17,7 +17,11 @@ import numpy as np
 from lstmkit.data.sequences import SequenceData, pad_sequences
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
-from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seed
+from lstmkit.models.fitted_state import Labels, Numbers, Value
+from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Seed
+from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seeds
+from lstmkit.models.sequence_input import LAYOUTS, as_sequences
+from lstmkit.random import as_generator
 from lstmkit.training import StepResult, Trainer, TrainingInterrupted
 
 
@@ -42,12 +46,42 @@ class SequenceClassifier(Estimator):
         seed: makes splitting, initialisation, dropout and batching reproducible.
         verbose: 0 silent, 1 progress bars and a line per epoch.
 
-    `fit(X, y, lengths=None)`: X is a list of (T_i, C) arrays, a padded (N, T, C) array with
-    `lengths`, or a (N, T) array of univariate sequences.
+        layout: "NTC" (default: X is (N, T, C) or a list of (T_i, C) arrays) or "NCT" (aeon's
+            and sktime's (N, C, T), or a list of (C, T_i) arrays); see `sequence_input`.
+
+    `fit(X, y, lengths=None)`: X is a list of sequences, a padded 3-D array with `lengths`
+    (valid steps per sequence), or a (N, T) array of univariate sequences.
     """
 
-    _fitted_json = ("n_features_in_", "n_epochs_", "classes_")
-    _fitted_arrays = ("mean_", "scale_")
+    hyperparameters = {
+        "cell": Choice("lstm", "gru", "rnn"),
+        "hidden_size": Integer(low=1),
+        "num_layers": Integer(low=1),
+        "bidirectional": Flag(),
+        "head": Choice("max", "mean", "last"),
+        "dropout": Real(low=0, high=1, high_open=True),
+        "lr": Real(low=0, low_open=True),
+        "epochs": Integer(low=1),
+        "batch_size": Integer(low=1),
+        "weight_decay": Real(low=0),
+        "clip_norm": Real(low=0, low_open=True, none_ok=True),
+        "patience": Integer(low=1, none_ok=True),
+        "validation_fraction": Real(low=0, high=1, high_open=True),
+        "ensemble": Integer(low=1),
+        "layout": Choice(*LAYOUTS),
+        "seed": Seed(),
+        "verbose": Integer(low=0),
+    }
+    fitted_state = {
+        "n_features_in_": Value(),
+        "n_epochs_": Value(),
+        "classes_": Labels(),
+        "mean_": Numbers(),
+        "scale_": Numbers(),
+    }
+    estimator_type = "classifier"
+    input_kind = "sequences"
+    allows_nan = True  # missing values become the channel mean
 
     def __init__(
         self,
@@ -65,6 +99,7 @@ class SequenceClassifier(Estimator):
         patience=40,
         validation_fraction=0.15,
         ensemble=3,
+        layout="NTC",
         seed=None,
         verbose=0,
     ):
@@ -82,25 +117,17 @@ class SequenceClassifier(Estimator):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.ensemble = ensemble
+        self.layout = layout
         self.seed = seed
         self.verbose = verbose
 
     # ---- fitting ------------------------------------------------------------------------------
 
     def fit(self, X, y, lengths=None) -> "SequenceClassifier":
-        sequences = as_sequences(X, lengths)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(sequences):
-            raise ValueError(
-                f"y must hold one label per sequence ({len(sequences)}); got shape {y.shape}"
-            )
-        self.classes_, targets = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"y must hold at least two classes; got only {self.classes_.tolist()}")
+        sequences = as_sequences(X, lengths, layout=self.layout)
+        self.classes_, targets = class_labels(y, len(sequences))
         self.n_features_in_ = int(sequences[0].shape[1])
         self.mean_, self.scale_ = channel_statistics(sequences)
-        if not isinstance(self.ensemble, int | np.integer) or self.ensemble < 1:
-            raise ValueError(f"ensemble must be a positive integer; got {self.ensemble!r}")
         data = SequenceData(self._standardise(sequences), targets)
         self.network_ = SequenceEnsemble(
             self.n_features_in_,
@@ -129,8 +156,8 @@ class SequenceClassifier(Estimator):
 
     def _fit_member(self, k, data, targets):
         """Train member k on its own stratified split; returns its History."""
-        seed = member_seed(self.seed, k)
-        train, validation = stratified_split(data, targets, self.validation_fraction, seed)
+        _, split_seed, shuffle_seed = member_seeds(self.seed, k)
+        train, validation = stratified_split(data, targets, self.validation_fraction, split_seed)
         trainer = Trainer(
             lr=self.lr,
             epochs=self.epochs,
@@ -139,7 +166,7 @@ class SequenceClassifier(Estimator):
             clip_norm=self.clip_norm,
             patience=self.patience if validation is not None else None,
             verbose=self.verbose,
-            seed=seed,
+            seed=shuffle_seed,
         )
         network = self.network_.member(k)
         return trainer.fit(network, self._step_for(network), train, validation)
@@ -164,7 +191,7 @@ class SequenceClassifier(Estimator):
     def predict_proba(self, X, lengths=None) -> np.ndarray:
         """Class probabilities (N, n_classes), columns in the order of `classes_`."""
         self._check_fitted()
-        sequences = as_sequences(X, lengths, self.n_features_in_)
+        sequences = as_sequences(X, lengths, self.n_features_in_, self.layout)
         sequences = self._standardise(sequences)
         probabilities = np.empty((len(sequences), len(self.classes_)))
         order = np.argsort([len(s) for s in sequences], kind="stable")
@@ -191,36 +218,31 @@ class SequenceClassifier(Estimator):
         return out
 
 
-def as_sequences(X, lengths=None, n_features=None) -> list[np.ndarray]:
-    """Accept a list of (T_i, C) arrays, a padded (N, T, C) array with lengths, or (N, T)."""
-    if isinstance(X, (list, tuple)):
-        sequences = [np.asarray(s, dtype=np.float64) for s in X]
-        sequences = [s[:, None] if s.ndim == 1 else s for s in sequences]
-        if lengths is not None:
-            raise ValueError("lengths goes with a padded array X; X is a list of sequences")
-    else:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim == 2:
-            X = X[:, :, None]
-        if X.ndim != 3:
-            raise ValueError(
-                f"X must be a list of (T_i, C) arrays, (N, T, C) or (N, T); got {X.shape}"
-            )
-        lengths = np.full(len(X), X.shape[1]) if lengths is None else np.asarray(lengths)
-        if lengths.shape != (len(X),) or lengths.min() < 1 or lengths.max() > X.shape[1]:
-            raise ValueError(f"lengths must be ({len(X)},) ints in 1..{X.shape[1]}")
-        sequences = [X[n, : int(length)] for n, length in enumerate(lengths)]
-    if not sequences:
-        raise ValueError("X must hold at least one sequence; got none")
-    channels = n_features if n_features is not None else sequences[0].shape[-1]
-    for index, s in enumerate(sequences):
-        if s.ndim != 2 or s.shape[1] != channels or len(s) == 0:
-            raise ValueError(
-                f"X[{index}] must have shape (T, {channels}) with T >= 1; got {s.shape}"
-            )
-        if np.isinf(s).any():
-            raise ValueError(f"X[{index}] contains infinite values")
-    return sequences
+def class_labels(y, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(classes, index of each label in classes) of `count` labels of at least two classes.
+
+    Labels are strings, integers, booleans, or floats with whole values; other floats are a
+    regression target, refused in scikit-learn's words ("Unknown label type: continuous").
+    """
+    if y is None:
+        raise ValueError(
+            "SequenceClassifier requires y to be passed, but the target y is None; give one "
+            "label per sequence"
+        )
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != count:
+        raise ValueError(f"y must hold one label per sequence ({count}); got shape {y.shape}")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
+        raise ValueError(
+            "Unknown label type: continuous. y must hold class labels (strings or integers); "
+            f"got floats such as {y[~(y == np.round(y))][:1].tolist()}"
+        )
+    classes, targets = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y must hold at least two classes; got 1 class: {classes.tolist()}"
+        )
+    return classes, targets
 
 
 def channel_statistics(sequences) -> tuple[np.ndarray, np.ndarray]:
@@ -240,7 +262,7 @@ def stratified_split(data: SequenceData, targets, fraction: float, seed):
         raise ValueError(f"validation_fraction must lie in [0, 1); got {fraction!r}")
     if fraction == 0:
         return data, None
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     held = []
     for label in np.unique(targets):
         members = rng.permutation(np.flatnonzero(targets == label))

@@ -29,13 +29,15 @@ import numpy as np
 from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
+from lstmkit.models.fitted_state import Value, Vocab
+from lstmkit.models.hyperparameters import Flag, Integer, Real, Seed
 from lstmkit.models.tagger_network import TaggerBatch, TaggerNetwork
-from lstmkit.models.text_state import VocabularyState
 from lstmkit.nn.char_encoder import encode_words
+from lstmkit.random import as_generator, spawn
 from lstmkit.training import StepResult, Trainer
 
 
-class SequenceTagger(VocabularyState, Estimator):
+class SequenceTagger(Estimator):
     """Tag every word of tokenised sentences with a BiLSTM(-CRF).
 
     Args:
@@ -65,8 +67,38 @@ class SequenceTagger(VocabularyState, Estimator):
     (sentences, tags) pair for early stopping.
     """
 
-    _fitted_json = ("n_epochs_", "classes_")
-    _fitted_vocabularies = ("word_vocabulary_", "char_vocabulary_")
+    hyperparameters = {
+        "crf": Flag(),
+        "word_dim": Integer(low=1),
+        "char_dim": Integer(low=1),
+        "char_hidden_size": Integer(low=1),
+        "hidden_size": Integer(low=1),
+        "num_layers": Integer(low=1),
+        "dropout": Real(low=0, high=1, high_open=True),
+        "word_dropout": Real(low=0),
+        "lowercase": Flag(),
+        "max_word_length": Integer(low=1),
+        "lr": Real(low=0, low_open=True),
+        "lr_decay": Real(low=0, high=1, low_open=True, none_ok=True),
+        "epochs": Integer(low=1),
+        "batch_size": Integer(low=1),
+        "clip_norm": Real(low=0, low_open=True, none_ok=True),
+        "patience": Integer(low=1, none_ok=True),
+        "validation_fraction": Real(low=0, high=1, high_open=True),
+        "time_budget": Real(low=0, low_open=True, none_ok=True),
+        "seed": Seed(),
+        "verbose": Integer(low=0),
+    }
+    fitted_state = {
+        "n_epochs_": Value(),
+        "classes_": Value(),  # the tag strings, a JSON list
+        "word_vocabulary_": Vocab(),
+        "char_vocabulary_": Vocab(),
+    }
+    # a label per word: structured output, which scikit-learn's classifier logic (stratified
+    # folds over one label per sample) does not fit
+    estimator_type = None
+    input_kind = "text"
 
     def __init__(
         self,
@@ -116,17 +148,15 @@ class SequenceTagger(VocabularyState, Estimator):
 
     def fit(self, sentences, tags, validation_data=None) -> "SequenceTagger":
         sentences, tags = check_tagged(sentences, tags, "sentences", "tags")
-        if not 0 <= self.validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must lie in [0, 1); got {self.validation_fraction!r}"
-            )
+        # one stream each for the split, word dropout, initialisation, shuffling (lstmkit.random)
+        split_seed, drop_seed, network_seed, shuffle_seed = spawn(self.seed, 4)
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("validation_data must be a (sentences, tags) pair")
             held = check_tagged(*validation_data, "validation sentences", "validation tags")
             train = (sentences, tags)
         else:
-            train, held = split_sentences(sentences, tags, self.validation_fraction, self.seed)
+            train, held = split_sentences(sentences, tags, self.validation_fraction, split_seed)
         self.classes_ = sorted({t for sentence in train[1] for t in sentence})
         self.word_vocabulary_ = Vocabulary.build(self._lookup_forms(s) for s in train[0])
         self.char_vocabulary_ = Vocabulary.build(list(w) for s in train[0] for w in s)
@@ -134,7 +164,7 @@ class SequenceTagger(VocabularyState, Estimator):
         for sentence in train[0]:
             np.add.at(counts, self.word_vocabulary_.encode(self._lookup_forms(sentence)), 1)
         self._drop_probability = self.word_dropout / np.maximum(self.word_dropout + counts, 1e-12)
-        self._drop_rng = np.random.default_rng(None if self.seed is None else [self.seed, 1])
+        self._drop_rng = as_generator(drop_seed)
         self.network_ = TaggerNetwork(
             len(self.word_vocabulary_),
             len(self.char_vocabulary_),
@@ -146,7 +176,7 @@ class SequenceTagger(VocabularyState, Estimator):
             num_layers=self.num_layers,
             dropout=self.dropout,
             crf=self.crf,
-            seed=self.seed,
+            seed=network_seed,
         )
         trainer = Trainer(
             lr=self.lr,
@@ -156,7 +186,7 @@ class SequenceTagger(VocabularyState, Estimator):
             patience=self.patience if held is not None else None,
             monitor="val_accuracy" if held is not None else "loss",
             verbose=self.verbose,
-            seed=self.seed,
+            seed=shuffle_seed,
             callbacks=() if self.time_budget is None else (self._over_budget(),),
             schedule=self._schedule if held is not None and self.lr_decay else None,
         )
@@ -324,7 +354,7 @@ def split_sentences(sentences, tags, fraction: float, seed):
     """((train sentences, tags), (held-out sentences, tags) or None), a seeded random split."""
     if fraction == 0 or len(sentences) < 2:
         return (sentences, tags), None
-    order = np.random.default_rng(seed).permutation(len(sentences))
+    order = as_generator(seed).permutation(len(sentences))
     count = min(max(1, int(round(fraction * len(sentences)))), len(sentences) - 1)
     held, kept = np.sort(order[:count]), np.sort(order[count:])
     return (

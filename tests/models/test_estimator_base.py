@@ -5,13 +5,15 @@ import pytest
 
 from lstmkit import LSTM
 from lstmkit.models import Estimator, NotFittedError
+from lstmkit.models.fitted_state import Numbers, Value
+from lstmkit.models.hyperparameters import Integer, Seed
 
 
 class MeanOfLastState(Estimator):
     """A tiny estimator: an LSTM whose last state's mean is the prediction."""
 
-    _fitted_json = ("n_features_in_",)
-    _fitted_arrays = ("offset_",)
+    hyperparameters = {"hidden_size": Integer(low=1), "seed": Seed()}
+    fitted_state = {"n_features_in_": Value(), "offset_": Numbers()}
 
     def __init__(self, hidden_size=4, seed=None):
         self.hidden_size = hidden_size

@@ -1,0 +1,128 @@
+"""Fitted-state declarations: what an estimator learns, stated once, saved and loaded by one code.
+
+An estimator lists what `fit` sets besides its network (`network_`, always saved with its own
+class and configuration):
+
+    fitted_state = {
+        "classes_": Labels(),        # an array of labels (str / int): a JSON list + dtype
+        "n_epochs_": Value(),        # a JSON value (number, string, list, dict)
+        "mean_": Numbers(),          # a numeric array: a tensor in the file
+        "vocabulary_": Vocab(),      # a `Vocabulary`: its JSON form
+        "naive_error_": Numbers(since_files=True),   # added later: absent from older files
+    }
+
+In a model file, JSON-kind values (`Value`, `Labels`, `Vocab`) sit in the header under
+`config["fitted"][name]`, numeric arrays are the tensors `fitted.{name}`. Loading sets exactly
+the declared names and nothing else: a file naming anything undeclared is refused, so a file
+cannot plant attributes on the estimator. Files written before this module put vocabularies
+under `config["vocabularies"]`; they are read from there too.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmkit.data.vocabulary import Vocabulary
+
+
+@dataclass(frozen=True)
+class FittedValue:
+    """Base of the declarations. `since_files`: absent from files written before it existed
+    (restored as None; the estimator documents what None means)."""
+
+    since_files: bool = False
+    in_header = True  # stored in the JSON header (False: as a tensor)
+
+    def to_file(self, value):
+        return value
+
+    def from_file(self, stored, name: str):
+        return stored
+
+
+@dataclass(frozen=True)
+class Value(FittedValue):
+    """A JSON value: number, string, bool, None, list or dict of those."""
+
+    def to_file(self, value):
+        return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass(frozen=True)
+class Labels(FittedValue):
+    """An array of labels (strings, integers, booleans) that keeps its dtype."""
+
+    def to_file(self, value):
+        value = np.asarray(value)
+        return {"ndarray": value.tolist(), "dtype": value.dtype.str}
+
+    def from_file(self, stored, name: str):
+        if not isinstance(stored, dict) or set(stored) != {"ndarray", "dtype"}:
+            raise ValueError(f"fitted {name} must be a stored label array; got {stored!r:.60}")
+        dtype = np.dtype(stored["dtype"])
+        if dtype.kind not in "Uiub":
+            raise ValueError(
+                f"fitted {name} has dtype {dtype}; label arrays hold text, integers or booleans"
+            )
+        return np.array(stored["ndarray"], dtype=dtype)
+
+
+@dataclass(frozen=True)
+class Numbers(FittedValue):
+    """A numeric array (scalers, histories), stored as a tensor."""
+
+    in_header = False
+
+    def to_file(self, value):
+        return np.asarray(value)
+
+    def from_file(self, stored, name: str):
+        if not isinstance(stored, np.ndarray) or stored.dtype.kind not in "fiu":
+            raise ValueError(f"fitted {name} must be a numeric array")
+        return stored
+
+
+@dataclass(frozen=True)
+class Vocab(FittedValue):
+    """A `Vocabulary`, stored as its JSON form."""
+
+    def to_file(self, value):
+        return value.to_json()
+
+    def from_file(self, stored, name: str):
+        return Vocabulary.from_json(stored)
+
+
+def export_fitted(estimator) -> tuple[dict, dict]:
+    """(header values, arrays) of the declared fitted state of `estimator`."""
+    header, arrays = {}, {}
+    for name, kind in type(estimator).fitted_state.items():
+        value = getattr(estimator, name)
+        if kind.in_header:
+            header[name] = None if value is None else kind.to_file(value)
+        elif value is not None:
+            arrays[f"fitted.{name}"] = kind.to_file(value)
+    return header, arrays
+
+
+def restore_fitted(estimator, config: dict, arrays: dict) -> None:
+    """Set the declared fitted state of `estimator` from a file's config and arrays."""
+    declared = type(estimator).fitted_state
+    header = dict(config.get("fitted", {}))
+    header.update(config.get("vocabularies", {}))  # files written before fitted_state
+    stored_arrays = {k[len("fitted.") :]: v for k, v in arrays.items() if k.startswith("fitted.")}
+    undeclared = sorted((set(header) | set(stored_arrays)) - set(declared))
+    if undeclared:
+        raise ValueError(
+            f"the file sets {undeclared}, which {type(estimator).__name__} does not declare "
+            "as fitted state"
+        )
+    for name, kind in declared.items():
+        source = header if kind.in_header else stored_arrays
+        if name not in source:
+            if not kind.since_files:
+                raise ValueError(f"the file lacks the fitted state {name!r}")
+            setattr(estimator, name, None)
+            continue
+        stored = source[name]
+        setattr(estimator, name, None if stored is None else kind.from_file(stored, name))

@@ -1,0 +1,192 @@
+"""Hyperparameter declarations: each estimator states once what every argument may be.
+
+An estimator lists its hyperparameters in a class attribute,
+
+    hyperparameters = {
+        "hidden_size": Integer(low=1),
+        "dropout": Real(low=0, high=1, high_open=True),
+        "cell": Choice("lstm", "gru", "rnn"),
+        "seed": Seed(),
+        ...
+    }
+
+with exactly the names its `__init__` takes (a test holds every estimator to that).
+`Estimator.fit` checks them all before it touches the data, so a bad value is reported the
+same way by every estimator, naming the estimator, the argument, what it may be and what
+came:
+
+    ValueError: SequenceClassifier: hidden_size must be an integer >= 1; got 0
+
+`__init__` stays a plain store of its arguments (scikit-learn's contract: `set_params` and
+`clone` must not be able to skip a check that only `__init__` ran).
+"""
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class Hyperparameter:
+    """What one hyperparameter may be: `check(value)` returns None or what it expected."""
+
+    none_ok: bool = False
+
+    def expected(self) -> str:
+        raise NotImplementedError
+
+    def accepts(self, value) -> bool:
+        raise NotImplementedError
+
+    def problem(self, value):
+        """None when `value` is acceptable, else the description of what was expected."""
+        if value is None and self.none_ok:
+            return None
+        if self.accepts(value):
+            return None
+        return self.expected() + (" or None" if self.none_ok else "")
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+@dataclass(frozen=True)
+class Integer(Hyperparameter):
+    """An integer in [low, high] (either bound may be None: unbounded)."""
+
+    low: int | None = None
+    high: int | None = None
+    none_ok: bool = False
+
+    def expected(self) -> str:
+        if self.high is None and self.low in (0, 1):
+            return "a positive integer" if self.low == 1 else "a non-negative integer"
+        return "an integer" + _bounds(self.low, self.high, False, False)
+
+    def accepts(self, value) -> bool:
+        return _is_integer(value) and _within(value, self.low, self.high, False, False)
+
+
+@dataclass(frozen=True)
+class Real(Hyperparameter):
+    """A real number between low and high, each bound closed unless `*_open`."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    none_ok: bool = False
+
+    def expected(self) -> str:
+        return "a number" + _bounds(self.low, self.high, self.low_open, self.high_open)
+
+    def accepts(self, value) -> bool:
+        return (
+            _is_real(value)
+            and bool(np.isfinite(value))
+            and _within(value, self.low, self.high, self.low_open, self.high_open)
+        )
+
+
+class Choice(Hyperparameter):
+    """One of a fixed set of values (strings, True/False, None)."""
+
+    def __init__(self, *values):
+        self.values = values
+        self.none_ok = None in values
+
+    def expected(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values if v is not None)
+
+    def accepts(self, value) -> bool:
+        # `is` for True/False/None so that 1 is not taken for True
+        return any(
+            value is v or (isinstance(v, str) and isinstance(value, str) and value == v)
+            for v in self.values
+        )
+
+
+@dataclass(frozen=True)
+class Flag(Hyperparameter):
+    """True or False (NumPy booleans too)."""
+
+    none_ok: bool = False
+
+    def expected(self) -> str:
+        return "True or False"
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, bool | np.bool_)
+
+
+@dataclass(frozen=True)
+class Seed(Hyperparameter):
+    """None (fresh entropy), an integer >= 0, a `np.random.Generator` or `SeedSequence`."""
+
+    none_ok: bool = True
+
+    def expected(self) -> str:
+        return "an integer >= 0, a numpy Generator or SeedSequence"
+
+    def accepts(self, value) -> bool:
+        if isinstance(value, np.random.Generator | np.random.SeedSequence):
+            return True
+        return _is_integer(value) and value >= 0
+
+
+@dataclass(frozen=True)
+class Text(Hyperparameter):
+    """A string (e.g. a file path)."""
+
+    none_ok: bool = False
+
+    def expected(self) -> str:
+        return "a string"
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, str)
+
+
+class Either(Hyperparameter):
+    """Any of several declarations (e.g. `Choice("auto")` or `Real(0, 1)`)."""
+
+    def __init__(self, *options: Hyperparameter):
+        self.options = options
+        self.none_ok = any(option.none_ok for option in options)
+
+    def expected(self) -> str:
+        return " or ".join(option.expected() for option in self.options)
+
+    def accepts(self, value) -> bool:
+        return any(option.problem(value) is None for option in self.options)
+
+
+def check_hyperparameters(estimator) -> None:
+    """Raise ValueError for the first hyperparameter of `estimator` outside its declaration."""
+    owner = type(estimator).__name__
+    for name, declaration in type(estimator).hyperparameters.items():
+        value = getattr(estimator, name)
+        expected = declaration.problem(value)
+        if expected is not None:
+            raise ValueError(f"{owner}: {name} must be {expected}; got {value!r}")
+
+
+def _within(value, low, high, low_open: bool, high_open: bool) -> bool:
+    if low is not None and (value <= low if low_open else value < low):
+        return False
+    return not (high is not None and (value >= high if high_open else value > high))
+
+
+def _bounds(low, high, low_open: bool, high_open: bool) -> str:
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if low is not None:
+        return f" {'>' if low_open else '>='} {low}"
+    if high is not None:
+        return f" {'<' if high_open else '<='} {high}"
+    return ""
