@@ -97,11 +97,13 @@ class Choice(Hyperparameter):
     """One of a fixed set of values (strings, True/False, None)."""
 
     def __init__(self, *values):
-        self.values = values
-        self.none_ok = None in values
+        self.values = values  # None among them is accepted like any other value
 
     def expected(self) -> str:
-        return "one of " + ", ".join(repr(v) for v in self.values if v is not None)
+        shown = [repr(v) for v in self.values]
+        if len(shown) <= 2:
+            return " or ".join(shown)
+        return "one of " + ", ".join(shown[:-1]) + " or " + shown[-1]
 
     def accepts(self, value) -> bool:
         # `is` for True/False/None so that 1 is not taken for True

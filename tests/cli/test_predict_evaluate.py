@@ -198,5 +198,5 @@ def test_a_forecaster_saved_before_it_kept_its_naive_error_loads_without_mase(fi
     assert older.naive_error_ is None and _saved_mase(older, 1.0) is None
     np.testing.assert_array_equal(older.predict(), forecaster.predict())
     del arrays["fitted.scale_"]  # an array every file has: its absence is an error
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="the file lacks the fitted state 'scale_'"):
         Forecaster.restore_state(config, arrays)

@@ -208,9 +208,9 @@ def test_errors():
         Seq2Seq().fit(["a", "b"], ["a"])
     with pytest.raises(ValueError, match="level must be 'char' or 'word'"):
         Seq2Seq(level="byte").fit(["a"], ["b"])
-    with pytest.raises(ValueError, match=r"scheduled_sampling must be a probability in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"scheduled_sampling must be a number in \[0, 1\]"):
         Seq2Seq(scheduled_sampling=1.5).fit(["a"], ["b"])
-    with pytest.raises(ValueError, match=r"lr_decay must lie in \(0, 1\]; got 0"):
+    with pytest.raises(ValueError, match=r"lr_decay must be a number in \(0, 1\]; got 0"):
         Seq2Seq(lr_decay=0).fit(["a"], ["b"])
     with pytest.raises(ValueError, match="attention must be one of"):
         Seq2Seq(attention="cosine", epochs=1).fit(["a"], ["b"])

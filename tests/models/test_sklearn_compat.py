@@ -163,7 +163,7 @@ def test_layout_nct_reads_aeons_arrays_and_lists():
     aeon_list = [x.T for x in X]  # aeon's unequal-length collection: (C, T_i) arrays
     listed = small_classifier(epochs=3, layout="NCT").fit(aeon_list, y)
     np.testing.assert_array_equal(listed.predict_proba(aeon_list), reference)
-    with pytest.raises(ValueError, match="layout must be one of 'NTC', 'NCT'; got 'TNC'"):
+    with pytest.raises(ValueError, match="layout must be 'NTC' or 'NCT'; got 'TNC'"):
         small_classifier(layout="TNC").fit(X, y)
 
 
