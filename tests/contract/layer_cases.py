@@ -7,8 +7,9 @@ one upstream gradient per flattened output (`backward(module, inputs, upstream)`
 {input name: gradient} for the inputs in `differentiable`). `bad_shapes` lists, per input,
 shapes that forward must refuse with a ValueError naming that input and the shape received.
 
-`defects` maps a check (a test's name without "test_", with "[argument]" for one input's
-bad shapes or "[float64]" for one dtype) to the known defect that makes it fail: the harness
+`defects` maps a check (a test's name without "test_", narrowed by its parameter where it has
+one: "bad_shape[ids]", "dtype[float64]", "same_seed_same_model[Generator]",
+"load_state_dict_refuses[missing_key]") to the known defect that makes it fail: the harness
 marks that check `xfail(strict=True)`, so it turns red once the defect is fixed and the entry
 must go. Sizes: N = 2 sequences, T <= 4 steps, a handful of features.
 """
@@ -57,8 +58,8 @@ class LayerCase:
     cls: type
     build: Callable  # (dtype, seed) -> module
     inputs: Callable  # (rng, dtype) -> {name: array}
+    backward: Callable  # (module, inputs, upstream) -> {name: gradient}
     forward: Callable = lambda module, inputs: module(**inputs)
-    backward: Callable | None = None  # (module, inputs, upstream) -> {name: gradient}
     differentiable: tuple = ()  # the float inputs whose gradients backward returns
     bad_shapes: dict = field(default_factory=dict)  # {input name: [shapes]}
     error_names: dict = field(default_factory=dict)  # {input name: the name errors give it}
@@ -470,6 +471,9 @@ def text_network_case():
     )
 
 
+TAGGER_SIZES = {"word_dim": 3, "char_dim": 2, "char_hidden_size": 3, "hidden_size": 2}
+
+
 def tagger_network_case():
     """The network's emissions and the CRF head's per-sentence loss on them, as the tagger
     trains it (the CRF is a child of the network, its loss is computed by the estimator)."""
@@ -498,17 +502,7 @@ def tagger_network_case():
     return LayerCase(
         name="TaggerNetwork",
         cls=TaggerNetwork,
-        build=lambda dtype, seed: TaggerNetwork(
-            6,
-            5,
-            3,
-            word_dim=3,
-            char_dim=2,
-            char_hidden_size=3,
-            hidden_size=2,
-            dtype=dtype,
-            seed=seed,
-        ),
+        build=lambda dtype, seed: TaggerNetwork(6, 5, 3, dtype=dtype, seed=seed, **TAGGER_SIZES),
         inputs=inputs,
         forward=forward,
         backward=backward,
@@ -553,6 +547,8 @@ def char_lm_network_case():
 
 
 def seq2seq_network_case(cell, attention, bidirectional):
+    options = {"cell": cell, "attention": attention, "bidirectional": bidirectional}
+
     def inputs(rng, dtype):
         source_lengths = np.array([4, 2])
         return {
@@ -565,15 +561,7 @@ def seq2seq_network_case(cell, attention, bidirectional):
         name=f"Seq2SeqNetwork-{cell}-{attention}",
         cls=Seq2SeqNetwork,
         build=lambda dtype, seed: Seq2SeqNetwork(
-            6,
-            5,
-            cell=cell,
-            embedding_size=2,
-            hidden_size=4,
-            bidirectional=bidirectional,
-            attention=attention,
-            dtype=dtype,
-            seed=seed,
+            6, 5, embedding_size=2, hidden_size=4, dtype=dtype, seed=seed, **options
         ),
         inputs=inputs,
         backward=no_input_gradient,
