@@ -39,6 +39,13 @@ def add_parser(commands) -> None:
     parser.add_argument("--label-column", default="label", help="CSV label column (label)")
     parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
     parser.add_argument(
+        "--layout",
+        default="NTC",
+        choices=("NTC", "NCT"),
+        help="how a 3-D X in an .npz file is laid out: NTC (sequences, time, channels; "
+        "default) or NCT (sequences, channels, time: aeon's and sktime's)",
+    )
+    parser.add_argument(
         "--test-fraction",
         type=float,
         default=0.25,
@@ -105,7 +112,11 @@ def read_data(args):
         train = read_sequences("japanese-vowels-train")
         test = read_sequences("japanese-vowels-test")
         return train, test, "JapaneseVowels (built-in)"
-    options = {"label_column": args.label_column, "id_column": args.id_column}
+    options = {
+        "label_column": args.label_column,
+        "id_column": args.id_column,
+        "layout": args.layout,
+    }
     train = read_sequences(args.train, **options)
     if args.test is not None:
         return train, read_sequences(args.test, **options), f"{args.train} / {args.test}"

@@ -69,7 +69,9 @@ def handler_for(model) -> Handler:
 def _classifier_input(args, name, labels):
     from lstmkit.cli.sequence_files import read_sequences
 
-    return read_sequences(name, args.label_column, args.id_column, labels=labels)
+    return read_sequences(
+        name, args.label_column, args.id_column, labels=labels, layout=args.layout
+    )
 
 
 def _classifier_predict(model, name, args):

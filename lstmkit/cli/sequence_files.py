@@ -56,8 +56,12 @@ def split_sequences(data: Sequences, fraction: float, seed) -> tuple[Sequences, 
     return subset(kept), subset(held)
 
 
-def read_sequences(name, label_column="label", id_column="id", labels=True) -> Sequences:
-    """Read sequences from a file or built-in name; `labels=True` requires labels."""
+def read_sequences(
+    name, label_column="label", id_column="id", labels=True, layout="NTC"
+) -> Sequences:
+    """Read sequences from a file or built-in name; `labels=True` requires labels. `layout`
+    says how a 3-D X in an .npz file is laid out ("NTC" or "NCT", see
+    `lstmkit.models.sequence_input`)."""
     from lstmkit.datasets import resolve
 
     path = os.fspath(resolve(name))
@@ -68,7 +72,7 @@ def read_sequences(name, label_column="label", id_column="id", labels=True) -> S
         data = read_ts(path)
         result = Sequences(list(data.X), data.y, [str(k) for k in range(len(data))])
     elif lowered.endswith(".npz"):
-        result = _read_npz(path)
+        result = _read_npz(path, layout)
     elif lowered.endswith(".csv"):
         result = _read_csv(path, label_column, id_column)
     else:
@@ -79,7 +83,7 @@ def read_sequences(name, label_column="label", id_column="id", labels=True) -> S
     return result
 
 
-def _read_npz(path) -> Sequences:
+def _read_npz(path, layout) -> Sequences:
     try:
         loaded = np.load(path, allow_pickle=False)
         if not hasattr(loaded, "files"):  # a single .npy array
@@ -91,10 +95,10 @@ def _read_npz(path) -> Sequences:
         raise ValueError(f"{path}: not a readable .npz file: {error}") from None
     if "X" not in arrays:
         raise ValueError(f"{path}: no array 'X' in the file (it holds {sorted(arrays)})")
-    from lstmkit.models.sequence_classifier import as_sequences
+    from lstmkit.models.sequence_input import as_sequences
 
     try:
-        X = as_sequences(arrays["X"], arrays.get("lengths"))
+        X = as_sequences(arrays["X"], arrays.get("lengths"), layout=layout)
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from None
     y = arrays.get("y")

@@ -68,6 +68,20 @@ def test_every_format_reads_the_same_sequences(tmp_path, writer):
         np.testing.assert_allclose(a, b)
 
 
+def test_npz_in_aeons_layout_reads_with_layout_nct(tmp_path, capsys):
+    X, y = write_npz(tmp_path / "ntc.npz")
+    padded = np.load(tmp_path / "ntc.npz")["X"]
+    lengths = [len(x) for x in X]
+    np.savez(tmp_path / "nct.npz", X=padded.transpose(0, 2, 1), y=y, lengths=lengths)
+    read = read_sequences(str(tmp_path / "nct.npz"), layout="NCT")
+    for got, expected in zip(read.X, X, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert main(["classify", str(tmp_path / "nct.npz"), "--layout", "NCT", *TINY]) == 0
+    # read as NTC, the (N, C=2, T=8) array gives 2 steps: too short for its lengths
+    assert main(["classify", str(tmp_path / "nct.npz"), *TINY]) == 1
+    assert "lengths must be (24,) integers in 1..2" in capsys.readouterr().err
+
+
 def test_wide_csv_is_one_univariate_sequence_per_row(tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text("label,t1,t2,t3\nup,1,2,3\ndown,3,2,\n")
