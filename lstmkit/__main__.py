@@ -4,4 +4,5 @@ import sys
 
 from lstmkit.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing the module (doctest, pkgutil walks) runs nothing
+    sys.exit(main())
