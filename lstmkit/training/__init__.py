@@ -2,7 +2,8 @@
 
 from lstmkit.training.batches import Batches, LengthBatches, StreamChunk, StreamChunks
 from lstmkit.training.history import History
-from lstmkit.training.trainer import NonFiniteError, StepResult, Trainer, TrainingInterrupted
+from lstmkit.training.step import NonFiniteError, StepResult, TrainingInterrupted
+from lstmkit.training.trainer import Trainer
 
 __all__ = [
     "Batches",

@@ -1,0 +1,274 @@
+"""One `Trainer.fit` call as a state machine: the epochs, each training step (zero, step,
+check, clip, update), validation, divergence handling, best-weights tracking and restore,
+the schedule, checkpoints and resume, and what is shown while it runs. The Trainer's module
+docstring states the contract; this is its implementation."""
+
+import math
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from lstmkit.io.checkpoint import load_checkpoint, save_checkpoint
+from lstmkit.random import as_generator, child
+from lstmkit.training.history import History
+from lstmkit.training.step import NonFiniteError, StepResult, TrainingInterrupted
+
+
+class Run:
+    """The state of one `Trainer.fit` call (`trainer` holds its settings)."""
+
+    def __init__(self, trainer, model, step, train, validation):
+        self.trainer, self.model, self.step = trainer, model, step
+        self.train_batches, self.validation = train, validation
+        self.optimizer = trainer.make_optimizer(model)
+        self.schedule = None if trainer.schedule is None else trainer.schedule(self.optimizer)
+        self.monitor = trainer.monitor or ("val_loss" if validation is not None else "loss")
+        mode = trainer.mode
+        self.maximize = mode == "max" or (mode == "auto" and "loss" not in self.monitor)
+        self.history = History()
+        self.epoch = 0
+        self.best_score, self.best_state, self.waited = None, None, 0
+        self.nonfinite_in_a_row = 0
+        self.started, self.out_of_time = time.perf_counter(), False
+
+    def resume(self, path) -> None:
+        checkpoint = load_checkpoint(path)
+        checkpoint.restore(self.model, self.optimizer, self.schedule)
+        state = checkpoint.state
+        self.epoch = int(state["epoch"])
+        self.history = History(state["history"])
+        self.best_score, self.waited = state["best_score"], int(state["waited"])
+        self.best_state = checkpoint.extra_arrays or None
+
+    def go(self) -> History:
+        self.epochs_bar = _progress(
+            self.trainer.epochs, "training", self.trainer.verbose == 1, initial=self.epoch
+        )
+        self.started = time.perf_counter()
+        try:
+            self.loop()
+        except KeyboardInterrupt:
+            self.restore()
+            raise TrainingInterrupted(self.history) from None
+        finally:
+            self.epochs_bar.close()
+        self.restore()
+        self.summarize(time.perf_counter() - self.started)
+        return self.history
+
+    def restore(self) -> None:
+        if self.trainer.restore_best and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+
+    def loop(self) -> None:
+        trainer = self.trainer
+        while self.epoch < trainer.epochs:
+            started = time.perf_counter()
+            train_values = self.train_epoch()
+            values = {**train_values}
+            if self.validation is not None:
+                values.update({f"val_{k}": v for k, v in self.evaluate().items()})
+            values["lr"] = float(self.optimizer.lr)
+            values["time"] = time.perf_counter() - started
+            self.history.append(values)
+            self.epoch += 1
+            improved = self.track_best(values)
+            self.step_schedule(values)
+            self.save_checkpoints(improved)
+            self.report(values)
+            stop_requested = any([callback(self.epoch, values) for callback in trainer.callbacks])
+            if stop_requested or self.out_of_time:
+                break
+            if trainer.patience is not None and self.waited >= trainer.patience:
+                break
+
+    # ---- one epoch ---------------------------------------------------------------------------
+
+    def train_epoch(self) -> dict:
+        """One pass over the training batches -> mean loss and metrics of the updates made."""
+        trainer, model = self.trainer, self.model
+        rng = as_generator(child(trainer.seed, self.epoch))
+        batches = self.train_batches.epoch(rng)
+        totals, count, carry = {"loss": 0.0}, 0, None
+        model.train()
+        bar = _progress(
+            len(batches), f"epoch {self.epoch + 1}/{trainer.epochs}", trainer.verbose >= 2
+        )
+        for batch in batches:
+            result, carry = self.train_step(batch, carry)
+            bar.update(1)
+            if result is not None:
+                totals["loss"] += result.loss * result.count
+                for name, value in result.metrics.items():
+                    totals[name] = totals.get(name, 0.0) + float(value)
+                count += result.count
+                bar.set_postfix({k: f"{v / max(count, 1):.4g}" for k, v in totals.items()})
+            if (
+                trainer.max_time is not None
+                and time.perf_counter() - self.started > trainer.max_time
+            ):
+                self.out_of_time = True
+                break
+        bar.close()
+        if count == 0:
+            return {name: float("nan") for name in totals}
+        return {name: value / count for name, value in totals.items()}
+
+    def train_step(self, batch, carry) -> tuple[StepResult | None, object]:
+        """Zero the gradients, `step`, check, clip, update -> (the StepResult, or None when
+        the update was skipped as non-finite; the carry for the next batch)."""
+        from lstmkit.optim import clip_grad_norm
+
+        trainer, model = self.trainer, self.model
+        model.zero_grad()
+        result = self.call_step(batch, True, carry)
+        norm = math.nan
+        if math.isfinite(result.loss):
+            result.backward()
+            # one pass computes the norm for both checks: clip_grad_norm leaves non-finite
+            # gradients untouched and returns their norm
+            norm = (
+                _global_norm(model.grads)
+                if trainer.clip_norm is None
+                else clip_grad_norm(model, trainer.clip_norm)
+            )
+        if not math.isfinite(norm):
+            self.handle_nonfinite(result.loss, norm)
+            return None, None  # the state a diverged step ended in is not carried on
+        self.nonfinite_in_a_row = 0
+        self.optimizer.step()
+        return result, result.carry
+
+    def call_step(self, batch, training: bool, carry) -> StepResult:
+        if self.train_batches.carries_state:
+            return self.step(batch, training, carry)
+        return self.step(batch, training)
+
+    def evaluate(self) -> dict:
+        """Mean loss and metrics over the validation data (eval mode, no gradients used)."""
+        self.model.eval()
+        totals, count, carry = {"loss": 0.0}, 0, None
+        for batch in self.validation.epoch(None):
+            result = self.call_step(batch, False, carry)
+            carry = result.carry
+            totals["loss"] += result.loss * result.count
+            for name, value in result.metrics.items():
+                totals[name] = totals.get(name, 0.0) + float(value)
+            count += result.count
+        self.model.train()
+        return {name: value / max(count, 1) for name, value in totals.items()}
+
+    def handle_nonfinite(self, loss: float, norm: float) -> None:
+        trainer = self.trainer
+        self.nonfinite_in_a_row += 1
+        what = f"loss {loss}" if not math.isfinite(loss) else f"gradient norm {norm}"
+        message = (
+            f"non-finite {what} at epoch {self.epoch + 1}: update skipped, weights kept "
+            "at their last good values"
+        )
+        if trainer.on_nonfinite == "raise" or self.nonfinite_in_a_row > trainer.max_nonfinite:
+            raise NonFiniteError(
+                message
+                + (
+                    f" ({self.nonfinite_in_a_row} in a row)"
+                    if trainer.on_nonfinite != "raise"
+                    else ""
+                )
+            )
+        if trainer.on_nonfinite == "reduce_lr":
+            self.optimizer.lr *= 0.5
+            message += f"; learning rate halved to {self.optimizer.lr:.3g}"
+        if trainer.verbose:
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+
+    # ---- bookkeeping --------------------------------------------------------------------------
+
+    def track_best(self, values: dict) -> bool:
+        score = values.get(self.monitor)
+        if score is None or not math.isfinite(score):
+            self.waited += 1
+            return False
+        better = self.best_score is None or (
+            score > self.best_score if self.maximize else score < self.best_score
+        )
+        if better:
+            self.best_score, self.waited = float(score), 0
+            self.best_state = self.model.state_dict()
+        else:
+            self.waited += 1
+        return better
+
+    def step_schedule(self, values: dict) -> None:
+        if self.schedule is None:
+            return
+        if type(self.schedule).__name__ == "ReduceLROnPlateau":
+            self.schedule.step(values.get(self.monitor))
+        else:
+            self.schedule.step()
+
+    def save_checkpoints(self, improved: bool) -> None:
+        folder = self.trainer.checkpoint_dir
+        if folder is None:
+            return
+        bad = [k for k, v in self.model.params.items() if not np.all(np.isfinite(v))]
+        if bad:
+            raise NonFiniteError(f"weights became non-finite ({bad[:3]}...): not saving them")
+        state = {
+            "epoch": self.epoch,
+            "history": self.history.to_json(),
+            "best_score": self.best_score,
+            "waited": self.waited,
+        }
+        save_checkpoint(
+            folder / "last.safetensors",
+            self.model,
+            self.optimizer,
+            self.schedule,
+            state,
+            extra_arrays=self.best_state,
+        )
+        if improved:
+            save_checkpoint(folder / "best.safetensors", self.model, state=state)
+
+    def report(self, values: dict) -> None:
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in values.items() if k not in ("time", "lr"))
+        if self.trainer.verbose == 1:
+            self.epochs_bar.set_postfix_str(shown, refresh=False)
+            self.epochs_bar.update(1)
+        elif self.trainer.verbose >= 2:
+            print(
+                f"epoch {self.epoch}/{self.trainer.epochs}: {shown}, lr {values['lr']:.4g} "
+                f"({values['time']:.1f} s)",
+                file=sys.stderr,
+            )
+
+    def summarize(self, seconds: float) -> None:
+        """One line at the end of a verbose=1 fit: epochs run, the best monitored value."""
+        if self.trainer.verbose != 1 or not self.history.epochs:
+            return
+        best = "" if self.best_score is None else f", best {self.monitor} {self.best_score:.4g}"
+        print(f"trained {self.epoch} epochs in {seconds:.1f} s{best}", file=sys.stderr)
+
+
+def _global_norm(grads: dict) -> float:
+    total = 0.0
+    for grad in grads.values():
+        total += float(np.vdot(grad, grad).real)
+    return math.sqrt(total) if math.isfinite(total) else math.inf
+
+
+def _progress(total: int, description: str, shown: bool, initial: int = 0):
+    """A transient tqdm bar on stderr; drawn only when `shown` and stderr is a terminal."""
+    from tqdm.auto import tqdm
+
+    # disable=None: tqdm draws only on a terminal, so logs and pipes get no carriage returns
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=description,
+        leave=False,
+        disable=None if shown else True,
+        file=sys.stderr,
+    )
