@@ -12,7 +12,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
-from lstmkit.cli.sequence_files import read_sequences, split_sequences
+from lstmkit.cli.sequence_files import add_layout_argument, read_sequences, split_sequences
 from lstmkit.cli.summary import (
     Stopwatch,
     interrupted_folder,
@@ -38,13 +38,7 @@ def add_parser(commands) -> None:
     parser.add_argument("test", nargs="?", metavar="TEST", help="test data")
     parser.add_argument("--label-column", default="label", help="CSV label column (label)")
     parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
-    parser.add_argument(
-        "--layout",
-        default="NTC",
-        choices=("NTC", "NCT"),
-        help="how a 3-D X in an .npz file is laid out: NTC (sequences, time, channels; "
-        "default) or NCT (sequences, channels, time: aeon's and sktime's)",
-    )
+    add_layout_argument(parser)
     parser.add_argument(
         "--test-fraction",
         type=float,

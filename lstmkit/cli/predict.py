@@ -2,6 +2,7 @@
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say
 from lstmkit.cli.model_io import handler_for, load_model
+from lstmkit.cli.sequence_files import add_layout_argument
 from lstmkit.cli.summary import table
 from lstmkit.io.atomic import write_csv
 
@@ -12,13 +13,7 @@ def add_model_arguments(parser, data, data_help, run, optional=False) -> None:
     parser.add_argument(data.lower(), nargs="?" if optional else None, metavar=data, help=data_help)
     parser.add_argument("--label-column", default="label", help="CSV label column (label)")
     parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
-    parser.add_argument(
-        "--layout",
-        default="NTC",
-        choices=("NTC", "NCT"),
-        help="how a 3-D X in an .npz file is laid out: NTC (sequences, time, channels; "
-        "default) or NCT (sequences, channels, time: aeon's and sktime's)",
-    )
+    add_layout_argument(parser)
     parser.add_argument("--column", help="CSV value column (forecasters)")
     parser.add_argument("--horizon", type=int, default=None, help="steps (forecasters)")
     parser.add_argument(

@@ -56,6 +56,17 @@ def split_sequences(data: Sequences, fraction: float, seed) -> tuple[Sequences, 
     return subset(kept), subset(held)
 
 
+def add_layout_argument(parser) -> None:
+    """--layout: how a 3-D X in an .npz file is laid out (the reading is never guessed)."""
+    parser.add_argument(
+        "--layout",
+        default="NTC",
+        choices=("NTC", "NCT"),
+        help="how a 3-D X in an .npz file is laid out: NTC (sequences, time, channels; "
+        "default) or NCT (sequences, channels, time: aeon's and sktime's)",
+    )
+
+
 def read_sequences(
     name, label_column="label", id_column="id", labels=True, layout="NTC"
 ) -> Sequences:

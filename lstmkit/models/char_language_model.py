@@ -36,7 +36,7 @@ from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.char_lm_network import CharLMNetwork
 from lstmkit.models.fitted_state import Value, Vocab
-from lstmkit.models.hyperparameters import Integer, Real, Seed
+from lstmkit.models.hyperparameters import Integer, Real, declare
 from lstmkit.ops.softmax import softmax
 from lstmkit.optim import ReduceLROnPlateau
 from lstmkit.random import as_generator, spawn
@@ -69,22 +69,22 @@ class CharLanguageModel(Estimator):
             epoch's chunks on a terminal (the Trainer's verbose=2).
     """
 
-    hyperparameters = {
-        "embedding_dim": Integer(low=1),
-        "hidden_size": Integer(low=1),
-        "num_layers": Integer(low=1),
-        "dropout": Real(low=0, high=1, high_open=True),
-        "lr": Real(low=0, low_open=True),
-        "epochs": Integer(low=1),
-        "batch_size": Integer(low=1),
-        "seq_len": Integer(low=1),
-        "clip_norm": Real(low=0, low_open=True, none_ok=True),
-        "validation_fraction": Real(low=0, high=1, high_open=True),
-        "patience": Integer(low=1, none_ok=True),
-        "max_time": Real(low=0, low_open=True, none_ok=True),
-        "seed": Seed(),
-        "verbose": Integer(low=0),
-    }
+    hyperparameters = declare(
+        "hidden_size",
+        "num_layers",
+        "dropout",
+        "lr",
+        "epochs",
+        "batch_size",
+        "clip_norm",
+        "validation_fraction",
+        "patience",
+        "seed",
+        "verbose",
+        embedding_dim=Integer(low=1),
+        seq_len=Integer(low=1),
+        max_time=Real(low=0, low_open=True, none_ok=True),
+    )
     fitted_state = {
         "n_epochs_": Value(),
         "history_": Value(),  # a record (dict) per epoch

@@ -55,7 +55,7 @@ from lstmkit.models.forecast_windows import (
     window_starts,
     window_targets,
 )
-from lstmkit.models.hyperparameters import Choice, Integer, Real, Seed
+from lstmkit.models.hyperparameters import Choice, Integer, Real, declare
 from lstmkit.models.seasonality import detect_period
 from lstmkit.training import Trainer
 
@@ -83,22 +83,22 @@ class Forecaster(Estimator):
     given: (h,), (h, K), or a list of those.
     """
 
-    hyperparameters = {
-        "horizon": Integer(low=1),
-        "period": Integer(low=1, none_ok=True),
-        "lookback": Integer(low=1, none_ok=True),
-        "log": Choice("auto", True, False),
-        "hidden_size": Integer(low=1),
-        "lr": Real(low=0, low_open=True),
-        "epochs": Integer(low=1),
-        "batch_size": Integer(low=1),
-        "patience": Integer(low=1, none_ok=True),
-        "ensemble": Integer(low=1),
-        "max_windows": Integer(low=1),
-        "level": Real(low=0, high=1, low_open=True, high_open=True),
-        "seed": Seed(),
-        "verbose": Integer(low=0),
-    }
+    hyperparameters = declare(
+        "hidden_size",
+        "lr",
+        "epochs",
+        "batch_size",
+        "patience",
+        "seed",
+        "verbose",
+        horizon=Integer(low=1),
+        period=Integer(low=1, none_ok=True),
+        lookback=Integer(low=1, none_ok=True),
+        log=Choice("auto", True, False),
+        ensemble=Integer(low=1),
+        max_windows=Integer(low=1),
+        level=Real(low=0, high=1, low_open=True, high_open=True),
+    )
     fitted_state = {
         "period_": Value(),
         "lookback_": Value(),
@@ -319,9 +319,7 @@ class Forecaster(Estimator):
         steps = {len(a) for a in actual}
         if len(steps) != 1:
             raise ValueError(f"every series of y must cover the same steps; got {sorted(steps)}")
-        forecast, _ = as_series_list(
-            self.predict(steps.pop(), future_covariates=future_covariates)
-        )
+        forecast, _ = as_series_list(self.predict(steps.pop(), future_covariates=future_covariates))
         return -forecast_score(metric, np.stack(actual), np.stack(forecast), self.naive_error_)
 
     def _future_covariates(self, future_covariates):

@@ -192,3 +192,28 @@ def _bounds(low, high, low_open: bool, high_open: bool) -> str:
     if high is not None:
         return f" {'<' if high_open else '<='} {high}"
     return ""
+
+
+# Arguments several estimators take, declared once so that each name means the same thing in
+# every estimator (an estimator with other needs declares its own, e.g. Seq2Seq's cell).
+SHARED = {
+    "cell": Choice("lstm", "gru", "rnn"),
+    "hidden_size": Integer(low=1),
+    "num_layers": Integer(low=1),
+    "bidirectional": Flag(),
+    "dropout": Real(low=0, high=1, high_open=True),
+    "lr": Real(low=0, low_open=True),
+    "epochs": Integer(low=1),
+    "batch_size": Integer(low=1),
+    "weight_decay": Real(low=0),
+    "clip_norm": Real(low=0, low_open=True, none_ok=True),
+    "patience": Integer(low=1, none_ok=True),
+    "validation_fraction": Real(low=0, high=1, high_open=True),
+    "seed": Seed(),
+    "verbose": Integer(low=0),
+}
+
+
+def declare(*shared: str, **specific: Hyperparameter) -> dict:
+    """An estimator's declarations: the named `SHARED` ones plus its own."""
+    return {**{name: SHARED[name] for name in shared}, **specific}

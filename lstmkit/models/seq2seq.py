@@ -21,7 +21,7 @@ from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.beam_search import beam_search, greedy_decode
 from lstmkit.models.fitted_state import Value, Vocab
-from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Seed
+from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, declare
 from lstmkit.models.seq2seq_network import Seq2SeqNetwork
 from lstmkit.optim import ReduceLROnPlateau
 from lstmkit.random import as_generator, spawn
@@ -60,29 +60,29 @@ class Seq2Seq(Estimator):
         verbose: 0 silent, 1 progress bars and a line per epoch.
     """
 
-    hyperparameters = {
-        "level": Choice("char", "word"),
-        "cell": Choice("lstm", "gru"),
-        "attention": Choice("bahdanau", "luong_dot", "luong_general", None),
-        "input_feeding": Flag(),
-        "embedding_size": Integer(low=1),
-        "hidden_size": Integer(low=1),
-        "bidirectional": Flag(),
-        "scheduled_sampling": Real(low=0, high=1),
-        "lr": Real(low=0, low_open=True),
-        "epochs": Integer(low=1),
-        "batch_size": Integer(low=1),
-        "clip_norm": Real(low=0, low_open=True, none_ok=True),
-        "patience": Integer(low=1, none_ok=True),
-        "lr_decay": Real(low=0, high=1, low_open=True),
-        "validation_fraction": Real(low=0, high=1, high_open=True),
-        "beam_size": Integer(low=1),
-        "length_penalty": Real(low=0),
-        "max_length": Integer(low=1, none_ok=True),
-        "dtype": Choice("float32", "float64"),
-        "seed": Seed(),
-        "verbose": Integer(low=0),
-    }
+    hyperparameters = declare(
+        "hidden_size",
+        "bidirectional",
+        "lr",
+        "epochs",
+        "batch_size",
+        "clip_norm",
+        "patience",
+        "validation_fraction",
+        "seed",
+        "verbose",
+        level=Choice("char", "word"),
+        cell=Choice("lstm", "gru"),
+        attention=Choice("bahdanau", "luong_dot", "luong_general", None),
+        input_feeding=Flag(),
+        embedding_size=Integer(low=1),
+        scheduled_sampling=Real(low=0, high=1),
+        lr_decay=Real(low=0, high=1, low_open=True),
+        beam_size=Integer(low=1),
+        length_penalty=Real(low=0),
+        max_length=Integer(low=1, none_ok=True),
+        dtype=Choice("float32", "float64"),
+    )
     fitted_state = {
         "source_vocabulary_": Vocab(),
         "target_vocabulary_": Vocab(),

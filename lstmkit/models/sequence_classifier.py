@@ -18,7 +18,7 @@ from lstmkit.data.sequences import SequenceData, pad_sequences
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.fitted_state import Labels, Numbers, Value
-from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Seed
+from lstmkit.models.hyperparameters import Choice, Integer, declare
 from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seeds
 from lstmkit.models.sequence_input import LAYOUTS, as_sequences
 from lstmkit.random import as_generator
@@ -53,25 +53,25 @@ class SequenceClassifier(Estimator):
     (valid steps per sequence), or a (N, T) array of univariate sequences.
     """
 
-    hyperparameters = {
-        "cell": Choice("lstm", "gru", "rnn"),
-        "hidden_size": Integer(low=1),
-        "num_layers": Integer(low=1),
-        "bidirectional": Flag(),
-        "head": Choice("max", "mean", "last"),
-        "dropout": Real(low=0, high=1, high_open=True),
-        "lr": Real(low=0, low_open=True),
-        "epochs": Integer(low=1),
-        "batch_size": Integer(low=1),
-        "weight_decay": Real(low=0),
-        "clip_norm": Real(low=0, low_open=True, none_ok=True),
-        "patience": Integer(low=1, none_ok=True),
-        "validation_fraction": Real(low=0, high=1, high_open=True),
-        "ensemble": Integer(low=1),
-        "layout": Choice(*LAYOUTS),
-        "seed": Seed(),
-        "verbose": Integer(low=0),
-    }
+    hyperparameters = declare(
+        "cell",
+        "hidden_size",
+        "num_layers",
+        "bidirectional",
+        "dropout",
+        "lr",
+        "epochs",
+        "batch_size",
+        "weight_decay",
+        "clip_norm",
+        "patience",
+        "validation_fraction",
+        "seed",
+        "verbose",
+        head=Choice("max", "mean", "last"),
+        ensemble=Integer(low=1),
+        layout=Choice(*LAYOUTS),
+    )
     fitted_state = {
         "n_features_in_": Value(),
         "n_epochs_": Value(),
@@ -239,9 +239,7 @@ def class_labels(y, count: int) -> tuple[np.ndarray, np.ndarray]:
         )
     classes, targets = np.unique(y, return_inverse=True)
     if len(classes) < 2:
-        raise ValueError(
-            f"y must hold at least two classes; got 1 class: {classes.tolist()}"
-        )
+        raise ValueError(f"y must hold at least two classes; got 1 class: {classes.tolist()}")
     return classes, targets
 
 

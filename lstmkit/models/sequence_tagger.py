@@ -30,7 +30,7 @@ from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.fitted_state import Value, Vocab
-from lstmkit.models.hyperparameters import Flag, Integer, Real, Seed
+from lstmkit.models.hyperparameters import Flag, Integer, Real, declare
 from lstmkit.models.tagger_network import TaggerBatch, TaggerNetwork
 from lstmkit.nn.char_encoder import encode_words
 from lstmkit.random import as_generator, spawn
@@ -67,28 +67,28 @@ class SequenceTagger(Estimator):
     (sentences, tags) pair for early stopping.
     """
 
-    hyperparameters = {
-        "crf": Flag(),
-        "word_dim": Integer(low=1),
-        "char_dim": Integer(low=1),
-        "char_hidden_size": Integer(low=1),
-        "hidden_size": Integer(low=1),
-        "num_layers": Integer(low=1),
-        "dropout": Real(low=0, high=1, high_open=True),
-        "word_dropout": Real(low=0),
-        "lowercase": Flag(),
-        "max_word_length": Integer(low=1),
-        "lr": Real(low=0, low_open=True),
-        "lr_decay": Real(low=0, high=1, low_open=True, none_ok=True),
-        "epochs": Integer(low=1),
-        "batch_size": Integer(low=1),
-        "clip_norm": Real(low=0, low_open=True, none_ok=True),
-        "patience": Integer(low=1, none_ok=True),
-        "validation_fraction": Real(low=0, high=1, high_open=True),
-        "time_budget": Real(low=0, low_open=True, none_ok=True),
-        "seed": Seed(),
-        "verbose": Integer(low=0),
-    }
+    hyperparameters = declare(
+        "hidden_size",
+        "num_layers",
+        "dropout",
+        "lr",
+        "epochs",
+        "batch_size",
+        "clip_norm",
+        "patience",
+        "validation_fraction",
+        "seed",
+        "verbose",
+        crf=Flag(),
+        word_dim=Integer(low=1),
+        char_dim=Integer(low=1),
+        char_hidden_size=Integer(low=1),
+        word_dropout=Real(low=0),
+        lowercase=Flag(),
+        max_word_length=Integer(low=1),
+        lr_decay=Real(low=0, high=1, low_open=True, none_ok=True),
+        time_budget=Real(low=0, low_open=True, none_ok=True),
+    )
     fitted_state = {
         "n_epochs_": Value(),
         "classes_": Value(),  # the tag strings, a JSON list

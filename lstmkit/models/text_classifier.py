@@ -28,7 +28,7 @@ from lstmkit.data.word_vectors import read_word_vectors
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.fitted_state import Labels, Value, Vocab
-from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Seed, Text
+from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Text, declare
 from lstmkit.models.sequence_classifier import stratified_split
 from lstmkit.models.text_network import TextNetwork
 from lstmkit.ops.softmax import softmax
@@ -60,29 +60,29 @@ class TextClassifier(Estimator):
     embedding dropout and lr 2e-3: 0.734 against 0.700 mean accuracy; see docs/language.md).
     """
 
-    hyperparameters = {
-        "cell": Choice("lstm", "gru", "rnn"),
-        "embedding_dim": Integer(low=1),
-        "hidden_size": Integer(low=1),
-        "num_layers": Integer(low=1),
-        "bidirectional": Flag(),
-        "pooling": Choice("mean", "max", "last"),
-        "dropout": Real(low=0, high=1, high_open=True),
-        "embedding_dropout": Real(low=0, high=1, high_open=True),
-        "lowercase": Flag(),
-        "min_freq": Integer(low=1),
-        "max_vocab": Integer(low=2),
-        "vectors": Text(none_ok=True),
-        "lr": Real(low=0, low_open=True),
-        "epochs": Integer(low=1),
-        "batch_size": Integer(low=1),
-        "weight_decay": Real(low=0),
-        "clip_norm": Real(low=0, low_open=True, none_ok=True),
-        "patience": Integer(low=1, none_ok=True),
-        "validation_fraction": Real(low=0, high=1, high_open=True),
-        "seed": Seed(),
-        "verbose": Integer(low=0),
-    }
+    hyperparameters = declare(
+        "cell",
+        "hidden_size",
+        "num_layers",
+        "bidirectional",
+        "dropout",
+        "lr",
+        "epochs",
+        "batch_size",
+        "weight_decay",
+        "clip_norm",
+        "patience",
+        "validation_fraction",
+        "seed",
+        "verbose",
+        embedding_dim=Integer(low=1),
+        pooling=Choice("mean", "max", "last"),
+        embedding_dropout=Real(low=0, high=1, high_open=True),
+        lowercase=Flag(),
+        min_freq=Integer(low=1),
+        max_vocab=Integer(low=2),
+        vectors=Text(none_ok=True),
+    )
     fitted_state = {
         "classes_": Labels(),
         "n_epochs_": Value(),
