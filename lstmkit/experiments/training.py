@@ -1,21 +1,25 @@
-"""Online training of one network on one task: fresh sequences every step, a fixed budget,
-and the test set checked by the paper's criterion as training goes.
+"""Online training of one network on one task through the Trainer: fresh sequences every
+step, a fixed budget, and the test set checked by the paper's criterion as training goes.
 
-Per step: `batch_size` new sequences (seeded), forward, the task's loss, backward, the global
-gradient norm clipped to `clip`, one Adam step. Every `eval_every` sequences the fixed test
-set (its own seed, never trained on) is scored; training stops early once at most
-`task.allowed_wrong` test sequences are wrong, which gives "sequences seen to reach the
-criterion".
+Per step (the Trainer's, `lstmkit.training`): `batch_size` new sequences (`OnlineBatches`,
+seeded), forward, the task's loss, backward, the global gradient norm clipped to `clip`, one
+Adam step. The Trainer's epochs are the stretches between two test checks: every
+`eval_every` sequences the fixed test set (its own seed, never trained on) is scored as the
+Trainer's validation (`val_wrong`: test sequences wrong by the paper's criterion,
+`val_loss`: the task's error), and a callback stops training once at most
+`task.allowed_wrong` are wrong, which gives "sequences seen to reach the criterion". A
+non-finite loss or gradient stops the run with `lstmkit.training.NonFiniteError`.
 """
 
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
 
 from lstmkit.experiments.network import TaskNetwork
-from lstmkit.optim import Adam, clip_grad_norm
-from lstmkit.random import as_generator, child
+from lstmkit.random import child
+from lstmkit.training import OnlineBatches, StepResult, Trainer
 
 EVAL_CHUNK = 512  # test sequences per forward pass (bounds the cache's memory)
 
@@ -80,36 +84,66 @@ def train_network(
     progress=None,
 ) -> dict:
     """Train until the criterion is met or `budget` sequences are seen; returns a summary dict
-    (test_wrong, final_error, sequences_to_criterion, sequences_seen, wall_time_s, curve).
+    (test_wrong, final_error, sequences_to_criterion, sequences_seen, wall_time_s, curve:
+    (seen, wrong, error) at each test check).
+
     `seed` (an int, a Generator, a SeedSequence or None) seeds the training batches (child 0)
     and, when `test` is None, the test set (`test_seed(seed)`, child 1); give the network a
-    different seed (e.g. `lstmkit.random.spawn(seed, 2)`) so that its streams stay apart."""
-    rng = as_generator(child(seed, 0))  # the training batches' seeds
+    different seed (e.g. `lstmkit.random.spawn(seed, 2)`) so that its streams stay apart.
+    `progress(seen, loss, wrong, error)` is called at each test check with the mean training
+    loss of the steps since the last check."""
+    batch_seed = child(seed, 0)  # drawn first, as before the Trainer, for a Generator seed
+    batches = OnlineBatches(task.generate, batch_size, budget, eval_every, seed=batch_seed)
     test = task.generate(task.test_size, test_seed(seed)) if test is None else test
-    optimizer = Adam(network, lr=lr)
-    start, seen, reached = time.perf_counter(), 0, None
     curve = []
-    wrong, error = evaluate(network, task, test)
-    while seen < budget and reached is None:
-        data = task.generate(batch_size, int(rng.integers(2**63)))
-        network.zero_grad()
-        loss, doutputs = task.loss(network.forward(data.x, data.lengths), data)
-        network.backward(doutputs)
-        clip_grad_norm(network, clip)
-        optimizer.step()
-        seen += batch_size
-        if seen % eval_every < batch_size or seen >= budget:
-            wrong, error = evaluate(network, task, test)
-            curve.append((seen, wrong, error))
-            if progress is not None:
-                progress(seen, float(loss), wrong, error)
-            if wrong <= task.allowed_wrong:
-                reached = seen
+
+    def check(epoch: int, values: dict) -> bool:
+        """Trainer callback after each test check: record it, report it, stop when solved."""
+        seen, wrong, error = batches.ends[epoch - 1], int(values["val_wrong"]), values["val_loss"]
+        curve.append((seen, wrong, error))
+        if progress is not None:
+            progress(seen, values["loss"], wrong, error)
+        return wrong <= task.allowed_wrong
+
+    trainer = Trainer(
+        optimizer="adam", lr=lr, epochs=len(batches.ends), clip_norm=clip,
+        monitor="val_wrong", mode="min", restore_best=False, on_nonfinite="raise",
+        verbose=0, seed=batch_seed, callbacks=[check],
+    )  # fmt: skip
+    start = time.perf_counter()
+    trainer.fit(network, partial(_step, network, task), batches, _WholeSet(test))
+    seen, wrong, error = curve[-1]
     return {
         "test_wrong": wrong,
         "final_error": error,
-        "sequences_to_criterion": reached,
+        "sequences_to_criterion": seen if wrong <= task.allowed_wrong else None,
         "sequences_seen": seen,
         "wall_time_s": time.perf_counter() - start,
         "curve": curve,
     }
+
+
+def _step(network: TaskNetwork, task, data, training: bool) -> StepResult:
+    """The Trainer's step. Training: the task's loss on a fresh batch. Validation: `data` is
+    the whole test set (one batch of count 1), scored by `evaluate`; its error is the loss
+    and its number of wrong sequences the metric "wrong"."""
+    if not training:
+        wrong, error = evaluate(network, task, data)
+        return StepResult(error, 1, {"wrong": wrong})
+    loss, doutputs = task.loss(network.forward(data.x, data.lengths), data)
+    return StepResult(float(loss), len(data), backward=partial(network.backward, doutputs))
+
+
+class _WholeSet:
+    """The test set as the Trainer's validation `Batches`: one batch, the whole set."""
+
+    carries_state = False
+
+    def __init__(self, data):
+        self.data = data
+
+    def epoch(self, rng=None) -> list:
+        return [self.data]
+
+    def __len__(self) -> int:
+        return 1

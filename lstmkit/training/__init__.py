@@ -1,6 +1,12 @@
 """The fit loop, where its batches come from, and what it reports."""
 
-from lstmkit.training.batches import Batches, LengthBatches, StreamChunk, StreamChunks
+from lstmkit.training.batches import (
+    Batches,
+    LengthBatches,
+    OnlineBatches,
+    StreamChunk,
+    StreamChunks,
+)
 from lstmkit.training.history import History
 from lstmkit.training.step import NonFiniteError, StepResult, TrainingInterrupted
 from lstmkit.training.trainer import Trainer
@@ -10,6 +16,7 @@ __all__ = [
     "History",
     "LengthBatches",
     "NonFiniteError",
+    "OnlineBatches",
     "StepResult",
     "StreamChunk",
     "StreamChunks",

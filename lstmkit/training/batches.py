@@ -19,6 +19,8 @@ Two kinds are here:
 - `StreamChunks`: B parallel streams read left to right in chunks of `length` columns, the
   chunks in order, each epoch from a random start offset; the state the step ends a chunk in
   is the state the next chunk starts from.
+- `OnlineBatches`: online learning, a fresh batch from a generator at every step, a budget of
+  items in all; an "epoch" is the stretch of steps between two checks (every `every` items).
 """
 
 import math
@@ -29,6 +31,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from lstmkit.data.batching import length_batches
+from lstmkit.random import as_generator
 
 
 @runtime_checkable
@@ -149,3 +152,64 @@ class StreamChunks:
 
     def __len__(self) -> int:
         return math.ceil(self.width / self.length)
+
+
+class OnlineBatches:
+    """Fresh batches for online learning: step s (from 1) trains on `generate(batch_size,
+    seed_s)`, a new batch never seen before, until `budget` items have been drawn; the run is
+    cut into "epochs" at the points where the Trainer should check the model.
+
+    `generate(n, seed)` returns a batch of n items built from the int `seed` (e.g. a task's
+    generator of synthetic sequences). The seeds are drawn one per step, `seed_s =
+    int(rng.integers(2**63))`, from ONE generator of `seed` that runs on from one epoch to the
+    next: these epochs are stretches of a single online run, not passes over data, so
+    `epoch(rng)` hands out the next stretch and does not use the Trainer's `rng`. (A Trainer
+    resumed from a checkpoint would therefore start the stream again: not for resumed runs.)
+
+    Epoch k ends after the first step whose items drawn, s * batch_size, reach k * `every`,
+    and the last ends at the step that reaches `budget` (s * batch_size >= budget, so up to
+    batch_size - 1 items past it are drawn). `ends[k]` is the number of items drawn when epoch
+    k + 1 ends; `len(ends)` is the number of epochs to give the Trainer. With batch_size 32,
+    every 4000 and budget 100000: 125 steps an epoch, 25 epochs, ends 4000, 8000, ..., 100000.
+    """
+
+    carries_state = False
+
+    def __init__(self, generate, batch_size: int, budget: int, every: int, seed=None):
+        for name, value in (("batch_size", batch_size), ("budget", budget), ("every", every)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}")
+        self.generate, self.batch_size = generate, int(batch_size)
+        self.budget, self.every = int(budget), int(every)
+        self.rng = as_generator(seed)
+        steps = math.ceil(self.budget / self.batch_size)
+        # a multiple of `every` lies in ((s - 1) * batch_size, s * batch_size]
+        ends = [
+            s for s in range(1, steps + 1) if (s * self.batch_size) % self.every < self.batch_size
+        ]
+        if not ends or ends[-1] != steps:
+            ends.append(steps)
+        self.ends = [s * self.batch_size for s in ends]
+        self.epochs_drawn = 0
+
+    def epoch(self, rng: np.random.Generator | None = None) -> Sequence:
+        """The next epoch's batches (built lazily, one at a time); `rng` is not used."""
+        if self.epochs_drawn == len(self.ends):
+            raise ValueError(
+                f"epoch: all {len(self.ends)} epochs of the budget of {self.budget} were drawn"
+            )
+        first = 0 if self.epochs_drawn == 0 else self.ends[self.epochs_drawn - 1]
+        steps = (self.ends[self.epochs_drawn] - first) // self.batch_size
+        self.epochs_drawn += 1
+        seeds = [int(self.rng.integers(2**63)) for _ in range(steps)]
+        return _Lazy(seeds, self._batch)
+
+    def _batch(self, seed: int):
+        return self.generate(self.batch_size, seed)
+
+    def __len__(self) -> int:
+        """The most steps in an epoch."""
+        starts = [0, *self.ends[:-1]]
+        return max(end - start for start, end in zip(starts, self.ends, strict=True)) // (
+            self.batch_size
+        )

@@ -1,11 +1,12 @@
-"""The Batches protocol: length-bucketed batches as the Trainer always made them, and the
-contiguous stream chunks of truncated BPTT (order, content, offsets by seed)."""
+"""The Batches protocol: length-bucketed batches as the Trainer always made them, the
+contiguous stream chunks of truncated BPTT (order, content, offsets by seed), and the fresh
+batches of online learning (one seed stream across epochs, epochs cut at the checks)."""
 
 import numpy as np
 import pytest
 
 from lstmkit.data import SequenceData, length_batches
-from lstmkit.training import Batches, LengthBatches, StreamChunks
+from lstmkit.training import Batches, LengthBatches, OnlineBatches, StreamChunks
 
 
 class Recording:
@@ -117,3 +118,51 @@ def test_stream_chunks_check_their_arguments():
         StreamChunks(inputs, targets, 0)
     with pytest.raises(ValueError, match="batch_size must be a positive integer; got 0"):
         LengthBatches(Recording([1, 2]), 0)
+
+
+def drawn(n, seed):
+    """An online generator that returns what it was asked for."""
+    return (n, seed)
+
+
+def test_online_epochs_end_where_the_items_drawn_pass_each_multiple_of_every():
+    batches = OnlineBatches(drawn, 32, 100_000, 4000, seed=0)
+    assert isinstance(batches, Batches) and not batches.carries_state
+    assert batches.ends == list(range(4000, 100_001, 4000)) and len(batches) == 125
+    # every 2000 is not a multiple of 32: the epoch ends at the step that passes it
+    # (2016 = 63 * 32, 4000 = 125 * 32, 6016 = 188 * 32), the last at the budget's step
+    batches = OnlineBatches(drawn, 32, 6100, 2000, seed=0)
+    assert batches.ends == [2016, 4000, 6016, 6112]
+    assert [len(batches.epoch()) for _ in batches.ends] == [63, 62, 63, 3]
+    assert len(batches) == 63
+    # checks closer together than a batch: every step ends an epoch
+    assert OnlineBatches(drawn, 16, 40, 5).ends == [16, 32, 48]
+
+
+def test_online_seeds_run_on_across_epochs_whatever_the_trainers_rng():
+    batches = OnlineBatches(drawn, 8, 80, 24, seed=11)
+    assert batches.ends == [24, 48, 72, 80]
+    epochs = [list(batches.epoch(np.random.default_rng(k))) for k in range(4)]
+    assert [len(e) for e in epochs] == [3, 3, 3, 1]
+    stream = np.random.default_rng(11)  # as lstmkit.random.as_generator(11)
+    expected = [(8, int(stream.integers(2**63))) for _ in range(10)]
+    assert [b for e in epochs for b in e] == expected
+    assert len({seed for _, seed in expected}) == 10
+    with pytest.raises(ValueError, match="epoch: all 4 epochs of the budget of 80 were drawn"):
+        batches.epoch()
+
+
+def test_online_batches_are_built_when_read():
+    made = []
+    batches = OnlineBatches(lambda n, seed: made.append(seed) or seed, 4, 12, 12, seed=0)
+    epoch = batches.epoch()
+    assert made == [] and len(epoch) == 3
+    assert list(epoch) == made and len(made) == 3
+
+
+@pytest.mark.parametrize("name", ["batch_size", "budget", "every"])
+@pytest.mark.parametrize("value", [0, -3, 2.5, True])
+def test_online_arguments_are_checked(name, value):
+    arguments = {"batch_size": 4, "budget": 12, "every": 6, name: value}
+    with pytest.raises(ValueError, match=f"{name} must be a positive integer; got {value!r}"):
+        OnlineBatches(drawn, **arguments)
