@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
-from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
+from lstmkit.cli.summary import Stopwatch, interrupted_folder, require_positive, summary_line
 from lstmkit.io.atomic import write_json, write_text
 
 
@@ -25,13 +25,17 @@ def add_parser(commands) -> None:
         help="train on a UTF-8 text file",
         description="Train on TEXT (UTF-8); the last --validation-fraction of it is held out "
         "and its loss reported in nats and bits per character. With --out: "
-        "model.safetensors, metrics.json (the per-epoch curve) and sample.txt.",
+        "model.safetensors, metrics.json (the per-epoch curve) and sample.txt. Ctrl-C saves "
+        "the best model so far (to --out, else lstmkit-interrupted/) and exits with status 130.",
     )
     train.add_argument("text", metavar="TEXT", help="training text file (UTF-8)")
     train.add_argument("--hidden-size", type=int, default=256, help="LSTM units (default 256)")
     train.add_argument("--layers", type=int, default=2, help="stacked LSTM layers (default 2)")
     train.add_argument("--epochs", type=int, default=10, help="most epochs (default 10)")
     train.add_argument("--minutes", type=float, default=None, help="stop training after this long")
+    train.add_argument(
+        "--patience", type=int, default=3, help="epochs without improvement before stopping (3)"
+    )
     train.add_argument("--seq-len", type=int, default=64, help="BPTT chunk length (64)")
     train.add_argument("--batch-size", type=int, default=32, help="parallel streams (32)")
     train.add_argument(
@@ -58,7 +62,7 @@ def run_train(args) -> None:
     from lstmkit.models import CharLanguageModel
 
     clock = Stopwatch()
-    require_positive(args, "hidden_size", "layers", "epochs", "seq_len", "batch_size")
+    require_positive(args, "hidden_size", "layers", "epochs", "seq_len", "batch_size", "patience")
     if not 0 < args.validation_fraction < 1:
         raise UsageError(
             f"--validation-fraction must lie in (0, 1); got {args.validation_fraction}"
@@ -73,13 +77,18 @@ def run_train(args) -> None:
         hidden_size=args.hidden_size,
         num_layers=args.layers,
         epochs=args.epochs,
+        patience=args.patience,
         batch_size=args.batch_size,
         seq_len=args.seq_len,
         max_time=None if args.minutes is None else args.minutes * 60,
         seed=args.seed,
         verbose=training_verbosity(args),
     )
-    model.fit(text[:cut], validation_text=text[cut:])
+    try:
+        model.fit(text[:cut], validation_text=text[cut:])
+    except KeyboardInterrupt as interrupt:
+        save_interrupted(model, interrupt, folder)
+        raise  # lstmkit.cli.main: exit status 130
     result = model.evaluate(text[cut:])
     print(
         f"validation: {result['nats_per_char']:.4f} nats/char "
@@ -95,6 +104,27 @@ def run_train(args) -> None:
         write_text(folder / "sample.txt", model.sample(length=500, temperature=0.8, seed=args.seed))
     metric = f"validation {result['nats_per_char']:.4f} nats/char"
     say(args, summary_line(clock.seconds, best, metric, folder))
+
+
+def save_interrupted(model, interrupt, folder) -> None:
+    """After Ctrl-C in fit: save the best model so far to `folder` (or the folder of
+    interrupted runs). The Trainer has put the best epoch's weights back; its history (the
+    interrupt's) holds the epochs completed, none when the first was interrupted (then
+    nothing is saved)."""
+    history = getattr(interrupt, "history", None)
+    if history is None or history.epochs == 0 or getattr(model, "network_", None) is None:
+        print("interrupted before the first epoch ended: nothing saved", file=sys.stderr)
+        return
+    monitor = "val_nats_per_char" if "val_nats_per_char" in history else "loss"
+    values = history[monitor]
+    best = min(range(len(values)), key=values.__getitem__)
+    folder = interrupted_folder(folder)
+    model.save(folder / "model.safetensors")
+    print(
+        f"interrupted: saved the best model so far (epoch {best + 1} of {history.epochs}, "
+        f"{monitor} {values[best]:.4g}) to {folder / 'model.safetensors'}",
+        file=sys.stderr,
+    )
 
 
 def run_sample(args) -> None:
