@@ -29,24 +29,24 @@ def check_positive_int(value, name: str) -> int:
     return int(value)
 
 
-def check_lengths(lengths, batch: int, steps: int) -> np.ndarray | None:
-    """None, or an (N,) integer array with values in 1..T."""
+def check_lengths(lengths, batch: int, steps: int, name: str = "lengths") -> np.ndarray | None:
+    """None, or an (N,) integer array with values in 1..T; errors call it `name`."""
     if lengths is None:
         return None
     array = np.asarray(lengths)
     if array.shape != (batch,):
         raise ValueError(
-            f"lengths must have shape ({batch},), one length per sequence; got {array.shape}"
+            f"{name} must have shape ({batch},), one length per sequence; got {array.shape}"
         )
     if array.dtype.kind not in "iu":
         if array.dtype.kind != "f" or not np.all(array == np.round(array)):
-            raise TypeError(f"lengths must be integers; got dtype {array.dtype}")
+            raise TypeError(f"{name} must be integers; got dtype {array.dtype}")
     array = array.astype(np.int64)
     bad = np.flatnonzero((array < 1) | (array > steps))
     if bad.size:
         raise ValueError(
-            f"lengths must lie in 1..{steps} (the number of time steps); got "
-            f"lengths[{bad[0]}] = {array[bad[0]]}"
+            f"{name} must lie in 1..{steps} (the number of time steps); got "
+            f"{name}[{bad[0]}] = {array[bad[0]]}"
         )
     return array
 
