@@ -8,6 +8,7 @@ The state goes in and comes out so that consecutive chunks of a text continue ea
 (truncated BPTT) and generation can run one step at a time.
 """
 
+from lstmkit.models.network_inputs import check_ids
 from lstmkit.module import Module
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
@@ -49,7 +50,7 @@ class CharLMNetwork(Module):
 
     def forward(self, ids, state=None):
         """(logits (N, T, V), state (h_n, c_n)) for ids (N, T) from state (None: zeros)."""
-        y, state = self.lstm(self.embedding(ids), state)
+        y, state = self.lstm(self.embedding(check_ids(ids, "ids")), state)
         return self.output(self.drop(y)), state
 
     def backward(self, dlogits):

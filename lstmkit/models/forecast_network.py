@@ -19,28 +19,60 @@ from lstmkit.nn.pooling import LastStep
 from lstmkit.random import child, spawn
 from lstmkit.recurrent import LSTM
 from lstmkit.training import StepResult
+from lstmkit.validation import check_array, resolve_dtype
 
 LOG_VAR_LIMIT = 10.0
 
 
 class ForecastNetwork(Module):
-    """LSTM over a window -> last state (+ future covariates) -> (mean, log-variance)."""
+    """LSTM over a window -> last state (+ future covariates) -> (mean, log-variance).
 
-    def __init__(self, input_size, horizon, outputs=1, future_size=0, hidden_size=32, seed=None):
+    `dtype`: "float32" (default) or "float64", of every parameter and output; a file saved
+    before the argument existed has no dtype in its config and loads as float32.
+    """
+
+    def __init__(
+        self,
+        input_size,
+        horizon,
+        outputs=1,
+        future_size=0,
+        hidden_size=32,
+        dtype="float32",
+        seed=None,
+    ):
         super().__init__()
         self.input_size, self.horizon, self.outputs = input_size, horizon, outputs
         self.future_size, self.hidden_size = future_size, hidden_size
+        self.dtype = resolve_dtype(dtype).name
         encoder_seed, head_seed = spawn(seed, 2)
-        self.encoder = LSTM(input_size, hidden_size, seed=encoder_seed)
+        self.encoder = LSTM(input_size, hidden_size, dtype=dtype, seed=encoder_seed)
         self.last = LastStep()
-        self.head = Linear(hidden_size + future_size, 2 * horizon * outputs, seed=head_seed)
+        self.head = Linear(
+            hidden_size + future_size, 2 * horizon * outputs, dtype=dtype, seed=head_seed
+        )
 
     def forward(self, x, future=None):
+        """out (N, 2 * H * K) for the window inputs x (N, L, input_size) and, when
+        future_size > 0, the horizon's covariates future (N, future_size) (else None)."""
         y, _ = self.encoder(x)
         u = self.last(y)
         if self.future_size:
-            u = np.concatenate([u, future.astype(u.dtype)], axis=1)
+            u = np.concatenate([u, self._check_future(future, len(u))], axis=1)
+        elif future is not None:
+            raise ValueError(
+                f"future must be None: the network has future_size=0; got an array of shape "
+                f"{np.shape(future)}"
+            )
         return self.head(u)
+
+    def _check_future(self, future, batch: int) -> np.ndarray:
+        shape = (batch, self.future_size)
+        if future is None:
+            raise ValueError(
+                f"future must have shape {shape} (future_size={self.future_size}); got None"
+            )
+        return check_array(future, "future", shape, self.dtype)
 
     def backward(self, dout):
         du = self.head.backward(dout)[:, : self.hidden_size]
@@ -60,7 +92,15 @@ class ForecastEnsemble(Module):
     outputs mixed."""
 
     def __init__(
-        self, input_size, horizon, outputs=1, future_size=0, hidden_size=32, members=1, seed=None
+        self,
+        input_size,
+        horizon,
+        outputs=1,
+        future_size=0,
+        hidden_size=32,
+        members=1,
+        dtype="float32",
+        seed=None,
     ):
         super().__init__()
         self.input_size, self.horizon, self.outputs = input_size, horizon, outputs
@@ -70,9 +110,16 @@ class ForecastEnsemble(Module):
             members,
             seed,
         )
+        self.dtype = resolve_dtype(dtype).name
         for k in range(members):
             network = ForecastNetwork(
-                input_size, horizon, outputs, future_size, hidden_size, member_seeds(seed, k)[0]
+                input_size,
+                horizon,
+                outputs,
+                future_size,
+                hidden_size,
+                dtype=dtype,
+                seed=member_seeds(seed, k)[0],
             )
             setattr(self, f"member{k}", network)
 

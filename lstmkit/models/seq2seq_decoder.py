@@ -25,13 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmkit.errors import NoForwardPassError
+from lstmkit.models.network_inputs import check_ids
 from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
 from lstmkit.nn.cells import GRUCell, LSTMCell
 from lstmkit.nn.embedding import Embedding
 from lstmkit.nn.linear import Linear
 from lstmkit.random import as_generator
-from lstmkit.validation import resolve_dtype
+from lstmkit.validation import check_array, resolve_dtype
 
 CELLS = {"lstm": LSTMCell, "gru": GRUCell}
 CELL_PARAMS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -101,8 +102,18 @@ class Decoder(Module):
     # ---- one step --------------------------------------------------------------------------------
 
     def initial_state(self, h0, c0=None) -> DecoderState:
+        """The state before the first step from h0 (N, H) and, for the LSTM, c0 (N, H) or
+        None (zeros); both cast to the decoder's dtype. A GRU decoder ignores c0."""
+        h0 = np.asarray(h0)
+        if h0.ndim != 2 or h0.shape[1] != self.hidden_size:
+            raise ValueError(f"h0 must have shape (N, {self.hidden_size}); got {h0.shape}")
+        h0 = check_array(h0, "h0", h0.shape, self.dtype)
+        if self.cell != "lstm":
+            c0 = None
+        elif c0 is not None:
+            c0 = check_array(c0, "c0", h0.shape, self.dtype)
         feed = np.zeros_like(h0) if self.input_feeding else None
-        return DecoderState(h0, c0 if self.cell == "lstm" else None, feed)
+        return DecoderState(h0, c0, feed)
 
     def memory(self, keys, mask):
         """What attention reuses over all steps of one source batch (None without attention)."""
@@ -140,6 +151,7 @@ class Decoder(Module):
         the given one; the choice is not differentiated (the gradient flows through the chosen
         token's embedding and the states, as always).
         """
+        inputs = check_ids(inputs, "inputs", batch=len(state.h), vocab_size=self.vocab_size)
         steps = inputs.shape[1]
         used = np.array(inputs, copy=True)
         states, caches, hts = [], [], []

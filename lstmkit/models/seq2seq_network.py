@@ -16,6 +16,7 @@ is `lstmkit.models.seq2seq_decoder.Decoder`.
 
 import numpy as np
 
+from lstmkit.models.network_inputs import check_ids
 from lstmkit.models.seq2seq_decoder import Decoder, DecoderState, upgrade_state_dict
 from lstmkit.module import Module
 from lstmkit.nn.embedding import Embedding
@@ -23,6 +24,7 @@ from lstmkit.nn.linear import Linear
 from lstmkit.ops.softmax import log_softmax
 from lstmkit.random import as_generator
 from lstmkit.recurrent import GRU, LSTM
+from lstmkit.validation import check_lengths
 
 ENCODERS = {"lstm": LSTM, "gru": GRU}
 ATTENTIONS = ("bahdanau", "luong_dot", "luong_general", None)
@@ -95,7 +97,19 @@ class Seq2SeqNetwork(Module):
     # ---- encoding --------------------------------------------------------------------------------
 
     def encode(self, source_ids, source_lengths):
-        """(memory for attention or None, initial decoder state, keys (N, S, H), mask (N, S))."""
+        """(memory for attention or None, initial decoder state, keys (N, S, H), mask (N, S))
+        for source_ids (N, S) and source_lengths (N,) in 1..S (None: every source is S long)."""
+        return self._encode(*self._check_source(source_ids, source_lengths))
+
+    def _check_source(self, source_ids, source_lengths) -> tuple[np.ndarray, np.ndarray]:
+        source_ids = check_ids(source_ids, "source_ids", vocab_size=self.source_vocab_size)
+        batch, steps = source_ids.shape
+        if source_lengths is None:
+            return source_ids, np.full(batch, steps, np.int64)
+        return source_ids, check_lengths(source_lengths, batch, steps, "source_lengths")
+
+    def _encode(self, source_ids, source_lengths):
+        """`encode` for checked arrays."""
         embedded = self.source_embedding.forward(source_ids)
         keys, final = self.encoder.forward(embedded, lengths=source_lengths)
         if self.cell == "lstm":
@@ -105,7 +119,7 @@ class Seq2SeqNetwork(Module):
             h_n, c0 = final, None
         h0 = np.tanh(self.bridge.forward(_join_directions(h_n)))
         self._bridged = (h0, c0, h_n.shape)
-        mask = np.arange(keys.shape[1])[None, :] < np.asarray(source_lengths)[:, None]
+        mask = np.arange(keys.shape[1])[None, :] < source_lengths[:, None]
         state = self.decoder.initial_state(h0, c0)
         return self.decoder.memory(keys, mask), state, keys, mask
 
@@ -124,8 +138,13 @@ class Seq2SeqNetwork(Module):
     # ---- training --------------------------------------------------------------------------------
 
     def forward(self, source_ids, source_lengths, target_inputs, sampling=0.0, rng=None):
-        """logits (N, T, V) under teacher forcing (optionally scheduled sampling)."""
-        memory, state, keys, _ = self.encode(source_ids, source_lengths)
+        """logits (N, T, V) under teacher forcing (optionally scheduled sampling), for
+        source_ids (N, S), source_lengths (N,) and target_inputs (N, T)."""
+        source_ids, source_lengths = self._check_source(source_ids, source_lengths)
+        target_inputs = check_ids(
+            target_inputs, "target_inputs", len(source_ids), self.target_vocab_size
+        )
+        memory, state, keys, _ = self._encode(source_ids, source_lengths)
         self._keys_shape = keys.shape
         return self.decoder.forward(target_inputs, state, memory, sampling, rng)
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.errors import NoForwardPassError
+from lstmkit.models.network_inputs import check_ids, check_index
 from lstmkit.module import Module
 from lstmkit.nn.char_encoder import CharEncoder
 from lstmkit.nn.crf import CRF
@@ -99,17 +101,23 @@ class TaggerNetwork(Module):
         return self.crf_layer if self.crf else None
 
     def forward(self, batch: TaggerBatch) -> np.ndarray:
-        """emissions (N, T, K)."""
-        w = self.words(batch.word_ids)
+        """emissions (N, T, K) for a batch whose word_ids and word_index are (N, T)."""
+        word_ids = check_ids(batch.word_ids, "word_ids", vocab_size=self.num_words)
+        w = self.words(word_ids)
         u = self.chars(batch.char_ids, batch.char_lengths)
-        x = self.input_drop(np.concatenate([w, u[batch.word_index]], axis=2))
+        word_index = check_index(
+            batch.word_index, "word_index", word_ids.shape, len(u), "the number of word forms"
+        )
+        x = self.input_drop(np.concatenate([w, u[word_index]], axis=2))
         y, _ = self.encoder(x, lengths=batch.lengths)
-        self._index = (batch.word_index, batch.mask, len(u))
+        self._index = (word_index, batch.mask, len(u))
         return self.output(self.output_drop(y))
 
     def backward(self, demissions) -> None:
         """Backpropagate dL/demissions into every parameter's gradient (the CRF's are added by
         its own backward, which gives demissions)."""
+        if self._index is None:
+            raise NoForwardPassError("TaggerNetwork.backward called before forward")
         word_index, mask, distinct = self._index
         dy = self.output_drop.backward(self.output.backward(demissions))
         dx, _ = self.encoder.backward(dy)

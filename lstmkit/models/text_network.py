@@ -8,6 +8,7 @@ logits = sequence_network(e, lengths)   encoder -> pooling -> dropout -> linear 
 
 import numpy as np
 
+from lstmkit.models.network_inputs import check_ids
 from lstmkit.models.sequence_network import SequenceNetwork
 from lstmkit.module import Module
 from lstmkit.nn.dropout import Dropout
@@ -74,6 +75,7 @@ class TextNetwork(Module):
 
     def forward(self, ids, lengths=None):
         """logits (N, output_size) for ids (N, T) with lengths (N,)."""
+        ids = check_ids(ids, "ids")
         return self.encoder(self.embedding_drop(self.embedding(ids)), lengths)
 
     def backward(self, dlogits):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstmkit.experiments.network import TaskNetwork
 from lstmkit.models.char_lm_network import CharLMNetwork
 from lstmkit.models.forecast_network import ForecastEnsemble, ForecastNetwork
 from lstmkit.models.seq2seq_decoder import Decoder
@@ -409,13 +410,6 @@ def sequence_ensemble_case():
     )
 
 
-FORECAST_DEFECTS = {
-    "dtype[float64]": "no dtype argument: the forecast networks are float32 only",
-    "gradients": "no dtype argument, so no float64 instance to check by finite differences",
-    "bad_shape[future]": "future of the wrong shape fails inside np.concatenate, unnamed",
-}
-
-
 def forecast_inputs(rng, dtype):
     return {"x": floats(rng, dtype, 2, 3, 3), "future": floats(rng, dtype, 2, 2)}
 
@@ -424,12 +418,12 @@ def forecast_network_case():
     return LayerCase(
         name="ForecastNetwork",
         cls=ForecastNetwork,
-        # dtype is not passed: the constructor takes none (a defect, listed below)
-        build=lambda dtype, seed: ForecastNetwork(3, 2, future_size=2, hidden_size=2, seed=seed),
+        build=lambda dtype, seed: ForecastNetwork(
+            3, 2, future_size=2, hidden_size=2, dtype=dtype, seed=seed
+        ),
         inputs=forecast_inputs,
         backward=no_input_gradient,
-        bad_shapes={"x": [(2, 3, 4)], "future": [(2, 3)]},
-        defects=FORECAST_DEFECTS,
+        bad_shapes={"x": [(2, 3, 4)], "future": [(2, 3), (2,)]},
     )
 
 
@@ -438,23 +432,13 @@ def forecast_ensemble_case():
         name="ForecastEnsemble",
         cls=ForecastEnsemble,
         build=lambda dtype, seed: ForecastEnsemble(
-            3, 2, future_size=2, hidden_size=2, members=2, seed=seed
+            3, 2, future_size=2, hidden_size=2, members=2, dtype=dtype, seed=seed
         ),
         inputs=forecast_inputs,
         forward=members_forward,
         backward=members_backward,
         bad_shapes={"x": [(2, 3, 4)], "future": [(2, 3)]},
-        defects=FORECAST_DEFECTS,
     )
-
-
-IDS_DEFECT = (
-    "ids of the wrong rank are embedded first and then refused by the encoder as 'x' with "
-    "the embedded shape, not as the argument the caller passed"
-)
-
-
-TARGET_DEFECT = "target ids of the wrong rank fail with an IndexError (inputs.shape[1])"
 
 
 def text_network_case():
@@ -466,8 +450,7 @@ def text_network_case():
         ),
         inputs=lambda rng, dtype: {"ids": ids(rng, 6, (2, 3), LENGTHS), "lengths": LENGTHS},
         backward=no_input_gradient,
-        bad_shapes={"ids": [(2,)], "lengths": [(3,)]},
-        defects={"bad_shape[ids]": IDS_DEFECT},
+        bad_shapes={"ids": [(2,), (2, 3, 1)], "lengths": [(3,)]},
     )
 
 
@@ -506,14 +489,8 @@ def tagger_network_case():
         inputs=inputs,
         forward=forward,
         backward=backward,
-        bad_shapes={"word_ids": [(2,)], "char_ids": [(4,)], "word_index": [(2, 2)]},
+        bad_shapes={"word_ids": [(2,)], "char_ids": [(4,)], "word_index": [(2, 2), (2,)]},
         output_dtypes=(None, "float64"),  # the CRF's loss is float64, as CRF's own case
-        defects={
-            "bad_shape[word_ids]": "word_ids of the wrong rank fail inside np.concatenate "
-            "(AxisError), unnamed",
-            "bad_shape[word_index]": "a word_index of the wrong shape fails inside "
-            "np.concatenate, unnamed",
-        },
     )
 
 
@@ -542,7 +519,6 @@ def char_lm_network_case():
         forward=forward,
         backward=no_input_gradient,
         bad_shapes={"ids": [(2,)], "h_0": [(1, 2, 2)]},
-        defects={"bad_shape[ids]": IDS_DEFECT},
     )
 
 
@@ -565,11 +541,10 @@ def seq2seq_network_case(cell, attention, bidirectional):
         ),
         inputs=inputs,
         backward=no_input_gradient,
-        bad_shapes={"source_ids": [(2,)], "source_lengths": [(3,)], "target_inputs": [(2,)]},
-        defects={
-            "bad_shape[source_ids]": IDS_DEFECT,
-            "bad_shape[source_lengths]": "refused by the encoder as 'lengths', not by its name",
-            "bad_shape[target_inputs]": TARGET_DEFECT,
+        bad_shapes={
+            "source_ids": [(2,)],
+            "source_lengths": [(3,)],
+            "target_inputs": [(2,), (3, 3)],
         },
     )
 
@@ -609,15 +584,28 @@ def decoder_case(cell, attention):
         backward=backward,
         differentiable=differentiable,
         bad_shapes={
-            "inputs": [(2,)],
-            "h0": [(2, 4)],
+            "inputs": [(2,), (3, 3)],
+            "h0": [(2, 4), (2,)],
+            **({"c0": [(3, 3)]} if cell == "lstm" else {}),
             **({"keys": [(2, 4, 5)]} if attention else {}),
         },
-        defects={
-            "bad_shape[inputs]": TARGET_DEFECT,
-            "bad_shape[h0]": "an initial state of the wrong size is refused inside the step, as "
-            "the cell's 'x' or 'state', not as h0",
-        },
+    )
+
+
+def task_network_case(cell, per_step, **options):
+    """The experiments' network: one output per sequence (at its last valid step) or per
+    step; x takes a gradient."""
+    name = f"TaskNetwork-{cell}" + ("-perstep" if per_step else "")
+    return LayerCase(
+        name=name,
+        cls=TaskNetwork,
+        build=lambda dtype, seed: TaskNetwork(
+            3, 2, cell, 2, per_step=per_step, dtype=dtype, seed=seed, **options
+        ),
+        inputs=sequences,
+        backward=input_gradient("x"),
+        differentiable=("x",),
+        bad_shapes={"x": [(2, 3, 4), (2, 3)], "lengths": [(3,)]},
     )
 
 
@@ -661,4 +649,6 @@ CASES = [
     seq2seq_network_case("gru", "luong_general", bidirectional=False),
     decoder_case("lstm", "bahdanau"),
     decoder_case("gru", None),
+    task_network_case("lstm", per_step=False, input_bias=-1.0),
+    task_network_case("rnn", per_step=True),
 ]

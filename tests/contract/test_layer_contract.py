@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import lstmkit
+import lstmkit.experiments
 import lstmkit.models
 from lstmkit import nn
 from lstmkit.errors import NoForwardPassError
@@ -95,14 +96,18 @@ def perturbed(module):
 # ---- coverage -------------------------------------------------------------------------------
 
 
+NETWORK_PACKAGES = (lstmkit.models, lstmkit.experiments)  # the floors that define networks
+
+
 def network_classes() -> set:
-    """Every Module subclass defined in a module of lstmkit.models."""
+    """Every Module subclass defined in a module of lstmkit.models or lstmkit.experiments."""
     found = set()
-    for info in pkgutil.iter_modules(lstmkit.models.__path__, "lstmkit.models."):
-        module = importlib.import_module(info.name)
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if issubclass(obj, Module) and obj.__module__ == module.__name__:
-                found.add(obj)
+    for package in NETWORK_PACKAGES:
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            for _, obj in inspect.getmembers(module, inspect.isclass):
+                if issubclass(obj, Module) and obj.__module__ == module.__name__:
+                    found.add(obj)
     return found
 
 
