@@ -38,8 +38,8 @@ class SequenceClassifier(Estimator):
         a bidirectional LSTM of 64 units, max pooling, dropout 0.3, Adam at 1e-3.
         lr, epochs, batch_size, weight_decay, clip_norm: training (Adam).
         ensemble: how many networks are trained (each with its own seed and validation
-            split) and averaged; 3 by default (JapaneseVowels: 0.978 with one, 0.983 with
-            three, at three times the training time).
+            split) and averaged; 3 by default (a steadier result on JapaneseVowels than
+            one network, at three times the training time: docs/benchmarks.md).
         patience: early-stopping patience in epochs on the validation loss.
         validation_fraction: share of the training data held out (stratified) for early
             stopping; 0 trains on everything for `epochs` epochs.
