@@ -36,7 +36,7 @@ from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.char_lm_network import CharLMNetwork
 from lstmkit.models.fitted_state import Value, Vocab
-from lstmkit.models.hyperparameters import Integer, Real, declare
+from lstmkit.models.hyperparameters import TRAINING, Integer, Real, declare
 from lstmkit.ops.softmax import softmax
 from lstmkit.optim import ReduceLROnPlateau
 from lstmkit.random import as_generator, spawn
@@ -70,17 +70,10 @@ class CharLanguageModel(Estimator):
     """
 
     hyperparameters = declare(
+        *TRAINING,
         "hidden_size",
         "num_layers",
         "dropout",
-        "lr",
-        "epochs",
-        "batch_size",
-        "clip_norm",
-        "validation_fraction",
-        "patience",
-        "seed",
-        "verbose",
         embedding_dim=Integer(low=1),
         seq_len=Integer(low=1),
         max_time=Real(low=0, low_open=True, none_ok=True),

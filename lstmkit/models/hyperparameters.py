@@ -214,6 +214,20 @@ SHARED = {
 }
 
 
+# the shared names most estimators take together
+ENCODER = ("cell", "hidden_size", "num_layers", "bidirectional", "dropout")
+TRAINING = (
+    "lr",
+    "epochs",
+    "batch_size",
+    "clip_norm",
+    "patience",
+    "validation_fraction",
+    "seed",
+    "verbose",
+)
+
+
 def declare(*shared: str, **specific: Hyperparameter) -> dict:
     """An estimator's declarations: the named `SHARED` ones plus its own."""
     return {**{name: SHARED[name] for name in shared}, **specific}

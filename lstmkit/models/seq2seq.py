@@ -21,7 +21,7 @@ from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.beam_search import beam_search, greedy_decode
 from lstmkit.models.fitted_state import Value, Vocab
-from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, declare
+from lstmkit.models.hyperparameters import TRAINING, Choice, Flag, Integer, Real, declare
 from lstmkit.models.seq2seq_network import Seq2SeqNetwork
 from lstmkit.optim import ReduceLROnPlateau
 from lstmkit.random import as_generator, spawn
@@ -61,16 +61,9 @@ class Seq2Seq(Estimator):
     """
 
     hyperparameters = declare(
+        *TRAINING,
         "hidden_size",
         "bidirectional",
-        "lr",
-        "epochs",
-        "batch_size",
-        "clip_norm",
-        "patience",
-        "validation_fraction",
-        "seed",
-        "verbose",
         level=Choice("char", "word"),
         cell=Choice("lstm", "gru"),
         attention=Choice("bahdanau", "luong_dot", "luong_general", None),

@@ -18,7 +18,7 @@ from lstmkit.data.sequences import SequenceData, pad_sequences
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.fitted_state import Labels, Numbers, Value
-from lstmkit.models.hyperparameters import Choice, Integer, declare
+from lstmkit.models.hyperparameters import ENCODER, TRAINING, Choice, Integer, declare
 from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seeds
 from lstmkit.models.sequence_input import LAYOUTS, as_sequences
 from lstmkit.random import as_generator
@@ -54,20 +54,9 @@ class SequenceClassifier(Estimator):
     """
 
     hyperparameters = declare(
-        "cell",
-        "hidden_size",
-        "num_layers",
-        "bidirectional",
-        "dropout",
-        "lr",
-        "epochs",
-        "batch_size",
+        *ENCODER,
+        *TRAINING,
         "weight_decay",
-        "clip_norm",
-        "patience",
-        "validation_fraction",
-        "seed",
-        "verbose",
         head=Choice("max", "mean", "last"),
         ensemble=Integer(low=1),
         layout=Choice(*LAYOUTS),

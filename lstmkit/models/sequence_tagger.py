@@ -30,7 +30,7 @@ from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.fitted_state import Value, Vocab
-from lstmkit.models.hyperparameters import Flag, Integer, Real, declare
+from lstmkit.models.hyperparameters import TRAINING, Flag, Integer, Real, declare
 from lstmkit.models.tagger_network import TaggerBatch, TaggerNetwork
 from lstmkit.nn.char_encoder import encode_words
 from lstmkit.random import as_generator, spawn
@@ -68,17 +68,10 @@ class SequenceTagger(Estimator):
     """
 
     hyperparameters = declare(
+        *TRAINING,
         "hidden_size",
         "num_layers",
         "dropout",
-        "lr",
-        "epochs",
-        "batch_size",
-        "clip_norm",
-        "patience",
-        "validation_fraction",
-        "seed",
-        "verbose",
         crf=Flag(),
         word_dim=Integer(low=1),
         char_dim=Integer(low=1),

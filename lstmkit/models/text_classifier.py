@@ -28,7 +28,16 @@ from lstmkit.data.word_vectors import read_word_vectors
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.fitted_state import Labels, Value, Vocab
-from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Text, declare
+from lstmkit.models.hyperparameters import (
+    ENCODER,
+    TRAINING,
+    Choice,
+    Flag,
+    Integer,
+    Real,
+    Text,
+    declare,
+)
 from lstmkit.models.sequence_classifier import stratified_split
 from lstmkit.models.text_network import TextNetwork
 from lstmkit.ops.softmax import softmax
@@ -61,20 +70,9 @@ class TextClassifier(Estimator):
     """
 
     hyperparameters = declare(
-        "cell",
-        "hidden_size",
-        "num_layers",
-        "bidirectional",
-        "dropout",
-        "lr",
-        "epochs",
-        "batch_size",
+        *ENCODER,
+        *TRAINING,
         "weight_decay",
-        "clip_norm",
-        "patience",
-        "validation_fraction",
-        "seed",
-        "verbose",
         embedding_dim=Integer(low=1),
         pooling=Choice("mean", "max", "last"),
         embedding_dropout=Real(low=0, high=1, high_open=True),
