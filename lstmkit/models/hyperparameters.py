@@ -2,20 +2,18 @@
 
 An estimator lists its hyperparameters in a class attribute,
 
-    hyperparameters = {
-        "hidden_size": Integer(low=1),
-        "dropout": Real(low=0, high=1, high_open=True),
-        "cell": Choice("lstm", "gru", "rnn"),
-        "seed": Seed(),
-        ...
-    }
+    hyperparameters = declare(
+        *ENCODER, *TRAINING,                    # names declared once in SHARED (below)
+        head=Choice("max", "mean", "last"),     # and the estimator's own
+        ensemble=Integer(low=1),
+    )
 
 with exactly the names its `__init__` takes (a test holds every estimator to that).
 `Estimator.fit` checks them all before it touches the data, so a bad value is reported the
 same way by every estimator, naming the estimator, the argument, what it may be and what
 came:
 
-    ValueError: SequenceClassifier: hidden_size must be an integer >= 1; got 0
+    ValueError: SequenceClassifier: hidden_size must be a positive integer; got 0
 
 `__init__` stays a plain store of its arguments (scikit-learn's contract: `set_params` and
 `clone` must not be able to skip a check that only `__init__` ran).
