@@ -26,6 +26,7 @@ class Case:
     fit_args: Callable[[], tuple]  # () -> the positional arguments of fit
     output: Callable  # fitted estimator -> an array-like that characterises it
     score_args: Callable[[], tuple]  # () -> the positional arguments of score
+    bad_fit: tuple  # (positional arguments of fit of the wrong shape or type, message regex)
 
     def build(self, **changes):
         return self.cls(**{**self.params, **changes})
@@ -66,6 +67,7 @@ CASES = [
         _sequences,
         lambda m: m.predict_proba(_sequences()[0]),
         _sequences,
+        ((np.zeros((2, 3, 4, 5)), [0, 1]), r"X must be .*; got shape \(2, 3, 4, 5\)"),
     ),
     Case(
         Forecaster,
@@ -73,6 +75,7 @@ CASES = [
         _series,
         lambda m: m.predict(),
         lambda: (_series()[0][-3:],),
+        ((np.zeros((3, 4, 5)),), r"series must be a non-empty \(T,\) or \(T, K\) array; got \(3"),
     ),
     Case(
         TextClassifier,
@@ -80,6 +83,7 @@ CASES = [
         _texts,
         lambda m: m.predict_proba(_texts()[0]),
         _texts,
+        (("one text", ["a"]), "texts must be a list of strings, not one string"),
     ),
     Case(
         SequenceTagger,
@@ -87,6 +91,7 @@ CASES = [
         _tagged,
         lambda m: m.predict(_tagged()[0]),
         _tagged,
+        ((["a", "b"], [["X"], ["Y"]]), r"sentences\[0\] must be a list of words, not a string"),
     ),
     Case(
         CharLanguageModel,
@@ -96,6 +101,7 @@ CASES = [
         lambda: ("hello world, hello there. " * 8,),
         lambda m: m.score("hello world"),
         lambda: ("hello world",),
+        ((123,), "text must be a str; got int"),
     ),
     Case(
         Seq2Seq,
@@ -103,5 +109,6 @@ CASES = [
         _pairs,
         lambda m: m.predict(_pairs()[0]),
         _pairs,
+        ((["ab"], ["ba", "x"]), "sources and targets must be lists of equal length"),
     ),
 ]

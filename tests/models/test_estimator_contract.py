@@ -1,10 +1,11 @@
 """The estimator contract, checked on every public estimator (`estimator_cases.CASES`).
 
 Declared hyperparameters are exactly `__init__`'s and are checked at the start of `fit`;
-`fit` returns self; using an estimator before `fit` raises NotFittedError (also
-scikit-learn's); `clone` gives an unfitted equal estimator; the same seed gives the same
-model bit for bit (an int or a Generator); save/load round trips exactly and sets only the
-declared fitted state; `score` works on every estimator.
+input of the wrong shape or type is refused naming the argument; `fit` returns self; using
+an estimator before `fit` raises NotFittedError (also scikit-learn's); `clone` gives an
+unfitted equal estimator; the same seed gives the same model bit for bit (an int or a
+Generator); save/load round trips exactly and sets only the declared fitted state; `score`
+works on every estimator.
 """
 
 import inspect
@@ -79,6 +80,15 @@ def test_fit_refuses_every_bad_hyperparameter_before_reading_data(case):
                 # no data at all: the hyperparameters are checked first
                 model.fit(*[None] * len(case.fit_args()))
             assert not model.is_fitted
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_input_of_the_wrong_shape_gets_the_designs_error(case):
+    arguments, message = case.bad_fit
+    model = case.build()
+    with pytest.raises(ValueError, match=message):
+        model.fit(*arguments)
+    assert not model.is_fitted
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

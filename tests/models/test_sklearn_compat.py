@@ -139,6 +139,9 @@ def test_grid_search_and_pipeline():
     search.fit(X, y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.best_params_["hidden_size"] in (2, 6)
+    ragged = [x[: 5 + i % 4] for i, x in enumerate(X)]
+    search.fit(ragged, y)  # variable-length sequences as a list
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     pipeline = Pipeline(
         [("double", FunctionTransformer(lambda values: 2 * values)), ("model", small_classifier())]
     )
