@@ -57,6 +57,8 @@ def read_lstmkit_file(path, file_format: str) -> tuple[dict, dict]:
         info = json.loads(metadata["lstmkit"])
     except json.JSONDecodeError as error:
         raise SafetensorsError(f"{path}: lstmkit metadata is not valid JSON ({error})") from None
+    except RecursionError:  # hostile nesting: refused, never a traceback
+        raise SafetensorsError(f"{path}: lstmkit metadata nests JSON too deeply") from None
     if not isinstance(info, dict) or info.get("format") != file_format:
         found = info.get("format") if isinstance(info, dict) else None
         raise SafetensorsError(f"{path}: expected an {file_format} file; this is {found!r}")

@@ -101,6 +101,8 @@ def _parse_header(path: Path, raw: bytes) -> dict:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise SafetensorsError(f"{path}: header is not valid JSON ({error})") from None
+    except RecursionError:  # hostile nesting ([[[[...]]]]): refused, never a traceback
+        raise SafetensorsError(f"{path}: header nests JSON too deeply") from None
     if not isinstance(header, dict):
         raise SafetensorsError(f"{path}: header must be a JSON object")
     metadata = header.get("__metadata__", {})

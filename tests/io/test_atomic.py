@@ -1,6 +1,8 @@
 """The file writers: what they write reads back exactly, and a failed write changes nothing."""
 
 import csv
+import os
+import stat
 import json
 
 import numpy as np
@@ -83,3 +85,15 @@ def test_figure_format_follows_the_suffix(tmp_path):
     assert (tmp_path / "plot.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert b"<svg" in (tmp_path / "plot.svg").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png", "plot.svg"]
+
+
+def test_a_written_file_gets_the_mode_the_umask_gives_new_files(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        write_text(tmp_path / "shared.txt", "x")
+        os.umask(0o002)
+        write_text(tmp_path / "group.txt", "x")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "shared.txt").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "group.txt").stat().st_mode) == 0o664

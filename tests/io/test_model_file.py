@@ -89,3 +89,15 @@ def test_newer_format_wrong_keys_and_foreign_files_are_refused(tmp_path):
 def test_save_refuses_what_it_cannot_save(tmp_path):
     with pytest.raises(TypeError, match="needs an lstmkit Module or estimator; got dict"):
         lstmkit.save({"a": 1}, tmp_path / "x")
+
+
+def test_deeply_nested_json_is_refused_not_a_traceback(tmp_path):
+    path = tmp_path / "nested.safetensors"
+    nested = "[" * 100_000 + "]" * 100_000
+    write_safetensors(path, {"w": np.zeros(2)}, {"lstmkit": nested})
+    with pytest.raises(SafetensorsError, match="lstmkit metadata nests JSON too deeply"):
+        lstmkit.load(path)
+    header = ('{"a": ' + nested + "}").encode()
+    path.write_bytes(len(header).to_bytes(8, "little") + header)
+    with pytest.raises(SafetensorsError, match="header nests JSON too deeply"):
+        lstmkit.load(path)
