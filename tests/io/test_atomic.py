@@ -1,9 +1,9 @@
 """The file writers: what they write reads back exactly, and a failed write changes nothing."""
 
 import csv
+import json
 import os
 import stat
-import json
 
 import numpy as np
 import pytest
