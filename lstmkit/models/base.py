@@ -89,9 +89,13 @@ class Estimator:
         return self
 
     def check_hyperparameters(self) -> None:
-        """Raise ValueError for the first hyperparameter outside its declaration (`fit` runs
-        this first)."""
+        """Raise ValueError for the first hyperparameter outside its declaration, or for a
+        combination the estimator cannot use (`fit` runs this first)."""
         check_hyperparameters(self)
+        self._check_combination()
+
+    def _check_combination(self) -> None:
+        """Subclasses: raise ValueError for values that are valid alone but not together."""
 
     def __repr__(self) -> str:
         defaults = {

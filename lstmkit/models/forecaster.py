@@ -282,6 +282,10 @@ class Forecaster(Estimator):
         (lower, upper) at `level`. With covariates at fit, `future_covariates` gives the
         fitted horizon's rows of them ((horizon, C), or a list with one per series)."""
         self._check_fitted()
+        level = self.level if level is None else level
+        expected = type(self).hyperparameters["level"].problem(level)  # the same range as fit's
+        if expected is not None:
+            raise ValueError(f"level must be {expected}; got {level!r}")
         horizon = self.horizon if horizon is None else int(horizon)
         if not 1 <= horizon <= self.horizon:
             raise ValueError(
@@ -294,7 +298,7 @@ class Forecaster(Estimator):
         center = forecast_from(self.history_, mean, scale, self.period_)[:, :horizon]
         if not return_intervals:
             return self._shaped(self._untransform(center))
-        z = _normal_quantile(0.5 + (self.level if level is None else level) / 2)
+        z = _normal_quantile(0.5 + level / 2)
         spread = z * scale * np.sqrt(var[:, :horizon])
         return tuple(
             self._shaped(self._untransform(part))

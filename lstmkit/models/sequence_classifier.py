@@ -17,6 +17,7 @@ import numpy as np
 from lstmkit.data.sequences import SequenceData, pad_sequences
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
+from lstmkit.models.class_labels import class_labels
 from lstmkit.models.fitted_state import Labels, Numbers, Value
 from lstmkit.models.hyperparameters import ENCODER, TRAINING, Choice, Integer, declare
 from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seeds
@@ -109,6 +110,14 @@ class SequenceClassifier(Estimator):
         self.layout = layout
         self.seed = seed
         self.verbose = verbose
+
+    def _check_combination(self) -> None:
+        if self.head == "last" and self.bidirectional:
+            raise ValueError(
+                "SequenceClassifier: head='last' needs bidirectional=False (at the last valid "
+                "step the reverse direction has read only that one step); use head='max' or "
+                "'mean', or a unidirectional encoder"
+            )
 
     # ---- fitting ------------------------------------------------------------------------------
 
@@ -205,31 +214,6 @@ class SequenceClassifier(Estimator):
             z = (s - self.mean_) / self.scale_
             out.append(np.nan_to_num(z, nan=0.0).astype(np.float32))
         return out
-
-
-def class_labels(y, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """(classes, index of each label in classes) of `count` labels of at least two classes.
-
-    Labels are strings, integers, booleans, or floats with whole values; other floats are a
-    regression target, refused in scikit-learn's words ("Unknown label type: continuous").
-    """
-    if y is None:
-        raise ValueError(
-            "SequenceClassifier requires y to be passed, but the target y is None; give one "
-            "label per sequence"
-        )
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) != count:
-        raise ValueError(f"y must hold one label per sequence ({count}); got shape {y.shape}")
-    if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
-        raise ValueError(
-            "Unknown label type: continuous. y must hold class labels (strings or integers); "
-            f"got floats such as {y[~(y == np.round(y))][:1].tolist()}"
-        )
-    classes, targets = np.unique(y, return_inverse=True)
-    if len(classes) < 2:
-        raise ValueError(f"y must hold at least two classes; got 1 class: {classes.tolist()}")
-    return classes, targets
 
 
 def channel_statistics(sequences) -> tuple[np.ndarray, np.ndarray]:

@@ -27,6 +27,7 @@ from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.data.word_vectors import read_word_vectors
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
+from lstmkit.models.class_labels import class_labels
 from lstmkit.models.fitted_state import Labels, Value, Vocab
 from lstmkit.models.hyperparameters import (
     ENCODER,
@@ -136,20 +137,19 @@ class TextClassifier(Estimator):
         self.seed = seed
         self.verbose = verbose
 
+    def _check_combination(self) -> None:
+        if self.pooling == "last" and self.bidirectional:
+            raise ValueError(
+                "TextClassifier: pooling='last' needs bidirectional=False (at the last word the "
+                "reverse direction has read only that word); use pooling='mean' or 'max', or a "
+                "unidirectional encoder"
+            )
+
     # ---- fitting ------------------------------------------------------------------------------
 
     def fit(self, texts, labels) -> "TextClassifier":
         tokens = self._tokenize_all(texts, "texts")
-        labels = np.asarray(labels)
-        if labels.ndim != 1 or len(labels) != len(tokens):
-            raise ValueError(
-                f"labels must hold one label per text ({len(tokens)}); got shape {labels.shape}"
-            )
-        self.classes_, targets = np.unique(labels, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"labels must hold at least two classes; got only {self.classes_.tolist()}"
-            )
+        self.classes_, targets = class_labels(labels, len(tokens), "labels", "text")
         self.vocabulary_ = Vocabulary.build(tokens, min_freq=self.min_freq, max_size=self.max_vocab)
         rows, found = self._pretrained_rows()
         data = SequenceData(self._encode(tokens), targets, dtype=np.int64)

@@ -1,0 +1,54 @@
+"""Labels, option combinations and prediction options that used to pass silently or crash."""
+
+import numpy as np
+import pytest
+
+from lstmkit.models import Forecaster, SequenceClassifier, TextClassifier
+from lstmkit.models.class_labels import class_labels
+
+X = np.random.default_rng(0).standard_normal((12, 5, 2))
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.array([0, 1, None] * 4, object), r"y\[2\] is None: every sequence needs a label \(4"),
+        ([0.0, 1.0, np.nan] * 4, r"y\[2\] is np.float64\(nan\): every sequence needs a label"),
+        (np.array(["a", 1, "b"] * 4, object), "y must hold labels of one type; got int, str"),
+        ([0.5, 1.0, 2.0] * 4, "Unknown label type: continuous"),
+        ([3] * 12, r"at least two classes; got 1 class: \[3\]"),
+    ],
+)
+def test_missing_mixed_and_continuous_labels_are_refused(labels, message):
+    with pytest.raises(ValueError, match=message):
+        class_labels(labels, 12)
+
+
+def test_whole_floats_are_labels_and_come_back_as_given():
+    classes, targets = class_labels([1.0, 2.0, 1.0], 3)
+    assert classes.tolist() == [1.0, 2.0] and targets.tolist() == [0, 1, 0]
+
+
+def test_text_labels_are_checked_the_same_way():
+    with pytest.raises(ValueError, match=r"labels\[1\] is None: every text needs a label"):
+        TextClassifier(epochs=1).fit(["a b", "c d", "e f"], np.array(["x", None, "y"], object))
+
+
+def test_last_step_head_with_a_bidirectional_encoder_is_refused():
+    with pytest.raises(ValueError, match="head='last' needs bidirectional=False"):
+        SequenceClassifier(head="last", bidirectional=True).fit(X, [0, 1] * 6)
+    with pytest.raises(ValueError, match="pooling='last' needs bidirectional=False"):
+        TextClassifier(pooling="last").fit(["a", "b"], [0, 1])
+    model = SequenceClassifier(head="last", bidirectional=False, epochs=1, ensemble=1, seed=0)
+    assert model.fit(X, [0, 1] * 6).is_fitted
+
+
+def test_forecaster_interval_level_must_lie_strictly_between_0_and_1():
+    series = 10 + np.sin(np.arange(60.0) * 2 * np.pi / 6)
+    model = Forecaster(horizon=3, period=6, hidden_size=4, epochs=2, ensemble=1, seed=0)
+    model.fit(series)
+    for level in (-0.5, 0.0, 1.0, float("nan"), "95%"):
+        with pytest.raises(ValueError, match=r"level must be a number in \(0, 1\); got"):
+            model.predict(level=level, return_intervals=True)
+    _, lower, upper = model.predict(level=0.8, return_intervals=True)
+    assert np.all(lower < upper)
