@@ -174,15 +174,32 @@ class Module:
         arrays = {name: np.asarray(state_dict[name]) for name in state_dict.keys()}
         problems = state_dict_mismatches(params, arrays)
         if not problems:
+            arrays, problems = _cast_to(params, arrays)
+        if not problems:
+            # checked after the cast: a float64 1e39 is finite, but inf as a float32 weight
             non_finite = [name for name in params if not np.all(np.isfinite(arrays[name]))]
             if non_finite:
-                problems.append(f"NaN or infinite values in {non_finite}")
+                problems.append(
+                    f"NaN or infinite values in {non_finite} (in the parameters' dtype)"
+                )
         if problems:
             raise ValueError(
                 f"state_dict does not fit {type(self).__name__}: " + "; ".join(problems)
             )
         for name, target in params.items():
             target[...] = arrays[name]
+
+
+def _cast_to(params: dict, arrays: dict) -> tuple[dict, list[str]]:
+    """`arrays` cast to their parameters' dtypes, and the names that are not numbers."""
+    cast, problems = {}, []
+    for name, target in params.items():
+        if arrays[name].dtype.kind not in "biuf":
+            problems.append(f"{name}: expected numbers, got dtype {arrays[name].dtype}")
+            continue
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            cast[name] = arrays[name].astype(target.dtype, copy=False)
+    return cast, problems
 
 
 def state_dict_mismatches(expected: dict, given: dict, noun: str = "keys") -> list[str]:

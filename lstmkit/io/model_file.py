@@ -10,6 +10,8 @@ JSON and raw arrays only: the class must already be defined in this process (see
 
 import json
 
+import numpy as np
+
 from lstmkit._version import __version__
 from lstmkit.io.safetensors import SafetensorsError, read_safetensors, write_safetensors
 from lstmkit.registry import class_key, lookup
@@ -23,7 +25,24 @@ def save(obj, path) -> None:
     if not hasattr(obj, "export_state"):
         raise TypeError(f"save needs an lstmkit Module or estimator; got {type(obj).__name__}")
     arrays, config = obj.export_state()
+    _check_weights_finite(obj, arrays)
     write_safetensors(path, arrays, {"lstmkit": header_json(MODEL_FORMAT, obj, config)})
+
+
+def _check_weights_finite(obj, arrays: dict) -> None:
+    """Refuse to write NaN or infinite weights: `load` refuses them, so such a file could never
+    be read back (a diverged model must be retrained or restored, not saved)."""
+    prefix = "network." if any(name.startswith("network.") for name in arrays) else ""
+    bad = [
+        name
+        for name, value in arrays.items()
+        if name.startswith(prefix) and value.dtype.kind in "fc" and not np.all(np.isfinite(value))
+    ]
+    if bad:
+        raise ValueError(
+            f"cannot save this {type(obj).__name__}: NaN or infinite values in {bad} (a "
+            "diverged model; a file holding them could never be loaded)"
+        )
 
 
 def load(path):
@@ -63,10 +82,20 @@ def read_lstmkit_file(path, file_format: str) -> tuple[dict, dict]:
         found = info.get("format") if isinstance(info, dict) else None
         raise SafetensorsError(f"{path}: expected an {file_format} file; this is {found!r}")
     version = info.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise SafetensorsError(
+            f"{path}: format_version must be a positive integer; got {version!r}"
+        )
+    if version > FORMAT_VERSION:
         raise SafetensorsError(
             f"{path}: format version {version!r} is newer than this lstmkit reads "
             f"({FORMAT_VERSION}); upgrade lstmkit (file written by lstmkit "
             f"{info.get('lstmkit_version')})"
         )
+    for key, kind in (("class", str), ("config", dict)):
+        if not isinstance(info.get(key), kind):
+            raise SafetensorsError(
+                f"{path}: lstmkit metadata must give {key!r} as a JSON "
+                f"{'string' if kind is str else 'object'}; got {info.get(key)!r:.60}"
+            )
     return arrays, info

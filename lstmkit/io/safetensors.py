@@ -147,7 +147,7 @@ def _tensors_from(path: Path, header: dict, data: bytes) -> dict:
 def _check_entry(path: Path, name: str, entry) -> tuple:
     if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
         raise SafetensorsError(f"{path}: tensor {name!r} must have dtype, shape, data_offsets")
-    dtype = DTYPES.get(entry["dtype"])
+    dtype = DTYPES.get(entry["dtype"]) if isinstance(entry["dtype"], str) else None
     if dtype is None:
         raise SafetensorsError(f"{path}: tensor {name!r} has unsupported dtype {entry['dtype']!r}")
     shape, offsets = entry["shape"], entry["data_offsets"]

@@ -69,16 +69,24 @@ class Labels(FittedValue):
 
 @dataclass(frozen=True)
 class Numbers(FittedValue):
-    """A numeric array (scalers, histories), stored as a tensor."""
+    """A numeric array (scalers, histories), stored as a tensor; finite unless `nan_ok`
+    (where NaN means "undefined", e.g. a MASE scale). A NaN scaler would silently turn every
+    input into NaN or zeros, so one is refused both when saving and when loading."""
 
+    nan_ok: bool = False
     in_header = False
 
     def to_file(self, value):
-        return np.asarray(value)
+        value = np.asarray(value)
+        if not self.nan_ok and not np.all(np.isfinite(value)):
+            raise ValueError("cannot save: a fitted array holds NaN or infinite values")
+        return value
 
     def from_file(self, stored, name: str):
         if not isinstance(stored, np.ndarray) or stored.dtype.kind not in "fiu":
             raise ValueError(f"fitted {name} must be a numeric array")
+        if not self.nan_ok and not np.all(np.isfinite(stored)):
+            raise ValueError(f"fitted {name} holds NaN or infinite values")
         return stored
 
 
@@ -101,7 +109,10 @@ def export_fitted(estimator) -> tuple[dict, dict]:
         if kind.in_header:
             header[name] = None if value is None else kind.to_file(value)
         elif value is not None:
-            arrays[f"fitted.{name}"] = kind.to_file(value)
+            try:
+                arrays[f"fitted.{name}"] = kind.to_file(value)
+            except ValueError as error:
+                raise ValueError(f"{error}: {name}") from None
     return header, arrays
 
 

@@ -111,7 +111,7 @@ class Forecaster(Estimator):
         "covariate_mean_": Numbers(),
         "covariate_scale_": Numbers(),
         # None: no MASE for a model saved before it was kept
-        "naive_error_": Numbers(since_files=True),
+        "naive_error_": Numbers(since_files=True, nan_ok=True),
     }
     estimator_type = None  # a forecaster: fit(series), predict(horizon)
     input_kind = "series"

@@ -101,3 +101,58 @@ def test_deeply_nested_json_is_refused_not_a_traceback(tmp_path):
     path.write_bytes(len(header).to_bytes(8, "little") + header)
     with pytest.raises(SafetensorsError, match="header nests JSON too deeply"):
         lstmkit.load(path)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"format_version": True}, "format_version must be a positive integer; got True"),
+        ({"format_version": 0}, "format_version must be a positive integer; got 0"),
+        ({"class": ["LSTM"]}, r"must give 'class' as a JSON string; got \['LSTM'\]"),
+        ({"class": None}, "must give 'class' as a JSON string; got None"),
+        ({"config": "x"}, "must give 'config' as a JSON object; got 'x'"),
+    ],
+)
+def test_header_values_of_the_wrong_json_type_are_refused_naming_the_file(
+    tmp_path, change, message
+):
+    path = tmp_path / "m.safetensors"
+    lstmkit.save(LSTM(2, 3), path)
+    _rewrite_metadata(path, lambda info, t: info.update(change))
+    with pytest.raises(SafetensorsError, match=rf"m.safetensors: .*{message}"):
+        lstmkit.load(path)
+
+
+def test_a_tensor_dtype_of_the_wrong_json_type_is_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    write_safetensors(path, {"w": np.zeros(2, np.float32)})
+    raw = path.read_bytes()
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + size])
+    header["w"]["dtype"] = ["F32"]
+    text = json.dumps(header).encode()
+    path.write_bytes(len(text).to_bytes(8, "little") + text + raw[8 + size :])
+    with pytest.raises(SafetensorsError, match=r"tensor 'w' has unsupported dtype \['F32'\]"):
+        read_safetensors(path)
+
+
+def test_nan_weights_are_not_saved_since_they_could_never_be_loaded(tmp_path):
+    layer = LSTM(2, 3)
+    layer.params["weight_hh_l0"][0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or infinite values in \['weight_hh_l0'\]"):
+        lstmkit.save(layer, tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_values_that_overflow_the_parameter_dtype_are_refused():
+    layer = LSTM(2, 3)  # float32
+    state = {name: value.astype(np.float64) for name, value in layer.state_dict().items()}
+    state["bias_ih_l0"][0] = 1e39  # finite in float64, inf in float32
+    before = layer.state_dict()
+    with pytest.raises(ValueError, match=r"NaN or infinite values in \['bias_ih_l0'\]"):
+        layer.load_state_dict(state)
+    for name, value in layer.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+    state["bias_ih_l0"] = state["bias_ih_l0"].astype(str)
+    with pytest.raises(ValueError, match="bias_ih_l0: expected numbers, got dtype <U"):
+        layer.load_state_dict(state)

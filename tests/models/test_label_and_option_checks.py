@@ -52,3 +52,14 @@ def test_forecaster_interval_level_must_lie_strictly_between_0_and_1():
             model.predict(level=level, return_intervals=True)
     _, lower, upper = model.predict(level=0.8, return_intervals=True)
     assert np.all(lower < upper)
+
+
+def test_a_nan_scaler_is_neither_saved_nor_loaded(tmp_path):
+    model = SequenceClassifier(epochs=1, ensemble=1, hidden_size=4, seed=0).fit(X, [0, 1] * 6)
+    arrays, config = model.export_state()
+    arrays["fitted.mean_"] = np.full_like(arrays["fitted.mean_"], np.nan)
+    with pytest.raises(ValueError, match="fitted mean_ holds NaN or infinite values"):
+        SequenceClassifier.restore_state(config, arrays)
+    model.mean_ = np.full_like(model.mean_, np.nan)
+    with pytest.raises(ValueError, match="cannot save: a fitted array holds NaN .*: mean_"):
+        model.save(tmp_path / "m.safetensors")
