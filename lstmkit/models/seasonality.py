@@ -14,6 +14,8 @@ def detect_period(z, max_period=None) -> int:
     period score almost as high and must not win), provided that highest peak exceeds 0.3.
     """
     z = np.asarray(z, dtype=np.float64)
+    if len(z) < 6:  # no season can be seen in fewer than two cycles of at least 3 values
+        return 1
     t = np.arange(len(z), dtype=np.float64)
     d = z - np.polyval(np.polyfit(t, z, 2), t)
     max_period = max_period or min(len(d) // 3, 400)

@@ -63,3 +63,10 @@ def test_a_nan_scaler_is_neither_saved_nor_loaded(tmp_path):
     model.mean_ = np.full_like(model.mean_, np.nan)
     with pytest.raises(ValueError, match="cannot save: a fitted array holds NaN .*: mean_"):
         model.save(tmp_path / "m.safetensors")
+
+
+@pytest.mark.parametrize("series", [[5.0], [1.0, 2.0], [3.0, 1.0, 2.0, 4.0, 2.0]])
+def test_a_series_too_short_to_forecast_is_refused_by_name(series):
+    # a single value used to end in NumPy's "SVD did not converge" from the period detection
+    with pytest.raises(ValueError, match=r"series 0 has \d rows, fewer than the lookback"):
+        Forecaster().fit(series)
