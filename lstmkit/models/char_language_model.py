@@ -79,9 +79,9 @@ class CharLanguageModel(Estimator):
         max_time=Real(low=0, low_open=True, none_ok=True),
     )
     fitted_state = {
-        "n_epochs_": Value(),
+        "n_epochs_": Value(Integer(low=0)),
         "history_": Value(),  # a record (dict) per epoch
-        "n_chars_trained_": Value(),
+        "n_chars_trained_": Value(Integer(low=0)),
         "vocabulary_": Vocab(),
     }
     estimator_type = None  # a language model: fit(text)

@@ -5,7 +5,7 @@ class and configuration):
 
     fitted_state = {
         "classes_": Labels(),        # an array of labels (str / int): a JSON list + dtype
-        "n_epochs_": Value(),        # a JSON value (number, string, list, dict)
+        "n_epochs_": Value(Integer(low=0)),  # a JSON value, here checked as a count
         "mean_": Numbers(),          # a numeric array: a tensor in the file
         "vocabulary_": Vocab(),      # a `Vocabulary`: its JSON form
         "naive_error_": Numbers(since_files=True),   # added later: absent from older files
@@ -18,7 +18,7 @@ cannot plant attributes on the estimator. Files written before this module put v
 under `config["vocabularies"]`; they are read from there too.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,7 +30,7 @@ class FittedValue:
     """Base of the declarations. `since_files`: absent from files written before it existed
     (restored as None; the estimator documents what None means)."""
 
-    since_files: bool = False
+    since_files: bool = field(default=False, kw_only=True)
     in_header = True  # stored in the JSON header (False: as a tensor)
 
     def to_file(self, value):
@@ -42,10 +42,20 @@ class FittedValue:
 
 @dataclass(frozen=True)
 class Value(FittedValue):
-    """A JSON value: number, string, bool, None, list or dict of those."""
+    """A JSON value: number, string, bool, None, list or dict of those. `check`, a
+    hyperparameter declaration (`Integer(low=1)`, `Choice(...)`), says what a loaded value may
+    be, so that a file cannot hand the estimator a lookback of -5 or "twelve" features."""
+
+    check: object = None
 
     def to_file(self, value):
         return value.item() if isinstance(value, np.generic) else value
+
+    def from_file(self, stored, name: str):
+        expected = None if self.check is None else self.check.problem(stored)
+        if expected is not None:
+            raise ValueError(f"fitted {name} must be {expected}; got {stored!r:.60}")
+        return stored
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ from lstmkit.models.forecast_windows import (
     window_starts,
     window_targets,
 )
-from lstmkit.models.hyperparameters import Choice, Integer, Real, declare
+from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, declare
 from lstmkit.models.seasonality import detect_period
 from lstmkit.training import Trainer
 
@@ -100,11 +100,11 @@ class Forecaster(Estimator):
         level=Real(low=0, high=1, low_open=True, high_open=True),
     )
     fitted_state = {
-        "period_": Value(),
-        "lookback_": Value(),
-        "log_": Value(),
-        "n_epochs_": Value(),
-        "input_kind_": Value(),
+        "period_": Value(Integer(low=1)),
+        "lookback_": Value(Integer(low=1)),
+        "log_": Value(Flag()),
+        "n_epochs_": Value(Integer(low=0)),
+        "input_kind_": Value(Choice("vector", "matrix", "vectors", "matrices")),
         "scale_": Numbers(),
         "history_": Numbers(),
         "history_covariates_": Numbers(),

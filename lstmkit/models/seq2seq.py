@@ -79,8 +79,8 @@ class Seq2Seq(Estimator):
     fitted_state = {
         "source_vocabulary_": Vocab(),
         "target_vocabulary_": Vocab(),
-        "max_target_length_": Value(),
-        "n_epochs_": Value(),
+        "max_target_length_": Value(Integer(low=1)),
+        "n_epochs_": Value(Integer(low=0)),
     }
     estimator_type = None  # strings to strings
     input_kind = "text"

@@ -63,8 +63,8 @@ class SequenceClassifier(Estimator):
         layout=Choice(*LAYOUTS),
     )
     fitted_state = {
-        "n_features_in_": Value(),
-        "n_epochs_": Value(),
+        "n_features_in_": Value(Integer(low=1)),
+        "n_epochs_": Value(Integer(low=0)),
         "classes_": Labels(),
         "mean_": Numbers(),
         "scale_": Numbers(),

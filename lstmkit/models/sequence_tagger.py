@@ -83,7 +83,7 @@ class SequenceTagger(Estimator):
         time_budget=Real(low=0, low_open=True, none_ok=True),
     )
     fitted_state = {
-        "n_epochs_": Value(),
+        "n_epochs_": Value(Integer(low=0)),
         "classes_": Value(),  # the tag strings, a JSON list
         "word_vocabulary_": Vocab(),
         "char_vocabulary_": Vocab(),

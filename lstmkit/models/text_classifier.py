@@ -84,7 +84,7 @@ class TextClassifier(Estimator):
     )
     fitted_state = {
         "classes_": Labels(),
-        "n_epochs_": Value(),
+        "n_epochs_": Value(Integer(low=0)),
         "vectors_coverage_": Value(),
         "vocabulary_": Vocab(),
     }

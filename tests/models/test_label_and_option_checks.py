@@ -70,3 +70,29 @@ def test_a_series_too_short_to_forecast_is_refused_by_name(series):
     # a single value used to end in NumPy's "SVD did not converge" from the period detection
     with pytest.raises(ValueError, match=r"series 0 has \d rows, fewer than the lookback"):
         Forecaster().fit(series)
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("lookback_", -5, "fitted lookback_ must be a positive integer; got -5"),
+        ("period_", "12", "fitted period_ must be a positive integer; got '12'"),
+        ("log_", "yes", "fitted log_ must be True or False; got 'yes'"),
+        ("input_kind_", "cube", "fitted input_kind_ must be one of 'vector', .*; got 'cube'"),
+    ],
+)
+def test_a_file_cannot_hand_the_forecaster_inconsistent_fitted_values(name, value, message):
+    series = 10 + np.sin(np.arange(60.0) * 2 * np.pi / 6)
+    model = Forecaster(horizon=3, period=6, hidden_size=4, epochs=1, ensemble=1, seed=0)
+    arrays, config = model.fit(series).export_state()
+    config["fitted"][name] = value
+    with pytest.raises(ValueError, match=message):
+        Forecaster.restore_state(config, arrays)
+
+
+def test_a_file_cannot_say_twelve_features():
+    model = SequenceClassifier(epochs=1, ensemble=1, hidden_size=4, seed=0).fit(X, [0, 1] * 6)
+    arrays, config = model.export_state()
+    config["fitted"]["n_features_in_"] = "twelve"
+    with pytest.raises(ValueError, match="fitted n_features_in_ must be a positive integer"):
+        SequenceClassifier.restore_state(config, arrays)
