@@ -26,13 +26,37 @@ class UsageError(Exception):
     """An option value the command cannot use; exits with status 2."""
 
 
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (a bad value is argparse's usage error, status 2)."""
+    return _bounded_int(text, 0, "a non-negative integer")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (a bad value is argparse's usage error, status 2)."""
+    return _bounded_int(text, 1, "a positive integer")
+
+
+def _bounded_int(text: str, low: int, expected: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low:
+        raise argparse.ArgumentTypeError(f"must be {expected}; got {text!r}")
+    return value
+
+
 def add_common_arguments(
     parser, *, seed: bool = True, out: bool = True, training: bool = False
 ) -> None:
     """--seed, --out DIR, --quiet and --debug, the same on every subcommand; with `training`,
     also --verbose (see `training_verbosity`)."""
     if seed:
-        parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+        parser.add_argument(
+            "--seed", type=non_negative_int, default=0, help="random seed (default: 0)"
+        )
     if out:
         parser.add_argument(
             "--out",

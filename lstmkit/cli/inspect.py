@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from lstmkit.cli.common import add_common_arguments, output_dir, pyplot, say
+from lstmkit.cli.common import (
+    UsageError,
+    add_common_arguments,
+    non_negative_int,
+    output_dir,
+    pyplot,
+    say,
+)
 from lstmkit.cli.lstm_input import lstm_and_input
 from lstmkit.cli.summary import table
 from lstmkit.io.atomic import write_npz
@@ -25,7 +32,9 @@ def add_parser(commands) -> None:
         help="a sequence file (.ts, .csv, .npz; see classify) or inline steps like '1,0; 0,1'",
     )
     parser.add_argument("--index", type=int, default=0, help="which sequence of the file (0)")
-    parser.add_argument("--layer", type=int, default=0, help="which layer, from 0 (default 0)")
+    parser.add_argument(
+        "--layer", type=non_negative_int, default=0, help="which layer, from 0 (default 0)"
+    )
     parser.add_argument(
         "--reverse", action="store_true", help="the reverse direction of a bidirectional LSTM"
     )
@@ -37,6 +46,10 @@ def run(args) -> None:
     from lstmkit.viz.gates import layer_gates, plot_gates
 
     layer, x = lstm_and_input(args.model, args.input, args.index)
+    if args.layer >= layer.num_layers:
+        raise UsageError(
+            f"--layer must be below the model's {layer.num_layers} layer(s); got {args.layer}"
+        )
     gates = layer_gates(layer, x, args.layer, args.reverse)
     folder = output_dir(args)
     direction = "reverse" if args.reverse else "forward"

@@ -1,6 +1,6 @@
 """`lstmkit predict MODEL INPUT`: a saved model's predictions for new input."""
 
-from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say
+from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, positive_int, say
 from lstmkit.cli.model_io import handler_for, load_model
 from lstmkit.cli.sequence_files import add_layout_argument
 from lstmkit.cli.summary import table
@@ -15,7 +15,7 @@ def add_model_arguments(parser, data, data_help, run, optional=False) -> None:
     parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
     add_layout_argument(parser)
     parser.add_argument("--column", help="CSV value column (forecasters)")
-    parser.add_argument("--horizon", type=int, default=None, help="steps (forecasters)")
+    parser.add_argument("--horizon", type=positive_int, default=None, help="steps (forecasters)")
     parser.add_argument(
         "--length", type=int, default=200, help="characters to sample (language models)"
     )

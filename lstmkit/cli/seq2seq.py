@@ -11,6 +11,7 @@ from lstmkit.cli.common import (
     UsageError,
     add_common_arguments,
     output_dir,
+    positive_int,
     pyplot,
     say,
     training_verbosity,
@@ -46,7 +47,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--beam-size", type=int, default=1, help="1: greedy decoding")
+    parser.add_argument("--beam-size", type=positive_int, default=1, help="1: greedy decoding")
     parser.add_argument("--max-length", type=int, default=None, help="longest output")
     add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
