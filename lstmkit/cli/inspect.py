@@ -47,9 +47,7 @@ def run(args) -> None:
 
     layer, x = lstm_and_input(args.model, args.input, args.index)
     if args.layer >= layer.num_layers:
-        raise UsageError(
-            f"--layer must be below the model's {layer.num_layers} layer(s); got {args.layer}"
-        )
+        raise UsageError(f"--layer must lie in 0..{layer.num_layers - 1}; got {args.layer}")
     gates = layer_gates(layer, x, args.layer, args.reverse)
     folder = output_dir(args)
     direction = "reverse" if args.reverse else "forward"

@@ -100,7 +100,7 @@ def test_trace_model_prints_the_trained_cell(models, capsys):
     ("arguments", "code", "message"),
     [
         (["{f}/layer.safetensors", "1,0,1; 0,1,1"], 1, "the input has 3 features"),
-        (["{f}/layer.safetensors", "1,0", "--layer", "2"], 1, "layer must lie in 0..1; got 2"),
+        (["{f}/layer.safetensors", "1,0", "--layer", "2"], 2, "--layer must lie in 0..1; got 2"),
         (["{f}/classifier.safetensors", "{f}/data.npz", "--index", "99"], 2, "--index must lie"),
         (["{f}/data.npz", "1,0"], 1, "is not an lstmkit model file"),
     ],
