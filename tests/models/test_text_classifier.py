@@ -120,3 +120,76 @@ def test_bad_input(fitted):
         fitted.predict(["ok", 3])
     with pytest.raises(ValueError, match="not fitted"):
         small().predict(["a"])
+
+
+def scripted_validation_fit(monkeypatch, task, monitor, val_loss, val_accuracy):
+    """Fit with the validation loss and accuracy of each epoch replaced by the given scripts;
+    returns (the estimator, the network's weights after each epoch)."""
+    import lstmkit.models.text_classifier as module
+    from lstmkit.training import StepResult
+
+    class Scripted(TextClassifier):
+        def _step(self, batch, training):
+            result = super()._step(batch, training)
+            if training:
+                return result
+            epoch, n = len(states), len(batch.y)  # the validation split is one batch
+            return StepResult(val_loss[epoch], n, {"accuracy": val_accuracy[epoch] * n})
+
+    states, trainer_class = [], module.Trainer
+
+    def recording_trainer(**settings):
+        record = lambda epoch, values: states.append(model.network_.state_dict())  # noqa: E731
+        return trainer_class(**settings, callbacks=(record,))
+
+    monkeypatch.setattr(module, "Trainer", recording_trainer)
+    (texts, labels), _ = task
+    model = Scripted(embedding_dim=8, hidden_size=8, epochs=10, patience=3, seed=0)
+    model.set_params(monitor=monitor)
+    return model.fit(texts[:60], labels[:60]), states
+
+
+# the failure mode seen on the UCI sentiment sentences (docs/language.md): the validation loss
+# is lowest after epoch 1 while the validation accuracy keeps climbing for a few epochs
+RISING_LOSS = [0.68, 0.70, 0.80, 0.90, 1.00, 1.10, 1.20, 1.30, 1.40, 1.50]
+CLIMBING_ACCURACY = [0.55, 0.60, 0.75, 0.70, 0.75, 0.70, 0.70, 0.70, 0.70, 0.70]
+
+
+def assert_same_weights(a, b):
+    assert a.keys() == b.keys()
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])
+
+
+def test_default_early_stops_on_validation_accuracy_not_loss(monkeypatch, task):
+    assert TextClassifier().monitor == "val_accuracy"
+    model, states = scripted_validation_fit(
+        monkeypatch, task, "val_accuracy", RISING_LOSS, CLIMBING_ACCURACY
+    )
+    # best accuracy first reached at epoch 3 (the equal one at epoch 5 is no improvement);
+    # patience 3 ends training after epoch 6, and epoch 3's weights are put back
+    assert model.n_epochs_ == 6 and len(states) == 6
+    assert_same_weights(model.network_.state_dict(), states[2])
+
+
+def test_monitor_val_loss_keeps_the_former_behaviour(monkeypatch, task):
+    model, states = scripted_validation_fit(
+        monkeypatch, task, "val_loss", RISING_LOSS, CLIMBING_ACCURACY
+    )
+    assert model.n_epochs_ == 4
+    assert_same_weights(model.network_.state_dict(), states[0])
+
+
+def test_a_file_saved_before_monitor_existed_loads_with_the_default(fitted, task):
+    arrays, config = fitted.export_state()
+    del config["params"]["monitor"]
+    loaded = TextClassifier.restore_state(config, arrays)
+    assert loaded.monitor == "val_accuracy"
+    texts = task[1][0][:20]
+    np.testing.assert_array_equal(loaded.predict_proba(texts), fitted.predict_proba(texts))
+
+
+def test_bad_monitor_is_refused(task):
+    (texts, labels), _ = task
+    with pytest.raises(ValueError, match="monitor"):
+        small(monitor="accuracy").fit(texts, labels)
