@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.data.damaged_files import reading
+
 _MISSING = frozenset({"", "na", "nan", "?"})
 
 
@@ -119,7 +121,7 @@ def _read_npz(path, layout) -> Sequences:
 
 
 def _read_csv(path, label_column, id_column) -> Sequences:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with reading(path), open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         rows = [(reader.line_num, [c.strip() for c in row]) for row in reader if any(row)]
     if not rows:

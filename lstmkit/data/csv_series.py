@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.data.damaged_files import reading
+
 MISSING_POLICIES = ("interpolate", "ffill", "drop", "error")
 _MISSING = frozenset({"", "na", "nan", "?"})
 _DATE_FORMATS = (  # (pattern, numpy unit)
@@ -125,7 +127,7 @@ def _read_rows(name):
     """
     rows, line_numbers = [], []
     header = None
-    with open(name, encoding="utf-8-sig", newline="") as handle:
+    with reading(name), open(name, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         for row in reader:
             if all(not cell.strip() for cell in row):

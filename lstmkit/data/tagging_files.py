@@ -26,6 +26,8 @@ import gzip
 from pathlib import Path
 from typing import NamedTuple
 
+from lstmkit.data.damaged_files import reading
+
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 FORMATS = ("conllu", "tsv")
 
@@ -132,7 +134,7 @@ class _SentenceReader:
         bad byte is reported at its own line."""
         opener = gzip.open if self.path.name.endswith(".gz") else open
         try:
-            with opener(self.path, "rb") as handle:
+            with reading(self.path), opener(self.path, "rb") as handle:
                 for number, raw in enumerate(handle, start=1):
                     try:
                         text = raw.decode("utf-8-sig" if number == 1 else "utf-8")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmkit.data.damaged_files import reading
+
 
 @dataclass
 class WordVectors:
@@ -76,7 +78,7 @@ def read_word_vectors(path, keep=None, dtype=np.float32) -> WordVectors:
         keep |= {word.lower() for word in keep}
     opener = gzip.open if path.suffix == ".gz" else open
     words, rows, dim, declared = [], [], None, None
-    with opener(path, "rt", encoding="utf-8", errors="strict") as file:
+    with reading(path), opener(path, "rt", encoding="utf-8", errors="strict") as file:
         try:
             for number, line in enumerate(file, start=1):
                 fields = line.rstrip("\r\n").split(" ")
