@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.random import check_seed
+
 
 class Hyperparameter:
     """What one hyperparameter may be: `check(value)` returns None or what it expected."""
@@ -134,9 +136,11 @@ class Seed(Hyperparameter):
         return "an integer >= 0, a numpy Generator or SeedSequence"
 
     def accepts(self, value) -> bool:
-        if isinstance(value, np.random.Generator | np.random.SeedSequence):
-            return True
-        return _is_integer(value) and value >= 0
+        try:
+            check_seed(value)  # the one definition of a seed (lstmkit.random)
+        except (TypeError, ValueError):
+            return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -150,20 +154,6 @@ class Text(Hyperparameter):
 
     def accepts(self, value) -> bool:
         return isinstance(value, str)
-
-
-class Either(Hyperparameter):
-    """Any of several declarations (e.g. `Choice("auto")` or `Real(0, 1)`)."""
-
-    def __init__(self, *options: Hyperparameter):
-        self.options = options
-        self.none_ok = any(option.none_ok for option in options)
-
-    def expected(self) -> str:
-        return " or ".join(option.expected() for option in self.options)
-
-    def accepts(self, value) -> bool:
-        return any(option.problem(value) is None for option in self.options)
 
 
 def check_hyperparameters(estimator) -> None:

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import lstmkit.models
 from lstmkit.models import Estimator, NotFittedError
-from lstmkit.models.hyperparameters import Choice, Either, Flag, Integer, Real, Seed, Text
+from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Seed, Text
 from tests.models.estimator_cases import CASES
 
 IDS = [case.cls.__name__ for case in CASES]
@@ -65,8 +65,6 @@ def bad_values(declaration) -> list:
         return [-1, 1.5, "0", True]
     if isinstance(declaration, Text):
         return [3]
-    if isinstance(declaration, Either):
-        return [object()]
     raise AssertionError(f"no bad values for {declaration!r}")
 
 
