@@ -69,3 +69,28 @@ def check_finite(array: np.ndarray, name: str) -> None:
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise ValueError(f"{name} contains NaN or infinite values (first at index {where})")
+
+
+def integer_array(values, name: str) -> np.ndarray:
+    """`values` as an array of integers (ids, indices); an empty list counts as integers."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be an array of integers; got {error}") from None
+    if array.dtype.kind not in "iu":
+        if array.size == 0 and array.dtype.kind == "f":  # np.asarray([]) is float64
+            return array.astype(np.int64)
+        raise TypeError(f"{name} must hold integers; got dtype {array.dtype}")
+    return array
+
+
+def check_index_range(array: np.ndarray, name: str, size: int, size_name: str) -> None:
+    """Raise ValueError naming the first entry of the integer `array` outside 0..size-1
+    (`size_name` says what `size` counts)."""
+    bad = np.argwhere((array < 0) | (array >= size))
+    if bad.size:
+        where = tuple(int(i) for i in bad[0])
+        raise ValueError(
+            f"{name} must lie in 0..{size - 1} ({size_name} = {size}); "
+            f"got {name}[{where}] = {array[where]}"
+        )

@@ -8,6 +8,8 @@ lengths and states are checked by `lstmkit.validation` and by the layers themsel
 
 import numpy as np
 
+from lstmkit.validation import check_index_range, integer_array
+
 
 def check_ids(ids, name: str, batch: int | None = None, vocab_size: int | None = None):
     """`ids` as an integer array of shape (N, T) with N, T >= 1.
@@ -15,43 +17,22 @@ def check_ids(ids, name: str, batch: int | None = None, vocab_size: int | None =
     `batch`: the N it must have (None: any); `vocab_size`: when given, every id must lie in
     0..vocab_size-1 (for callers that look ids up without an `Embedding`, which checks them).
     """
-    array = _integer_array(ids, name)
+    array = integer_array(ids, name)
     rows = "N" if batch is None else str(batch)
     if array.ndim != 2 or (batch is not None and array.shape[0] != batch):
         raise ValueError(f"{name} must have shape ({rows}, T); got {array.shape}")
     if 0 in array.shape:
         raise ValueError(f"{name} must have at least one sequence and one step; got {array.shape}")
     if vocab_size is not None:
-        check_range(array, name, vocab_size, "the vocabulary size")
+        check_index_range(array, name, vocab_size, "the vocabulary size")
     return array
 
 
 def check_index(index, name: str, shape: tuple, size: int, size_name: str) -> np.ndarray:
     """`index` as an integer array of exactly `shape` with values in 0..size-1 (`size_name`
     says what `size` counts, for the error)."""
-    array = _integer_array(index, name)
+    array = integer_array(index, name)
     if array.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}; got {array.shape}")
-    check_range(array, name, size, size_name)
-    return array
-
-
-def check_range(array: np.ndarray, name: str, size: int, size_name: str) -> None:
-    """Raise ValueError naming the first entry of `array` outside 0..size-1."""
-    bad = np.argwhere((array < 0) | (array >= size))
-    if bad.size:
-        where = tuple(int(i) for i in bad[0])
-        raise ValueError(
-            f"{name} must lie in 0..{size - 1} ({size_name} = {size}); "
-            f"got {name}[{where}] = {array[where]}"
-        )
-
-
-def _integer_array(values, name: str) -> np.ndarray:
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be an array of integers; got {error}") from None
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integers; got dtype {array.dtype}")
+    check_index_range(array, name, size, size_name)
     return array

@@ -7,7 +7,13 @@ import numpy as np
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
 from lstmkit.random import as_generator
-from lstmkit.validation import check_array, check_positive_int, resolve_dtype
+from lstmkit.validation import (
+    check_array,
+    check_index_range,
+    check_positive_int,
+    integer_array,
+    resolve_dtype,
+)
 
 
 class Embedding(Module):
@@ -82,22 +88,8 @@ class Embedding(Module):
         return None
 
     def _check_ids(self, ids) -> np.ndarray:
-        try:
-            array = np.asarray(ids)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"ids must be an array of integers; got {error}") from None
-        if array.dtype.kind not in "iu":
-            if array.size == 0 and array.dtype.kind == "f":  # np.asarray([]) is float64
-                array = array.astype(np.int64)
-            else:
-                raise TypeError(f"ids must hold integers; got dtype {array.dtype}")
-        bad = np.argwhere((array < 0) | (array >= self.num_embeddings))
-        if bad.size:
-            where = tuple(int(i) for i in bad[0])
-            raise ValueError(
-                f"ids must lie in 0..{self.num_embeddings - 1} (num_embeddings = "
-                f"{self.num_embeddings}); got ids[{where}] = {array[where]}"
-            )
+        array = integer_array(ids, "ids")
+        check_index_range(array, "ids", self.num_embeddings, "num_embeddings")
         return array.astype(np.intp, copy=False)
 
     def __repr__(self) -> str:
