@@ -13,10 +13,11 @@ of the variances + variance of the means.
 import numpy as np
 
 from lstmkit.losses import gaussian_nll
+from lstmkit.models.sequence_ensemble import member_seed
 from lstmkit.module import Module
 from lstmkit.nn.linear import Linear
 from lstmkit.nn.pooling import LastStep
-from lstmkit.random import child, spawn
+from lstmkit.random import spawn
 from lstmkit.recurrent import LSTM
 from lstmkit.training import StepResult
 from lstmkit.validation import check_array, resolve_dtype
@@ -132,12 +133,6 @@ class ForecastEnsemble(Module):
         means = np.array([mean for mean, _ in outputs])
         variances = np.array([var for _, var in outputs])
         return means.mean(axis=0), variances.mean(axis=0) + means.var(axis=0)
-
-
-def member_seed(seed, k):
-    """Member k's seed: child k of `seed` (`lstmkit.random.child`), never `seed + 10 k`, whose
-    members collided across seeds (member 1 of seed 0 was member 0 of seed 10)."""
-    return child(seed, k)
 
 
 def member_seeds(seed, k) -> tuple:
