@@ -14,6 +14,8 @@ both forms from three facts each lstmkit estimator declares:
 scikit-learn is imported only when scikit-learn itself asks for the tags.
 """
 
+import functools
+
 NOT_FITTED_MESSAGE = "this {name} is not fitted yet: call fit(...) before using it"
 
 
@@ -22,23 +24,23 @@ class NotFittedError(ValueError, AttributeError):
     is also a `sklearn.exceptions.NotFittedError` (see `not_fitted_error`)."""
 
 
-_SKLEARN_NOT_FITTED = []  # the combined class, made once
-
-
 def not_fitted_error(estimator) -> NotFittedError:
     """The error for using `estimator` before `fit`: lstmkit's NotFittedError and, where
     scikit-learn is installed, scikit-learn's too (so `except` clauses of either catch it)."""
-    message = NOT_FITTED_MESSAGE.format(name=type(estimator).__name__)
-    if not _SKLEARN_NOT_FITTED:
-        try:
-            from sklearn.exceptions import NotFittedError as SklearnNotFittedError
-        except ImportError:
-            _SKLEARN_NOT_FITTED.append(NotFittedError)
-        else:
-            combined = type("NotFittedError", (NotFittedError, SklearnNotFittedError), {})
-            combined.__module__ = __name__
-            _SKLEARN_NOT_FITTED.append(combined)
-    return _SKLEARN_NOT_FITTED[0](message)
+    return _not_fitted_class()(NOT_FITTED_MESSAGE.format(name=type(estimator).__name__))
+
+
+@functools.cache
+def _not_fitted_class() -> type:
+    """NotFittedError, or a subclass of it and scikit-learn's where that is installed (made
+    on the first error, so that importing lstmkit never imports scikit-learn)."""
+    try:
+        from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+    except ImportError:
+        return NotFittedError
+    combined = type("NotFittedError", (NotFittedError, SklearnNotFittedError), {})
+    combined.__module__ = __name__
+    return combined
 
 
 def _input_flags(estimator) -> dict:
