@@ -64,11 +64,21 @@ def check_array(value, name: str, shape: tuple, dtype, finite: bool = True) -> n
     return array
 
 
+class NonFiniteValuesError(ValueError):
+    """An array met a finiteness check holding NaN or infinite values.
+
+    Its own class so that the Trainer can tell, during a training step, an overflow inside the
+    network (divergence: the data were checked at fit) from other errors of the step.
+    """
+
+
 def check_finite(array: np.ndarray, name: str) -> None:
-    """Raise ValueError naming the first NaN or infinite entry of a float array."""
+    """Raise NonFiniteValuesError naming the first NaN or infinite entry of a float array."""
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        raise ValueError(f"{name} contains NaN or infinite values (first at index {where})")
+        raise NonFiniteValuesError(
+            f"{name} contains NaN or infinite values (first at index {where})"
+        )
 
 
 def integer_array(values, name: str) -> np.ndarray:
