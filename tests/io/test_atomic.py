@@ -1,9 +1,12 @@
 """The file writers: what they write reads back exactly, and a failed write changes nothing."""
 
 import csv
+import errno
 import json
 import os
 import stat
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -97,3 +100,78 @@ def test_a_written_file_gets_the_mode_the_umask_gives_new_files(tmp_path):
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "shared.txt").stat().st_mode) == 0o640
     assert stat.S_IMODE((tmp_path / "group.txt").stat().st_mode) == 0o664
+
+
+class FullDisk:
+    """A file object whose writes fail as on a full disk (the real file is closed on exit)."""
+
+    def __init__(self, file):
+        self.file = file
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        self.file.close()
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_names_the_file_being_written(tmp_path, monkeypatch):
+    path = tmp_path / "model.safetensors"
+    write_text(path, "old")
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(atomic.os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k)))
+    with pytest.raises(OSError, match="No space left on device") as caught:
+        write_text(path, "new")
+    assert str(path) in str(caught.value)
+    assert caught.value.errno == errno.ENOSPC
+    monkeypatch.undo()
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def temporary_of(path, writer: str, random: str = "k2x9q1ab"):
+    """A temporary file of `path` as a writer tagged `writer` (HOST-PID) names it."""
+    temporary = path.parent / f".{path.name}.{writer}.{random}.tmp"
+    temporary.write_bytes(b"half a file")
+    return temporary
+
+
+def test_the_temporary_file_names_its_writer(tmp_path):
+    seen = []
+
+    def chunks():
+        seen.extend(p.name for p in tmp_path.iterdir())
+        yield b"x"
+
+    atomic_write(tmp_path / "out.bin", chunks())
+    host = atomic._host_hash()
+    assert len(seen) == 1
+    assert seen[0].startswith(f".out.bin.{host}-{os.getpid()}.") and seen[0].endswith(".tmp")
+
+
+def test_a_write_removes_the_temporaries_dead_writers_left_and_only_those(tmp_path):
+    path = tmp_path / "model.safetensors"
+    host = atomic._host_hash()
+    dead = temporary_of(path, f"{host}-{dead_pid()}")
+    kept = [
+        temporary_of(path, f"{host}-{os.getpid()}"),  # this process: may be writing it now
+        temporary_of(path, f"{host}-{os.getppid()}"),  # a live process
+        temporary_of(path, f"0000beef-{dead_pid()}"),  # another machine's process
+        tmp_path / ".model.safetensors.k2x9q1ab.tmp",  # no writer in its name
+        temporary_of(tmp_path / "other.safetensors", f"{host}-{dead_pid()}"),  # another file
+    ]
+    kept[3].write_bytes(b"old style")
+    write_text(path, "new")
+    assert not dead.exists()
+    assert all(p.exists() for p in kept)
+    assert path.read_text() == "new"
