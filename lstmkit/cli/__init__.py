@@ -7,58 +7,53 @@ bug and prints `lstmkit: internal error: ...` (exit 3); tracebacks only with --d
 `lstmkit.cli.failures`).
 """
 
-import argparse
 import os
 import sys
 
-from lstmkit.cli import (
-    charlm,
-    classify,
-    evaluate,
-    experiment,
-    explain,
-    export,
-    forecast,
-    inspect,
-    predict,
-    seq2seq,
-    tag,
-    textclf,
-    trace,
-)
 from lstmkit.cli.common import EXIT_INTERRUPTED
-from lstmkit.cli.failures import report
+
+# The subcommands (and through them NumPy) are imported by `main`, inside its handling of
+# Ctrl-C: this package is imported by `lstmkit` itself (see lstmkit.cli.startup) and by the
+# console script before `main` runs, and must stay quick and quiet to import.
+SUBCOMMANDS = (
+    "trace",
+    "forecast",
+    "classify",
+    "predict",
+    "evaluate",
+    "inspect",
+    "export",
+    "experiment",
+    "explain",
+    "seq2seq",
+    "tag",
+    "textclf",
+    "charlm",
+)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser():
+    """The argument parser of every subcommand (importing their modules)."""
+    import argparse
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="lstmkit",
         description="LSTM networks from their equations. With no command, runs `trace`.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    trace.add_parser(commands)
-    forecast.add_parser(commands)
-    classify.add_parser(commands)
-    predict.add_parser(commands)
-    evaluate.add_parser(commands)
-    inspect.add_parser(commands)
-    export.add_parser(commands)
-    experiment.add_parser(commands)
-    explain.add_parser(commands)
-    seq2seq.add_parser(commands)
-    tag.add_parser(commands)
-    textclf.add_parser(commands)
-    charlm.add_parser(commands)
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"lstmkit.cli.{name}").add_parser(commands)
     return parser
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["trace", *argv]
-    args = parser.parse_args(argv)
+    args = None
     try:
+        args = build_parser().parse_args(argv)
         args.run(args)
     except BrokenPipeError:
         # the reader closed the pipe (`lstmkit trace | head`): stop quietly, like other tools
@@ -68,5 +63,7 @@ def main(argv=None) -> int:
         print("lstmkit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # every failure ends as one line and an exit status
-        return report(error, getattr(args, "debug", False))
+        from lstmkit.cli.failures import report
+
+        return report(error, args, argv)
     return 0

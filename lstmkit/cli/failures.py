@@ -9,6 +9,9 @@ Exit statuses (the EXIT_* constants of `lstmkit.cli.common`):
          AttributeError, IndexError, a NumPy error ... that no check of lstmkit's raised)
     130  interrupted with Ctrl-C (handled by `lstmkit.cli.main`)
 
+Running out of memory is no bug either: it is a usage error naming the size options the
+command line gave (`--hidden-size 1000000`), or a data error when it gave none.
+
 What counts as a data error, and why:
 - an OSError (a missing file, a folder that cannot be written, a full disk) or a UnicodeError
   (an input file that is not UTF-8 text), wherever raised: they come from the user's files;
@@ -79,16 +82,76 @@ def _in_package(filename: str) -> bool:
         return False
 
 
-def report(error: BaseException, debug: bool) -> int:
-    """Print `error` as one line on stderr (after its traceback with `debug`); its exit status."""
-    status = exit_status(error)
+# argparse dests of the options that set how much the command allocates
+SIZE_OPTIONS = frozenset(
+    {
+        "batch_size",
+        "beam_size",
+        "budget",
+        "ensemble",
+        "hidden_size",
+        "horizon",
+        "layers",
+        "length",
+        "max_length",
+        "samples",
+        "season_length",
+        "seq_len",
+        "T",
+        "test_size",
+        "top_k",
+        "train_size",
+        "units",
+    }
+)
+
+
+class OutOfMemory(Exception):
+    """The input needs more memory than the machine has (a data error, status 1)."""
+
+
+def out_of_memory(error: MemoryError, args, argv) -> Exception:
+    """`error` as what the user can act on: a UsageError naming the size options given on
+    the command line, else an OutOfMemory error about the input."""
+    what = f"out of memory ({error})" if str(error) else "out of memory"
+    given = sizes_given(args, argv)
+    if len(given) == 1:
+        return UsageError(
+            f"{what}: {given[0]} needs more memory than this machine has; give a smaller value"
+        )
+    if given:
+        return UsageError(
+            f"{what}: the sizes given ({', '.join(given)}) need more memory than this machine "
+            "has; give smaller values"
+        )
+    return OutOfMemory(f"{what}: the input is too large for this machine's memory")
+
+
+def sizes_given(args, argv) -> list[str]:
+    """`--option value` for each size option (SIZE_OPTIONS) written on the command line."""
+    given = []
+    for token in argv:
+        flag = token.partition("=")[0]
+        dest = flag.removeprefix("--").replace("-", "_")
+        if flag.startswith("--") and dest in SIZE_OPTIONS and hasattr(args, dest):
+            given.append(f"{flag} {getattr(args, dest)}")
+    return given
+
+
+def report(error: BaseException, args=None, argv=()) -> int:
+    """Print `error` as one line on stderr (after its traceback with --debug); its exit
+    status. `args` and `argv` (the parsed and the given command line) name the options an
+    out-of-memory error blames."""
+    debug = getattr(args, "debug", False)
+    shown = out_of_memory(error, args, argv) if isinstance(error, MemoryError) else error
+    status = exit_status(shown)
     if debug:
         traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
-    message = " ".join(line.strip() for line in str(error).splitlines())  # one line
+    message = " ".join(line.strip() for line in str(shown).splitlines())  # one line
     if status == EXIT_INTERNAL_ERROR:
         advice = "this is a bug" + ("" if debug else "; run again with --debug for the traceback")
         print(
-            f"lstmkit: internal error: {type(error).__name__}: {message} ({advice})",
+            f"lstmkit: internal error: {type(shown).__name__}: {message} ({advice})",
             file=sys.stderr,
         )
     else:

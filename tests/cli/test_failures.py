@@ -124,3 +124,35 @@ def test_ctrl_c_still_exits_130(monkeypatch, capsys):
     monkeypatch.setattr(lstmkit.cli.trace, "trace_lstm_cell", interrupted)
     assert main(["trace"]) == 130
     assert capsys.readouterr().err.strip() == "lstmkit: interrupted"
+
+
+def test_running_out_of_memory_names_the_size_option_given(capsys):
+    # 4 * 10**6 x 10**6 float32 weights: NumPy refuses the allocation at once
+    argv = ["forecast", "--hidden-size", "1000000", "--epochs", "1", "--ensemble", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("lstmkit: error: out of memory (")
+    assert "the sizes given (--hidden-size 1000000, --ensemble 1) need more memory" in err[0]
+
+
+def test_running_out_of_memory_with_one_size_option(monkeypatch, capsys):
+    def too_big(*args, **kwargs):
+        raise MemoryError("Unable to allocate 14.6 TiB")
+
+    monkeypatch.setattr(lstmkit.cli.trace, "trace_lstm_cell", too_big)
+    assert main(["trace", "--units=100000"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "lstmkit: error: out of memory (Unable to allocate 14.6 TiB): --units 100000 needs "
+        "more memory than this machine has; give a smaller value"
+    ]
+
+
+def test_running_out_of_memory_without_a_size_option_is_a_data_error(monkeypatch, capsys):
+    def too_big(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(lstmkit.cli.trace, "trace_lstm_cell", too_big)
+    assert main(["trace", "--seed", "3"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "lstmkit: error: out of memory: the input is too large for this machine's memory"
+    ]
