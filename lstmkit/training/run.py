@@ -12,8 +12,10 @@ import numpy as np
 
 from lstmkit.io.checkpoint import load_checkpoint, save_checkpoint
 from lstmkit.random import as_generator, child
+from lstmkit.training.divergence import divergence_error, exploded_update, put_back, snapshot
 from lstmkit.training.history import History
 from lstmkit.training.step import NonFiniteError, StepResult, TrainingInterrupted
+from lstmkit.validation import NonFiniteValuesError
 
 
 class Run:
@@ -30,7 +32,8 @@ class Run:
         self.history = History()
         self.epoch = 0
         self.best_score, self.best_state, self.waited = None, None, 0
-        self.nonfinite_in_a_row = 0
+        self.nonfinite_in_a_row, self.diverged_steps, self.updates = 0, 0, 0
+        self.first_lr = float(self.optimizer.lr)  # named by the error when training diverges
         self.started, self.out_of_time = time.perf_counter(), False
 
     def resume(self, path) -> None:
@@ -41,6 +44,7 @@ class Run:
         self.history = History(state["history"])
         self.best_score, self.waited = state["best_score"], int(state["waited"])
         self.best_state = checkpoint.extra_arrays or None
+        self.first_lr = float(self.optimizer.lr)
 
     def go(self) -> History:
         self.epochs_bar = _progress(
@@ -54,6 +58,7 @@ class Run:
             raise TrainingInterrupted(self.history) from None
         finally:
             self.epochs_bar.close()
+        self.check_learned()
         self.restore()
         self.summarize(time.perf_counter() - self.started)
         return self.history
@@ -117,29 +122,50 @@ class Run:
         return {name: value / count for name, value in totals.items()}
 
     def train_step(self, batch, carry) -> tuple[StepResult | None, object]:
-        """Zero the gradients, `step`, check, clip, update -> (the StepResult, or None when
-        the update was skipped as non-finite; the carry for the next batch)."""
+        """Zero the gradients, `step`, check, clip, update, check the update -> (the
+        StepResult, or None when the step diverged and its update was skipped or undone; the
+        carry for the next batch). What counts as diverged: `lstmkit.training.divergence`."""
+        self.model.zero_grad()
+        try:
+            result, norm = self.forward_backward(batch, carry)
+        except NonFiniteValuesError as error:
+            if self.updates == 0:
+                raise  # the weights are those the run began with: not divergence
+            return self.diverged(f"NaN or infinite values inside the network ({error})")
+        if not math.isfinite(result.loss):
+            return self.diverged(f"non-finite loss {result.loss}")
+        if not math.isfinite(norm):
+            return self.diverged(f"non-finite gradient norm {norm}")
+        before = snapshot(self.model.params)
+        self.optimizer.step()
+        exploded = exploded_update(self.model.params, before)
+        if exploded is not None:
+            put_back(self.model.params, before)
+            return self.diverged(exploded)
+        self.nonfinite_in_a_row = 0
+        self.updates += 1
+        return result, result.carry
+
+    def forward_backward(self, batch, carry) -> tuple[StepResult, float]:
+        """`step` and, when its loss is finite, backward and clipping -> (the StepResult, the
+        global gradient norm before clipping: NaN when there was no backward pass)."""
         from lstmkit.optim import clip_grad_norm
 
-        trainer, model = self.trainer, self.model
-        model.zero_grad()
         result = self.call_step(batch, True, carry)
-        norm = math.nan
-        if math.isfinite(result.loss):
-            result.backward()
-            # one pass computes the norm for both checks: clip_grad_norm leaves non-finite
-            # gradients untouched and returns their norm
-            norm = (
-                _global_norm(model.grads)
-                if trainer.clip_norm is None
-                else clip_grad_norm(model, trainer.clip_norm)
-            )
-        if not math.isfinite(norm):
-            self.handle_nonfinite(result.loss, norm)
-            return None, None  # the state a diverged step ended in is not carried on
-        self.nonfinite_in_a_row = 0
-        self.optimizer.step()
-        return result, result.carry
+        if not math.isfinite(result.loss):
+            return result, math.nan
+        result.backward()
+        # one pass computes the norm for both checks: clip_grad_norm leaves non-finite
+        # gradients untouched and returns their norm
+        if self.trainer.clip_norm is None:
+            return result, _global_norm(self.model.grads)
+        return result, clip_grad_norm(self.model, self.trainer.clip_norm)
+
+    def diverged(self, what: str) -> tuple[None, None]:
+        """Apply `on_nonfinite` to a diverged step -> (no result, no carry: the state a
+        diverged step ended in is not carried on)."""
+        self.handle_nonfinite(what)
+        return None, None
 
     def call_step(self, batch, training: bool, carry) -> StepResult:
         if self.train_batches.carries_state:
@@ -147,41 +173,60 @@ class Run:
         return self.step(batch, training)
 
     def evaluate(self) -> dict:
-        """Mean loss and metrics over the validation data (eval mode, no gradients used)."""
+        """Mean loss and metrics over the validation data (eval mode, no gradients used);
+        an infinite loss (metrics NaN) when NaN or infinite values arose inside the network."""
         self.model.eval()
-        totals, count, carry = {"loss": 0.0}, 0, None
+        totals, count, carry, overflowed = {"loss": 0.0}, 0, None, False
         for batch in self.validation.epoch(None):
-            result = self.call_step(batch, False, carry)
+            try:
+                result = self.call_step(batch, False, carry)
+            except NonFiniteValuesError:
+                if self.updates == 0:
+                    raise  # the weights are those the run began with: not divergence
+                overflowed, carry = True, None
+                continue
             carry = result.carry
             totals["loss"] += result.loss * result.count
             for name, value in result.metrics.items():
                 totals[name] = totals.get(name, 0.0) + float(value)
             count += result.count
         self.model.train()
+        if overflowed:  # an infinite loss: never the best epoch, and no metric to report
+            return {name: math.inf if name == "loss" else math.nan for name in totals}
         return {name: value / max(count, 1) for name, value in totals.items()}
 
-    def handle_nonfinite(self, loss: float, norm: float) -> None:
+    def handle_nonfinite(self, what: str) -> None:
+        """Count the diverged step `what`; raise, or halve the learning rate, or go on, as
+        `on_nonfinite` and `max_nonfinite` say (a warning tells when verbose)."""
         trainer = self.trainer
         self.nonfinite_in_a_row += 1
-        what = f"loss {loss}" if not math.isfinite(loss) else f"gradient norm {norm}"
-        message = (
-            f"non-finite {what} at epoch {self.epoch + 1}: update skipped, weights kept "
-            "at their last good values"
-        )
-        if trainer.on_nonfinite == "raise" or self.nonfinite_in_a_row > trainer.max_nonfinite:
+        self.diverged_steps += 1
+        self.last_divergence = f"{what} at epoch {self.epoch + 1}"
+        message = f"{self.last_divergence}: update skipped, weights kept at their last good values"
+        if trainer.on_nonfinite == "raise":
             raise NonFiniteError(
-                message
-                + (
-                    f" ({self.nonfinite_in_a_row} in a row)"
-                    if trainer.on_nonfinite != "raise"
-                    else ""
-                )
+                f"{message} (training started with lr={self.first_lr:.3g}: lower lr)"
             )
+        if self.nonfinite_in_a_row > trainer.max_nonfinite:
+            raise self.divergence(f"{self.nonfinite_in_a_row} steps in a row diverged")
         if trainer.on_nonfinite == "reduce_lr":
             self.optimizer.lr *= 0.5
             message += f"; learning rate halved to {self.optimizer.lr:.3g}"
         if trainer.verbose:
             warnings.warn(message, RuntimeWarning, stacklevel=2)
+
+    def check_learned(self) -> None:
+        """Refuse a run in which every step diverged: its model is the one it started with,
+        not a trained one (an absurd learning rate on few batches never reaches
+        `max_nonfinite` in a row)."""
+        if self.updates == 0 and self.diverged_steps > 0:
+            raise self.divergence(f"all {self.diverged_steps} of its steps diverged")
+
+    def divergence(self, summary: str) -> NonFiniteError:
+        """The error of a run that could not recover (`summary`: how many steps diverged)."""
+        return divergence_error(
+            summary, self.last_divergence, self.first_lr, float(self.optimizer.lr)
+        )
 
     # ---- bookkeeping --------------------------------------------------------------------------
 

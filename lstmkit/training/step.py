@@ -8,7 +8,9 @@ from lstmkit.training.history import History
 
 
 class NonFiniteError(FloatingPointError):
-    """Training met a NaN or infinite loss or gradient; the weights are the last good ones."""
+    """Training diverged and stopped (a NaN or infinite loss, gradient or value inside the
+    network, or an exploding update: `lstmkit.training.divergence`); the weights are the last
+    good ones."""
 
 
 class TrainingInterrupted(KeyboardInterrupt):

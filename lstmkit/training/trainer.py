@@ -16,16 +16,29 @@ The Trainer knows nothing of the task. The caller gives it
 When the batches `carries_state` (`StreamChunks`: consecutive chunks of parallel streams),
 batch k + 1 continues batch k and the Trainer calls `step(batch, training, carry)`: `carry` is
 None (zeros) for the first batch of each epoch and of each validation pass, and after a
-skipped non-finite step; otherwise it is the `StepResult.carry` of the step before, e.g. the
+diverged step; otherwise it is the `StepResult.carry` of the step before, e.g. the
 final LSTM state of the previous chunk. The step's `backward` must not backpropagate into
 `carry`: that is the cut of truncated backpropagation through time.
 
 Each training step: zero gradients, `step`, check the loss and the gradient norm are finite,
-clip the global gradient norm, optimizer step. A non-finite loss or gradient skips the update,
-so the weights stay at their last good values; `on_nonfinite` says what happens next:
-"reduce_lr" halves the learning rate and goes on, "skip" goes on, "raise" stops with
-`NonFiniteError`. More than `max_nonfinite` such steps in a row also stop with it. Weights
-are checked to be finite before every checkpoint, so no NaN ever reaches a saved file.
+clip the global gradient norm, optimizer step, check the update. A step DIVERGED when (the
+exact rules, and why ordinary training does not meet them: `lstmkit.training.divergence`)
+- its loss or gradient norm is NaN or infinite, or, once the run has updated the weights, a
+  layer's finiteness check meets NaN or infinite values in its forward or backward pass: an
+  overflow inside the network (the training data must be finite; the estimators check them);
+- its update exploded: it left a weight NaN or infinite, or moved the weights further than their
+  own size (the global L2 norm of the change exceeds the larger of 1 and the global L2 norm of
+  the weights before it), as an absurd learning rate does.
+A diverged step's update is skipped (or undone), so the weights stay at their last good values;
+`on_nonfinite` says what happens next: "reduce_lr" halves the learning rate and goes on, "skip"
+goes on, "raise" stops with `NonFiniteError`. Training that could not recover also stops with
+it: more than `max_nonfinite` diverged steps in a row, or a run in which every step diverged
+(its model would be the untrained one); the message names the learning rate the run started
+with and says to lower it. A layer's check failing before any update is not divergence (the
+weights are still those the run began with): its error is raised as it is. A validation pass in
+which NaN or infinite values arise inside the network records a `val_loss` of inf (never the
+best epoch) and NaN metrics. Weights are checked to be finite before every checkpoint, so no
+NaN ever reaches a saved file.
 
 Shuffling for epoch e draws from child e of the seed (`lstmkit.random.child`), and
 checkpoints hold the model's and optimizer's state and every dropout generator's state, so a
@@ -68,7 +81,8 @@ class Trainer:
         restore_best: at the end, put back the weights of the best epoch.
         checkpoint_dir: if set, `last.safetensors` every epoch and `best.safetensors` at each
             improvement are written there.
-        on_nonfinite, max_nonfinite: divergence handling (see the module docstring).
+        on_nonfinite, max_nonfinite: divergence handling (see the module docstring):
+            "reduce_lr" (default), "skip" or "raise"; at most this many diverged steps in a row.
         max_time: seconds; once a training step ends past this long after `fit` began, its
             epoch ends there (validated and recorded as usual) and training stops (None: no
             limit).
