@@ -5,7 +5,12 @@ existed before the fix, so that it can be run against the code before the fix an
 (docs/reliability.md maps every finding to its tests).
 """
 
+import os
 import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +18,7 @@ import pytest
 import lstmkit
 from lstmkit import LSTM
 from lstmkit.io import SafetensorsError
+from lstmkit.io.atomic import write_text
 from lstmkit.models import Forecaster, SequenceClassifier, TextClassifier
 from tests.io.test_model_file import _rewrite_metadata
 
@@ -80,3 +86,30 @@ def test_item_13_forecaster_hyperparameters_are_not_reinterpreted(name, value):
     with pytest.raises(ValueError, match=pattern):
         model.fit(SERIES)
     assert not model.is_fitted
+
+
+# a writer that dies (kill -9) after its first chunk, inside atomic_write
+KILLED_WRITER = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from lstmkit.io.atomic import atomic_write
+
+def chunks():
+    yield b"half a file"
+    os.kill(os.getpid(), signal.SIGKILL)
+
+atomic_write({path!r}, chunks())
+"""
+
+
+def test_item_16_the_next_save_removes_what_a_killed_save_left(tmp_path):
+    # before, the killed writer's temporary file stayed beside the model forever
+    path = tmp_path / "model.safetensors"
+    root = str(Path(lstmkit.__file__).resolve().parents[1])
+    script = KILLED_WRITER.format(root=root, path=str(path))
+    killed = subprocess.run([sys.executable, "-c", script], timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    assert len(os.listdir(tmp_path)) == 1  # its temporary file, and no model
+    write_text(path, "new")
+    assert os.listdir(tmp_path) == ["model.safetensors"]
+    assert path.read_text() == "new"
