@@ -20,17 +20,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit.data.damaged_files import reading
+from lstmkit.data.damaged_files import reading, refuse_nul
 
 MISSING_POLICIES = ("interpolate", "ffill", "drop", "error")
 _MISSING = frozenset({"", "na", "nan", "?"})
-_DATE_FORMATS = (  # (pattern, numpy unit)
-    (re.compile(r"\d{4}"), "Y"),
-    (re.compile(r"\d{4}-\d{2}"), "M"),
-    (re.compile(r"\d{4}-\d{2}-\d{2}"), "D"),
-    (re.compile(r"\d{8}"), "D"),
-    (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}"), "m"),
-    (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"), "s"),
+_DATE_FORMATS = (  # (pattern, numpy unit); ASCII digits only, as NumPy reads them
+    (re.compile(r"\d{4}", re.ASCII), "Y"),
+    (re.compile(r"\d{4}-\d{2}", re.ASCII), "M"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII), "D"),
+    (re.compile(r"\d{8}", re.ASCII), "D"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", re.ASCII), "m"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}", re.ASCII), "s"),
+)
+_ACCEPTED_DATES = "YYYY-MM-DD, YYYY-MM, YYYY, YYYYMMDD or YYYY-MM-DD HH:MM[:SS]"
+# A cell shaped like a date in any common writing (2020-13-01, 1958/3, 03/29/1958, 29.03.1958,
+# 2020-01-01 9h): in the first column it means dates were meant, so one that does not parse
+# is an error, not a text column quietly left out. A decimal number (2020.5) does not match.
+_DATE_LIKE = re.compile(
+    r"(\d{4}[-/]\d{1,2}|\d{4}([-/.])\d{1,2}\2\d{1,2}|\d{1,2}([-/.])\d{1,2}\3\d{2,4})([ T].*)?",
+    re.ASCII,
 )
 _UNITS = ("Y", "M", "D", "m", "s")  # coarse to fine
 
@@ -87,14 +95,14 @@ def read_csv_series(path, value_columns=None, date_column=None, missing="interpo
     name = os.fspath(path)
     header, rows, line_numbers = _read_rows(name)
     if date_column is None:
-        date_index = _detect_date_column(rows)
+        date_index = _detect_date_column(name, header, rows, line_numbers)
     elif date_column is False:
         date_index = None
     else:
         date_index = _column_index(name, header, line_numbers[0], date_column, "date_column")
     value_indices = _value_indices(name, header, line_numbers[0], rows, date_index, value_columns)
     if not value_indices:
-        raise ValueError(f"{name}: no numeric value columns found; the columns are {header}")
+        raise ValueError(_no_value_columns(name, header, rows, line_numbers, date_index))
 
     dates = None
     if date_index is not None:
@@ -132,6 +140,7 @@ def _read_rows(name):
         for row in reader:
             if all(not cell.strip() for cell in row):
                 continue  # blank line
+            refuse_nul(name, reader.line_num, row)
             cells = [cell.strip() for cell in row]
             if header is None:
                 header = cells
@@ -186,19 +195,45 @@ def _to_date(text):
     return None
 
 
-def _detect_date_column(rows):
-    """0 when the first column holds dates (see read_csv_series), else None."""
-    first = rows[0][0]
-    if "-" in first:
-        return 0 if _to_date(first) is not None else None
-    if not first.isdigit():
+def _detect_date_column(name, header, rows, line_numbers):
+    """0 when the first column holds dates (see read_csv_series), else None.
+
+    A first column whose first value is shaped like a date but is not a valid one in an
+    accepted format is an error naming its line: the user meant dates, and reading the file
+    without them would go unnoticed.
+    """
+    found = next(
+        (
+            (row[0], number)
+            for row, number in zip(rows, line_numbers[1:], strict=True)
+            if row[0].lower() not in _MISSING
+        ),
+        None,
+    )
+    if found is None:
         return None
+    first, number = found
+    if "-" in first and _to_date(first) is not None:
+        return 0
+    if first.isascii() and first.isdigit():
+        return 0 if _increasing_dates(rows) else None
+    if _DATE_LIKE.fullmatch(first):
+        raise _error(
+            name,
+            number,
+            f"{first!r} in the first column {header[0]!r} looks like a date but is not a valid "
+            f"date in an accepted format ({_ACCEPTED_DATES}); give date_column=False to read "
+            "the file without dates",
+        )
+    return None
+
+
+def _increasing_dates(rows) -> bool:
+    """True when every first cell is a `YYYY` / `YYYYMMDD` date and they strictly increase."""
     dates = [_to_date(row[0]) for row in rows]
     if any(d is None for d in dates):
-        return None
-    if len(dates) > 1 and not all(a < b for a, b in zip(dates, dates[1:], strict=False)):
-        return None
-    return 0
+        return False
+    return all(a < b for a, b in zip(dates, dates[1:], strict=False))
 
 
 def _value_indices(name, header, header_line, rows, date_index, value_columns):
@@ -212,19 +247,45 @@ def _value_indices(name, header, header_line, rows, date_index, value_columns):
                 raise ValueError(f"{name}: value column {column!r} is named twice")
             indices.append(index)
         return indices
-    indices = []
-    for index in range(len(header)):
+    return [
+        index
+        for index in range(len(header))
+        if index != date_index and _column_kind(rows, index)[0] == "numeric"
+    ]
+
+
+def _column_kind(rows, index):
+    """(kind, r): kind "numeric" or "text" by the column's first value, in row r; ("missing",
+    None) for a column without any value (nothing says it is numeric)."""
+    for r, row in enumerate(rows):
+        text = row[index]
+        if text.lower() in _MISSING:
+            continue
+        try:
+            float(text)
+        except ValueError:
+            return "text", r
+        return "numeric", r
+    return "missing", None
+
+
+def _no_value_columns(name, header, rows, line_numbers, date_index) -> str:
+    """Why no column of the file can be a value column, column by column."""
+    reasons = []
+    for index, column in enumerate(header):
         if index == date_index:
             continue
-        first = next((row[index] for row in rows if row[index].lower() not in _MISSING), None)
-        if first is None:
-            continue  # no values at all: nothing says the column is numeric
-        try:
-            float(first)
-        except ValueError:
-            continue  # a text column
-        indices.append(index)
-    return indices
+        kind, r = _column_kind(rows, index)
+        if kind == "missing":
+            reasons.append(f"column {column!r} has no values (all {len(rows)} cells are missing)")
+        else:
+            text = rows[r][index]
+            reasons.append(
+                f"column {column!r} is text ({text[:40]!r} on line {line_numbers[1 + r]})"
+            )
+    if not reasons:
+        reasons.append(f"the only column is the date column {header[date_index]!r}")
+    return f"{name}: no numeric value columns found: " + "; ".join(reasons)
 
 
 def _parse_dates(name, column, rows, line_numbers, index) -> np.ndarray:

@@ -114,7 +114,7 @@ def read_ts(path) -> TSData:
     cases, targets, case_lines = [], [], []
     in_data = False
     opener = gzip.open if name.endswith(".gz") else open  # `.ts.gz`: gzip-compressed
-    with reading(name), opener(name, "rt", encoding="utf-8-sig", errors="replace") as handle:
+    with reading(name), opener(name, "rt", encoding="utf-8-sig") as handle:
         for number, raw in enumerate(handle, start=1):
             line = raw.strip()
             if not line or line.startswith("#"):

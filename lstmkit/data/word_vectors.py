@@ -79,39 +79,36 @@ def read_word_vectors(path, keep=None, dtype=np.float32) -> WordVectors:
     opener = gzip.open if path.suffix == ".gz" else open
     words, rows, dim, declared = [], [], None, None
     with reading(path), opener(path, "rt", encoding="utf-8", errors="strict") as file:
-        try:
-            for number, line in enumerate(file, start=1):
-                fields = line.rstrip("\r\n").split(" ")
-                if number == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
-                    declared, dim = int(fields[0]), int(fields[1])
-                    continue
-                if not line.strip():
-                    continue
-                while fields and fields[-1] == "":  # GloVe files often end lines with a space
-                    fields.pop()
-                if dim is None:
-                    dim = len(fields) - 1
-                    if dim < 1:
-                        raise ValueError(f"{path}, line {number}: expected a word and numbers")
-                if len(fields) < dim + 1:
-                    raise ValueError(
-                        f"{path}, line {number}: expected a word and {dim} numbers; got "
-                        f"{len(fields)} fields"
-                    )
-                word = " ".join(fields[:-dim])
-                if keep is not None and word not in keep:
-                    words.append(None)  # counted for the header check, not kept
-                    continue
-                try:
-                    rows.append(np.array(fields[-dim:], dtype=dtype))
-                except ValueError:
-                    bad = next(f for f in fields[-dim:] if not _is_number(f))
-                    raise ValueError(
-                        f"{path}, line {number}: {bad!r} is not a number (word {word!r})"
-                    ) from None
-                words.append(word)
-        except UnicodeDecodeError as error:
-            raise ValueError(f"{path}: not UTF-8 text ({error.reason})") from None
+        for number, line in enumerate(file, start=1):
+            fields = line.rstrip("\r\n").split(" ")
+            if number == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
+                declared, dim = int(fields[0]), int(fields[1])
+                continue
+            if not line.strip():
+                continue
+            while fields and fields[-1] == "":  # GloVe files often end lines with a space
+                fields.pop()
+            if dim is None:
+                dim = len(fields) - 1
+                if dim < 1:
+                    raise ValueError(f"{path}, line {number}: expected a word and numbers")
+            if len(fields) < dim + 1:
+                raise ValueError(
+                    f"{path}, line {number}: expected a word and {dim} numbers; got "
+                    f"{len(fields)} fields"
+                )
+            word = " ".join(fields[:-dim])
+            if keep is not None and word not in keep:
+                words.append(None)  # counted for the header check, not kept
+                continue
+            try:
+                rows.append(np.array(fields[-dim:], dtype=dtype))
+            except ValueError:
+                bad = next(f for f in fields[-dim:] if not _is_number(f))
+                raise ValueError(
+                    f"{path}, line {number}: {bad!r} is not a number (word {word!r})"
+                ) from None
+            words.append(word)
     if declared is not None and declared != len(words):
         raise ValueError(
             f"{path}: the header declares {declared} vectors; the file holds {len(words)}"

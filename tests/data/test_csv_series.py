@@ -160,7 +160,17 @@ def test_blank_lines_quotes_and_bom(tmp_path):
         ("d,d\n2000,1\n", {}, "line 1: column name 'd' appears twice"),
         ("d,v\n", {}, "no data rows after the header"),
         ("", {}, "the file is empty"),
-        ("d,name\n2000,x\n", {}, "no numeric value columns found; the columns are"),
+        ("d,name\n2000,x\n", {}, "no numeric value columns found: column 'name' is text"),
+        # issue 23 item 21: say why no column is numeric, and never skip dates that do not parse
+        (
+            "d,v\n2000,?\n2001,NA\n",
+            {},
+            "found: column 'v' has no values \\(all 2 cells are missing",
+        ),
+        ("d,v\n2000,1\x002\n2001,3\n", {}, "line 2: field 2 holds a NUL byte"),
+        ("d,v\n03/29/1958,1\n03/30/1958,2\n", {}, "line 2: '03/29/1958' in the first column 'd'"),
+        ("d,v\n2000-02-30,1\n2000-03-01,2\n", {}, "line 2: '2000-02-30' .* looks like a date"),
+        ("d,v,w\n?,1,a\n2000-01-02,2,b\n", {}, "line 2: missing date in the date column 'd'"),
         ("d,v\n2000,?\n2001,NA\n", {"value_columns": ["v"]}, "column 'v' has no values"),
         ("d,v,w\n2000,?,1\n2001,2,NA\n", {"missing": "drop"}, "every row has a missing"),
     ],
@@ -168,6 +178,16 @@ def test_blank_lines_quotes_and_bom(tmp_path):
 def test_errors(tmp_path, text, kwargs, match):
     with pytest.raises(ValueError, match=f"series.csv.*{match}"):
         read_csv_series(write(tmp_path, text), **kwargs)
+
+
+def test_a_file_that_is_not_utf8_is_named_with_line_and_offset(tmp_path):
+    # issue 23 item 11: before, the csv module's UnicodeDecodeError named neither file nor line
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("d,v\n2000,1\n2001,caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(
+        ValueError, match=r"latin1.csv, line 3: not UTF-8 text \(byte 0xe9 at byte offset 19"
+    ):
+        read_csv_series(path)
 
 
 def test_unknown_missing_policy(tmp_path):
