@@ -72,6 +72,7 @@ def run(args) -> None:
     values, time, name, source = read_series(args)
     folder = output_dir(args)
     holdout = args.horizon if args.holdout is None else args.holdout
+    check_holdout(args, holdout, len(values), source)
     say(args, f"{source}: {len(values)} values of {name}{date_span(time, ', {} to {}')}")
     report = {"data": source, "column": name, "length": len(values), "horizon": args.horizon}
     test = None
@@ -158,6 +159,22 @@ def check_options(args) -> None:
     require_positive(args, "epochs", "hidden_size", "ensemble")
 
 
+def check_holdout(args, holdout, length, source) -> None:
+    """The held-out values must leave some to fit on. Only a --holdout the user gave is blamed
+    for it (a usage error); with the default (the horizon) the series is too short, a data
+    error."""
+    if holdout < length:
+        return
+    if args.holdout is not None:
+        raise UsageError(f"--holdout must be less than the series' length {length}")
+    raise ValueError(
+        f"{source} is too short to test a model: it has {length} values, and the test holds "
+        f"out the last {holdout} (by default as many as --horizon, {args.horizon}) and fits "
+        "on the values before them; give a longer series, a smaller --horizon, or "
+        "--holdout 0 to skip the test"
+    )
+
+
 def read_series(args):
     """(values (T,), time (T,) dates or step numbers, column name, description of the source)."""
     from lstmkit import datasets
@@ -201,8 +218,6 @@ def test_forecast(args, values, time, holdout) -> dict:
     """Fit without the last `holdout` values, forecast them; print and return the metrics."""
     from lstmkit.models.baselines import drift_forecast, naive_forecast, seasonal_naive_forecast
 
-    if holdout >= len(values):
-        raise UsageError(f"--holdout must be less than the series' length {len(values)}")
     train, actual = values[:-holdout], values[-holdout:]
     model = make_model(args, holdout).fit(train)
     period = model.period_

@@ -32,8 +32,11 @@ def load_model_or_module(name):
     from lstmkit.io import load
 
     path = Path(name)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"no such model file: {name}")
+    if not path.is_file():  # a folder, a device such as /dev/zero, a pipe: never read it
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise ValueError(f"{name} is not a model file: it is {kind}")
     try:
         return load(path)
     except ValueError as error:

@@ -84,6 +84,13 @@ def test_forecast_without_holdout_and_verbose_summary(series_csv, capsys):
         (["{csv}", "--level", "1.5"], 2, "--level must lie strictly between 0 and 1"),
         (["{csv}", "--holdout", "60"], 2, "--holdout must be less than the series' length 60"),
         (["{two}"], 2, "has several value columns (a, b); choose one with --column"),
+        # no --holdout given: the series is too short (a data error), the option not blamed
+        (
+            ["{short}"],
+            1,
+            "short.csv is too short to test a model: it has 4 values, and the "
+            "test holds out the last 4 (by default as many as --horizon, 4)",
+        ),
     ],
 )
 def test_errors_are_one_line_with_their_exit_status(
@@ -91,7 +98,9 @@ def test_errors_are_one_line_with_their_exit_status(
 ):
     two = tmp_path / "two.csv"
     two.write_text("a,b\n" + "".join(f"{k},{2 * k}\n" for k in range(40)))
-    filled = [a.format(csv=series_csv, two=two) for a in arguments]
+    short = tmp_path / "short.csv"
+    short.write_text("value\n" + "".join(f"{k}\n" for k in range(4)))
+    filled = [a.format(csv=series_csv, two=two, short=short) for a in arguments]
     assert main(["forecast", *TINY, *filled]) == code
     err = capsys.readouterr().err.strip()
     assert err.startswith("lstmkit: error: ") and "\n" not in err

@@ -92,6 +92,8 @@ def test_predict_and_evaluate_forecaster(files, capsys):
     [
         (["predict", "{f}/notes.txt", "x"], 1, "notes.txt is not an lstmkit model file"),
         (["evaluate", "{f}/missing.safetensors", "x"], 1, "no such model file"),
+        (["predict", "/dev/zero", "x"], 1, "/dev/zero is not a model file: it is not a regular"),
+        (["predict", "{f}", "x"], 1, "is not a model file: it is a folder"),
         (["predict", "{f}/layer.safetensors", "x"], 1, "holds a LSTM layer, not a trained model"),
         (["predict", "{f}/classifier.safetensors"], 2, "INPUT is required"),
         (["predict", "{f}/forecaster.safetensors", "{f}/test.npz"], 2, "give no INPUT"),
