@@ -12,11 +12,20 @@ Contract:
   accumulate) and `zero_grad()` resets them.
 - Parameter arrays are updated in place (by `load_state_dict`, by optimizers), never replaced,
   so anything holding a reference to one stays valid.
+- A layer makes each parameter's array with `parameter_array` and draws its initial values in
+  `reset_parameters`, so that loading a file (`restore_state`) can first learn the shapes a
+  configuration declares at no cost and then build the model without drawing weights that
+  the file replaces.
 """
 
+import contextlib
+import contextvars
+import functools
 import inspect
+import math
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from lstmkit.registry import register_class
 
@@ -27,6 +36,8 @@ class Module:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         register_class(cls)
+        if "reset_parameters" in vars(cls):  # a file's weights replace it: skipped on load
+            cls.reset_parameters = while_initialising(cls.reset_parameters)
 
     def __init__(self) -> None:
         object.__setattr__(self, "_own_params", {})
@@ -62,7 +73,7 @@ class Module:
         if "." in name:
             raise ValueError(f"parameter names cannot contain '.'; got {name!r}")
         self._own_params[name] = value
-        self._own_grads[name] = np.zeros_like(value)
+        self._own_grads[name] = parameter_grad(value)
         return value
 
     def children(self):
@@ -130,9 +141,28 @@ class Module:
         return self.state_dict(), {"init": self.get_config()}
 
     @classmethod
+    def from_config(cls, init: dict) -> "Module":
+        """A module built from what `get_config` returned (`restore_state` fills its weights)."""
+        if not isinstance(init, dict):
+            raise ValueError(
+                f"the configuration of {cls.__name__} must be an object; got {init!r:.60}"
+            )
+        return cls(**init)
+
+    @classmethod
     def restore_state(cls, config: dict, arrays: dict) -> "Module":
-        """Inverse of `export_state`, used by `lstmkit.load`."""
-        module = cls(**config["init"])
+        """Inverse of `export_state`, used by `lstmkit.load`.
+
+        The file's tensors are first compared (names, shapes, dtypes) with what the
+        configuration declares, learned without allocating or drawing a single weight, so a
+        configuration declaring more than the file holds costs nothing before it is refused.
+        Then the module is built without random initialisation and the tensors copied in.
+        """
+        if not isinstance(config, dict) or "init" not in config:
+            raise ValueError(f"the configuration of {cls.__name__} must give 'init'")
+        check_declared_state(cls.__name__, lambda: cls.from_config(config["init"]), arrays)
+        with skipping_initialisation():
+            module = cls.from_config(config["init"])
         module.load_state_dict(arrays)
         return module
 
@@ -228,3 +258,124 @@ def _json_value(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+# ---- building from a file: the declared shapes first, and no random initialisation -----------
+
+# While a file is loaded: None (an ordinary build), or the budget of the current build. Under
+# a budget, parameters are stand-ins that cost no memory (`check_declared_state`); with
+# `_NO_BUDGET`, they are real but `reset_parameters` draws nothing (the file's values follow).
+_LOADING = contextvars.ContextVar("lstmkit_loading", default=None)
+_NO_BUDGET = "no budget"
+
+
+class _Budget:
+    """What a file holds for one module: a build declaring far more tensors or bytes stops there.
+
+    The slack (twice the file, plus `SLACK_BYTES` and `SLACK_TENSORS`) lets a declaration
+    that misses by a little finish, so that the exact comparison can name the tensors that
+    differ; stand-ins cost nothing, so only absurd declarations need stopping early.
+    """
+
+    SLACK_BYTES = 2**20
+    SLACK_TENSORS = 64
+
+    def __init__(self, arrays: dict):
+        self.tensors = len(arrays)
+        self.bytes = sum(np.asarray(value).nbytes for value in arrays.values())
+        self.tensors_declared = self.bytes_declared = 0
+
+    def charge(self, shape: tuple, dtype: np.dtype) -> None:
+        """Count one more declared parameter; ValueError once the declaration exceeds the file."""
+        self.tensors_declared += 1
+        self.bytes_declared += math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+        if (
+            self.tensors_declared > 2 * self.tensors + self.SLACK_TENSORS
+            or self.bytes_declared > 2 * self.bytes + self.SLACK_BYTES
+        ):
+            raise ValueError(
+                f"its configuration declares far more weights than the file holds (the file has "
+                f"{self.tensors} tensors of {self.bytes} bytes in all; the configuration's "
+                f"tensor {self.tensors_declared} has shape {shape}, {self.bytes_declared} "
+                "bytes so far): refused before allocating any"
+            )
+
+
+@contextlib.contextmanager
+def _loading(budget):
+    token = _LOADING.set(budget)
+    try:
+        yield
+    finally:
+        _LOADING.reset(token)
+
+
+def skipping_initialisation():
+    """Context in which modules are built without drawing initial weights (a file gives them)."""
+    return _loading(_NO_BUDGET)
+
+
+def parameter_array(shape, dtype, fill=0) -> np.ndarray:
+    """A new parameter's array: `np.full(shape, fill, dtype)`.
+
+    While `check_declared_state` learns what a configuration declares, the declared size is
+    first charged to the file's budget and the array is a stand-in of that shape and dtype
+    whose elements all share one value in memory, so that even an absurd declared size costs
+    nothing.
+    """
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    dtype = np.dtype(dtype)
+    budget = _LOADING.get()
+    if not isinstance(budget, _Budget):
+        return np.full(shape, fill, dtype)
+    budget.charge(shape, dtype)
+    return _stand_in(shape, dtype, fill)
+
+
+def parameter_grad(value: np.ndarray) -> np.ndarray:
+    """A zero gradient for the parameter `value` (a stand-in for a stand-in)."""
+    if isinstance(_LOADING.get(), _Budget):
+        return _stand_in(value.shape, value.dtype, 0)
+    return np.zeros_like(value)
+
+
+def _stand_in(shape: tuple, dtype: np.dtype, fill) -> np.ndarray:
+    """A writable array of `shape` whose elements are all one element (strides of zero)."""
+    return as_strided(np.full(1, fill, dtype), shape, strides=(0,) * len(shape))
+
+
+def while_initialising(reset_parameters):
+    """`reset_parameters`, skipped while a module is built from a file (its values follow)."""
+
+    @functools.wraps(reset_parameters)
+    def reset_unless_loading(self, *args, **kwargs):
+        if _LOADING.get() is None:
+            reset_parameters(self, *args, **kwargs)
+
+    return reset_unless_loading
+
+
+def check_declared_state(owner: str, build, arrays: dict) -> None:
+    """Refuse a file's tensors `arrays` unless they are exactly the parameters (names, shapes,
+    dtypes) of the module `build()` makes from the file's configuration.
+
+    `build` runs with stand-in parameters charged to a budget of what the file holds, so a
+    configuration declaring more is stopped at its first excess, before any allocation; no
+    initial weights are drawn.
+    """
+    with _loading(_Budget(arrays)):
+        declared = build().params
+    given = {name: np.asarray(value) for name, value in arrays.items()}
+    problems = state_dict_mismatches(declared, given)
+    wrong_dtypes = [
+        f"{name}: expected {declared[name].dtype}, got {given[name].dtype}"
+        for name in declared
+        if name in given and given[name].dtype != declared[name].dtype
+    ]
+    if wrong_dtypes:
+        problems.append("wrong dtypes: " + ", ".join(wrong_dtypes))
+    if problems:
+        raise ValueError(
+            f"the file's tensors do not fit the {owner} its configuration declares: "
+            + "; ".join(problems)
+        )

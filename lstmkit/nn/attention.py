@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmkit.errors import NoForwardPassError
-from lstmkit.module import Module
+from lstmkit.module import Module, parameter_array
 from lstmkit.random import as_generator
 from lstmkit.validation import check_positive_int, resolve_dtype
 
@@ -95,7 +95,7 @@ class Attention(Module):
             None if attention_size is None else check_positive_int(attention_size, "attention_size")
         )
         self.dtype = resolve_dtype(dtype)
-        rng = as_generator(seed)
+        self._init_rng = as_generator(seed)
         size = self.attention_size or self.key_size
         shapes = {}
         if kind == "luong_general":
@@ -108,10 +108,17 @@ class Attention(Module):
                 "v": (size,),
             }
         for name, shape in shapes.items():
-            fan_in = shape[-1] if len(shape) == 2 else size
-            bound = 1.0 / np.sqrt(fan_in)
-            self.add_parameter(name, rng.uniform(-bound, bound, size=shape).astype(self.dtype))
+            self.add_parameter(name, parameter_array(shape, self.dtype))
         self._record = None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every parameter ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), in declaration order; fan_in
+        is a matrix's last axis and the attention size for the vectors."""
+        size = self.attention_size or self.key_size
+        for value in self._own_params.values():
+            bound = 1.0 / np.sqrt(value.shape[-1] if value.ndim == 2 else size)
+            value[...] = self._init_rng.uniform(-bound, bound, size=value.shape)
 
     # ---- the decoder's interface -----------------------------------------------------------------
 

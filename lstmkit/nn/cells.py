@@ -29,7 +29,7 @@ from lstmkit.cells.gru import GRUCellSpec
 from lstmkit.cells.lstm import LSTMCellSpec
 from lstmkit.cells.rnn import RNNCellSpec, RNNOptions
 from lstmkit.errors import NoForwardPassError
-from lstmkit.module import Module
+from lstmkit.module import Module, parameter_array
 from lstmkit.random import as_generator
 from lstmkit.recurrent.rnn import NONLINEARITIES
 from lstmkit.recurrent.validation import check_state_tuple
@@ -49,7 +49,7 @@ class RecurrentCell(Module):
         self._init_rng = as_generator(seed)
         shapes = spec.parameter_shapes(self.input_size, self.hidden_size, self.bias)
         for name, shape in shapes.items():
-            setattr(self, name, self.add_parameter(name, np.zeros(shape, self.dtype)))
+            setattr(self, name, self.add_parameter(name, parameter_array(shape, self.dtype)))
         self._tape = []
         self.reset_parameters()
 

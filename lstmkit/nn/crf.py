@@ -46,7 +46,7 @@ exactly what it would get alone.
 import numpy as np
 
 from lstmkit.errors import NoForwardPassError
-from lstmkit.module import Module
+from lstmkit.module import Module, parameter_array
 from lstmkit.validation import (
     check_array,
     check_lengths,
@@ -94,9 +94,9 @@ class CRF(Module):
         self.num_tags = check_positive_int(num_tags, "num_tags")
         self.dtype = resolve_dtype(dtype)
         k = self.num_tags
-        self.transitions = self.add_parameter("transitions", np.zeros((k, k), self.dtype))
-        self.start = self.add_parameter("start", np.zeros(k, self.dtype))
-        self.end = self.add_parameter("end", np.zeros(k, self.dtype))
+        self.transitions = self.add_parameter("transitions", parameter_array((k, k), self.dtype))
+        self.start = self.add_parameter("start", parameter_array(k, self.dtype))
+        self.end = self.add_parameter("end", parameter_array(k, self.dtype))
         self._cache = None
 
     def get_config(self) -> dict:

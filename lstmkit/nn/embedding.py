@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from lstmkit.errors import NoForwardPassError
-from lstmkit.module import Module
+from lstmkit.module import Module, parameter_array
 from lstmkit.random import as_generator
 from lstmkit.validation import (
     check_array,
@@ -55,7 +55,7 @@ class Embedding(Module):
         self.dtype = resolve_dtype(dtype)
         self._init_rng = as_generator(seed)
         shape = (self.num_embeddings, self.embedding_dim)
-        self.weight = self.add_parameter("weight", np.zeros(shape, self.dtype))
+        self.weight = self.add_parameter("weight", parameter_array(shape, self.dtype))
         self._ids = None
         self.reset_parameters()
 

@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from lstmkit.errors import NoForwardPassError
-from lstmkit.module import Module
+from lstmkit.module import Module, parameter_array
 from lstmkit.validation import check_array, check_positive_int, resolve_dtype
 
 
@@ -51,8 +51,8 @@ class LayerNorm(Module):
         self.weight = self.bias = None
         if self.elementwise_affine:
             size = self.normalized_shape
-            self.weight = self.add_parameter("weight", np.ones(size, self.dtype))
-            self.bias = self.add_parameter("bias", np.zeros(size, self.dtype))
+            self.weight = self.add_parameter("weight", parameter_array(size, self.dtype, 1))
+            self.bias = self.add_parameter("bias", parameter_array(size, self.dtype))
         self._cache = None
 
     def reset_parameters(self) -> None:

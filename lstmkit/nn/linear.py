@@ -3,7 +3,7 @@
 import numpy as np
 
 from lstmkit.errors import NoForwardPassError
-from lstmkit.module import Module
+from lstmkit.module import Module, parameter_array
 from lstmkit.random import as_generator
 from lstmkit.validation import check_array, check_positive_int, resolve_dtype
 
@@ -45,10 +45,10 @@ class Linear(Module):
         self.dtype = resolve_dtype(dtype)
         self._init_rng = as_generator(seed)
         shape = (self.out_features, self.in_features)
-        self.weight = self.add_parameter("weight", np.zeros(shape, self.dtype))
+        self.weight = self.add_parameter("weight", parameter_array(shape, self.dtype))
         self.bias = None
         if bias:
-            self.bias = self.add_parameter("bias", np.zeros(self.out_features, self.dtype))
+            self.bias = self.add_parameter("bias", parameter_array(self.out_features, self.dtype))
         self._x = None
         self.reset_parameters()
 

@@ -104,10 +104,8 @@ class Sequential(Module):
         }
 
     @classmethod
-    def restore_state(cls, config: dict, arrays: dict) -> "Sequential":
-        module = _build(cls, config["init"])
-        module.load_state_dict(arrays)
-        return module
+    def from_config(cls, init: dict) -> "Sequential":
+        return _build(cls, init)
 
     def __repr__(self) -> str:
         if not self._children:

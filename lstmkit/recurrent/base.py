@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmkit.errors import NoForwardPassError
-from lstmkit.module import Module
+from lstmkit.module import Module, parameter_array
 from lstmkit.ops.jit import fused_for, fused_kernels
 from lstmkit.random import as_generator
 from lstmkit.recurrent.directions import Direction, directions_backward, run_directions
@@ -125,7 +125,9 @@ class RecurrentLayer(Module):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
                 views, grad_views = {}, {}
                 for name, shape in shapes.items():
-                    views[name] = self.add_parameter(name + suffix, np.zeros(shape, self.dtype))
+                    views[name] = self.add_parameter(
+                        name + suffix, parameter_array(shape, self.dtype)
+                    )
                     grad_views[name] = self._own_grads[name + suffix]
                 self._slots.append((views, grad_views))
                 directions.append(Direction(self.cell, views, bool(direction), grad_views))
