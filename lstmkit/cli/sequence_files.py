@@ -17,7 +17,6 @@ Formats, by the file's extension (a built-in name such as `japanese-vowels-test`
 
 import csv
 import os
-import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,24 +89,35 @@ def read_sequences(
         result = _read_csv(path, label_column, id_column)
     else:
         raise ValueError(f"{path}: unknown file type; expected .ts, .ts.gz, .csv or .npz")
+    _refuse_empty_channels(path, result.X)
     if labels and result.y is None:
         where = f"a '{label_column}' column" if lowered.endswith(".csv") else "labels"
         raise ValueError(f"{path}: the file has no labels (expected {where})")
     return result
 
 
+def _refuse_empty_channels(path, X) -> None:
+    """A channel without one finite value in any sequence carries no information: a model
+    would train on, or predict from, a constant and never say so (issue 23, item 15)."""
+    finite = np.zeros(X[0].shape[1], dtype=bool)
+    for sequence in X:
+        finite |= np.isfinite(sequence).any(axis=0)
+    if not finite.any():
+        count = sum(sequence.size for sequence in X)
+        raise ValueError(f"{path}: no finite value in the sequences (all {count} are missing/NaN)")
+    if not finite.all():
+        channel = int(np.argmin(finite))
+        raise ValueError(
+            f"{path}: channel {channel} (0-based) has no finite value in any sequence "
+            "(all missing/NaN)"
+        )
+
+
 def _read_npz(path, layout) -> Sequences:
-    try:
-        loaded = np.load(path, allow_pickle=False)
-        if not hasattr(loaded, "files"):  # a single .npy array
-            raise ValueError("a single array (.npy), not an .npz archive of X (and y, lengths)")
-        with loaded as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (ValueError, EOFError, zipfile.BadZipFile) as error:
-        # NumPy's reason (object arrays need pickle, a truncated archive...) with the file's name
-        raise ValueError(f"{path}: not a readable .npz file: {error}") from None
-    if "X" not in arrays:
-        raise ValueError(f"{path}: no array 'X' in the file (it holds {sorted(arrays)})")
+    from lstmkit.data.npz_files import NUMERIC_KINDS, read_npz_arrays
+
+    kinds = {"X": NUMERIC_KINDS, "lengths": "iu", "y": NUMERIC_KINDS + "US"}
+    arrays = read_npz_arrays(path, kinds, required=("X",))
     from lstmkit.models.sequence_input import as_sequences
 
     try:

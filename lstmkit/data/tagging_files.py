@@ -133,16 +133,13 @@ class _SentenceReader:
         """(number, text without its line ending); bytes are decoded line by line so that a
         bad byte is reported at its own line."""
         opener = gzip.open if self.path.name.endswith(".gz") else open
-        try:
-            with reading(self.path), opener(self.path, "rb") as handle:
-                for number, raw in enumerate(handle, start=1):
-                    try:
-                        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-                    except UnicodeDecodeError as error:
-                        self.fail(number, f"not UTF-8 text ({error.reason})")
-                    yield number, text.rstrip("\r\n")
-        except (gzip.BadGzipFile, EOFError) as error:
-            raise ValueError(f"{self.path}: not a readable gzip file ({error})") from None
+        with reading(self.path), opener(self.path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as error:
+                    self.fail(number, f"not UTF-8 text ({error.reason})")
+                yield number, text.rstrip("\r\n")
 
     def add(self, number: int, form: str, tag: str) -> None:
         if not form.strip():
