@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
-from lstmkit.cli.summary import Stopwatch, interrupted_folder, require_positive, summary_line
+from lstmkit.cli.summary import (
+    Stopwatch,
+    require_positive,
+    save_interrupted_model,
+    summary_line,
+)
 from lstmkit.io.atomic import write_json, write_text
 
 
@@ -118,11 +123,10 @@ def save_interrupted(model, interrupt, folder) -> None:
     monitor = "val_nats_per_char" if "val_nats_per_char" in history else "loss"
     values = history[monitor]
     best = min(range(len(values)), key=values.__getitem__)
-    folder = interrupted_folder(folder)
-    model.save(folder / "model.safetensors")
+    path = save_interrupted_model(model, folder)
     print(
         f"interrupted: saved the best model so far (epoch {best + 1} of {history.epochs}, "
-        f"{monitor} {values[best]:.4g}) to {folder / 'model.safetensors'}",
+        f"{monitor} {values[best]:.4g}) to {path}",
         file=sys.stderr,
     )
 

@@ -15,8 +15,8 @@ from lstmkit.cli.common import (
 from lstmkit.cli.sequence_files import add_layout_argument, read_sequences, split_sequences
 from lstmkit.cli.summary import (
     Stopwatch,
-    interrupted_folder,
     require_positive,
+    save_interrupted_model,
     summary_line,
     table,
 )
@@ -178,9 +178,8 @@ def save_interrupted(model, interrupt, folder) -> None:
         best = int(np.argmin(history[monitor]))
         model.history_, model.n_epochs_ = history, history.epochs
         what = f"epoch {best + 1} of {history.epochs}, {monitor} {history[monitor][best]:.4g}"
-    folder = interrupted_folder(folder)
-    model.save(folder / "model.safetensors")
+    path = save_interrupted_model(model, folder)
     print(
-        f"interrupted: saved the best model so far ({what}) to {folder / 'model.safetensors'}",
+        f"interrupted: saved the best model so far ({what}) to {path}",
         file=sys.stderr,
     )

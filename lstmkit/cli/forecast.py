@@ -15,8 +15,8 @@ from lstmkit.cli.common import (
 )
 from lstmkit.cli.summary import (
     Stopwatch,
-    interrupted_folder,
     require_positive,
+    save_interrupted_model,
     summary_line,
     table,
 )
@@ -138,11 +138,10 @@ def save_interrupted(test, holdout, folder) -> None:
     if test is None:
         print("interrupted before a model was fitted: nothing saved", file=sys.stderr)
         return
-    folder = interrupted_folder(folder)
-    test["model"].save(folder / "model.safetensors")
+    path = save_interrupted_model(test["model"], folder)
     print(
         f"interrupted during the refit: saved the model fitted without the last {holdout} "
-        f"values ({summary_metric(test['metrics']['lstm'])}) to {folder / 'model.safetensors'}",
+        f"values ({summary_metric(test['metrics']['lstm'])}) to {path}",
         file=sys.stderr,
     )
 

@@ -16,6 +16,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
+from lstmkit.cli.summary import save_interrupted_model
 from lstmkit.io.atomic import write_csv, write_figure, write_json
 
 TASKS = ("dates", "addition")
@@ -165,8 +166,8 @@ def _train(args) -> None:
         model.fit(train_sources, train_targets)
     except TrainingInterrupted:
         if out is not None and model.history_.epochs:
-            model.save(out / "model.safetensors")
-            say(args, f"interrupted: the best epoch's model is in {out / 'model.safetensors'}")
+            path = save_interrupted_model(model, out)
+            say(args, f"interrupted: the best epoch's model is in {path}")
         raise
     seconds = time.perf_counter() - started
     predictions = model.predict(test_sources)

@@ -1,6 +1,7 @@
 """What the commands print: aligned tables, checked counts, and the one-line summary that
 every training command prints last (time, best epoch, metric, where its files went)."""
 
+import sys
 import time
 from pathlib import Path
 
@@ -44,6 +45,40 @@ def interrupted_folder(folder) -> Path:
     folder = Path(INTERRUPTED_FOLDER) if folder is None else Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def save_interrupted_model(model, folder) -> Path:
+    """After a first Ctrl-C: save `model` as model.safetensors in `folder` (or the folder of
+    interrupted runs) and return that path.
+
+    A second Ctrl-C during this save cannot break the file (the write is atomic: the old file
+    or none stays, and the temporary file is removed), but then nothing was saved: say so
+    plainly before passing the interrupt on (the command still ends with status 130).
+    """
+    path = interrupted_folder(folder) / "model.safetensors"
+    before = _identity(path)
+    try:
+        model.save(path)
+    except KeyboardInterrupt:
+        if _identity(path) == before:  # interrupted before the file was renamed into place
+            kept = "its previous file is unchanged" if before else "no file was written"
+            print(
+                f"interrupted again while saving: nothing saved to {path} ({kept})", file=sys.stderr
+            )
+        else:  # the second Ctrl-C came after the new file was in place
+            print(f"interrupted again, after the model was saved to {path}", file=sys.stderr)
+        raise
+    return path
+
+
+def _identity(path: Path):
+    """(inode, modification time) of `path`, None when there is none: a completed save
+    replaces the file, which changes both."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_ino, status.st_mtime_ns
 
 
 def require_positive(args, *options) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lstmkit.cli import main
+from lstmkit.io import atomic
 from lstmkit.models import Forecaster
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -154,6 +155,35 @@ def test_ctrl_c_in_the_refit_saves_the_test_model(series_csv, tmp_path, capsys, 
     assert str(out / "model.safetensors") in err
     saved = Forecaster.load(out / "model.safetensors")
     assert saved.horizon == 4
+
+
+def test_a_second_ctrl_c_during_the_save_says_nothing_was_saved(
+    series_csv, tmp_path, capsys, monkeypatch
+):
+    real_fit, real_save = Forecaster.fit, Forecaster.save
+
+    def fit(self, series, *args, **kwargs):
+        if len(series) == 60:  # the refit on the whole series
+            raise KeyboardInterrupt
+        return real_fit(self, series, *args, **kwargs)
+
+    def save(self, path):  # the second Ctrl-C, once the file is half written
+        monkeypatch.setattr(atomic.os, "fsync", interrupted)
+        real_save(self, path)
+
+    def interrupted(descriptor):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Forecaster, "fit", fit)
+    monkeypatch.setattr(Forecaster, "save", save)
+    out = tmp_path / "run"
+    assert main(["forecast", str(series_csv), *TINY, "--out", str(out)]) == 130
+    assert capsys.readouterr().err.splitlines() == [
+        f"interrupted again while saving: nothing saved to {out / 'model.safetensors'} "
+        "(no file was written)",
+        "lstmkit: interrupted",
+    ]
+    assert list(out.iterdir()) == []
 
 
 def test_ctrl_c_before_any_fit_saves_nothing(series_csv, tmp_path, capsys, monkeypatch):
