@@ -14,6 +14,7 @@ from lstmkit.cli.summary import (
     save_interrupted_model,
     summary_line,
 )
+from lstmkit.data.damaged_files import reading
 from lstmkit.io.atomic import write_json, write_text
 
 
@@ -74,7 +75,8 @@ def run_train(args) -> None:
         )
     if args.minutes is not None and not args.minutes > 0:
         raise UsageError(f"--minutes must be positive; got {args.minutes}")
-    text = Path(args.text).read_text(encoding="utf-8")
+    with reading(args.text):  # a file that is not UTF-8: named with its line
+        text = Path(args.text).read_text(encoding="utf-8")
     folder = output_dir(args)
     cut = len(text) - int(len(text) * args.validation_fraction)
     say(args, f"{args.text}: {cut} training and {len(text) - cut} validation characters")

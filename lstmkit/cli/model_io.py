@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmkit.cli.common import UsageError
+from lstmkit.data.damaged_files import reading
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def _saved_mase(model, mae):
 def _read_text(name) -> str:
     from lstmkit.datasets import resolve
 
-    with open(resolve(name), encoding="utf-8") as handle:
+    path = resolve(name)
+    with reading(path), open(path, encoding="utf-8") as handle:
         return handle.read()
 
 
@@ -174,7 +176,8 @@ def _lines(name) -> list[tuple[int, str]]:
     """(line number, text) of every non-blank line of a UTF-8 text file."""
     from lstmkit.datasets import resolve
 
-    with open(resolve(name), encoding="utf-8-sig") as handle:
+    path = resolve(name)
+    with reading(path), open(path, encoding="utf-8-sig") as handle:
         return [(n, line.strip()) for n, line in enumerate(handle, start=1) if line.strip()]
 
 

@@ -17,6 +17,7 @@ from lstmkit.cli.common import (
     training_verbosity,
 )
 from lstmkit.cli.summary import save_interrupted_model
+from lstmkit.data.damaged_files import reading
 from lstmkit.io.atomic import write_csv, write_figure, write_json
 
 TASKS = ("dates", "addition")
@@ -57,7 +58,7 @@ def add_parser(commands) -> None:
 def read_pairs(path) -> tuple[list[str], list[str]]:
     """source<TAB>target lines (blank lines skipped); errors name the file and line."""
     sources, targets = [], []
-    with open(path, encoding="utf-8") as handle:
+    with reading(path), open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             line = line.rstrip("\n").rstrip("\r")
             if not line.strip():

@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from lstmkit.cli import main
+from lstmkit.cli import main, model_io
 from lstmkit.cli.sequence_files import read_sequences
 from lstmkit.data import read_tagged_tsv, read_ts
 from lstmkit.data.word_vectors import read_word_vectors
@@ -140,4 +140,31 @@ def test_a_truncated_gz_is_refused_by_name(tmp_path, name, reader):
     whole = gzip.compress(b"".join(b"#w%d\t%d %d\n" % (k, k, 7 * k) for k in range(3000)))
     path.write_bytes(whole[: len(whole) // 2])
     with pytest.raises(ValueError, match=f"{name}: the compressed file ends early"):
+        reader(path)
+
+
+# -- item 11: the command line's own text readers name the file and line of a non-UTF-8 byte ----
+
+LATIN1_TEXT = "first line\nsecond caf\u00e9\tau lait\n".encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["charlm", "train", "{path}"], ["seq2seq", "{path}"]],
+    ids=["charlm-train", "seq2seq"],
+)
+def test_command_line_text_files_that_are_not_utf8_are_named(tmp_path, capsys, command):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(LATIN1_TEXT)
+    argv = [part.format(path=path) for part in command] + ["--epochs", "1", "--quiet"]
+    assert main(argv) == 1
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "latin1.txt, line 2: not UTF-8 text (byte 0xe9" in error[0]
+
+
+@pytest.mark.parametrize("reader", [model_io._read_text, model_io._lines], ids=["text", "lines"])
+def test_predict_and_evaluate_text_readers_name_the_line(tmp_path, reader):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(LATIN1_TEXT)
+    with pytest.raises(ValueError, match=r"latin1.txt, line 2: not UTF-8 text"):
         reader(path)
