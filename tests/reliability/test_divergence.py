@@ -47,32 +47,28 @@ def _diverged_then_recovered(fit) -> list[str]:
     return messages
 
 
+def _case(cls):
+    (case,) = [case for case in CASES if case.cls is cls]
+    return case
+
+
 def test_a_forecaster_recovers_from_a_high_learning_rate_to_sensible_forecasts():
-    series = 10 + np.sin(2 * np.pi * np.arange(60.0) / 6) + 0.05 * np.arange(60.0)
-    model = Forecaster(
-        horizon=3, period=6, hidden_size=4, epochs=3, ensemble=1, lr=3.0, seed=0, verbose=1
-    )
-    messages = _diverged_then_recovered(lambda: model.fit(series))
+    case = _case(Forecaster)
+    model = case.build(lr=3.0, verbose=1)
+    messages = _diverged_then_recovered(lambda: model.fit(*case.fit_args()))
     assert all("exploding update" in m for m in messages)
-    forecast = np.asarray(model.predict())
+    (series,) = case.fit_args()
+    forecast = np.asarray(case.output(model))
     span = series.max() - series.min()  # near the series, not 1e-39 or inf
     assert np.all(np.abs(forecast - series[-6:].mean()) < span), forecast
 
 
 def test_a_language_model_recovers_from_a_high_learning_rate_to_a_sensible_score():
-    text = "hello world, hello there. " * 8
-    model = CharLanguageModel(
-        embedding_dim=4,
-        hidden_size=8,
-        epochs=2,
-        seq_len=8,
-        batch_size=2,
-        lr=10.0,
-        seed=0,
-        verbose=1,
-    )
-    _diverged_then_recovered(lambda: model.fit(text))
-    score = model.score("hello world")  # mean log-likelihood per character
+    case = _case(CharLanguageModel)
+    model = case.build(lr=10.0, verbose=1)
+    _diverged_then_recovered(lambda: model.fit(*case.fit_args()))
+    score = case.output(model)  # mean log-likelihood per character
+    (text,) = case.fit_args()
     assert math.isfinite(score)
     assert score > -math.log(len(set(text))), "no better than guessing uniformly"
 
