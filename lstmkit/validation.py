@@ -6,6 +6,7 @@ sequences, states and clip) live on that floor and build on these.
 """
 
 import numbers
+from collections.abc import Mapping, Set
 
 import numpy as np
 
@@ -104,3 +105,143 @@ def check_index_range(array: np.ndarray, name: str, size: int, size_name: str) -
             f"{name} must lie in 0..{size - 1} ({size_name} = {size}); "
             f"got {name}[{where}] = {array[where]}"
         )
+
+
+def describe(value) -> str:
+    """What came, in words for an error message: the type, with a short repr where it helps
+    ("None", "a dict {'a': 1}", "a string 'abc'", "an array of shape (3,) and dtype <U1")."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, np.generic):  # np.str_('a') reads better as 'a'
+        value = value.item()
+    kind = "string" if isinstance(value, str) else type(value).__name__
+    article = "an" if kind[0] in "aeiou" else "a"
+    shown = repr(value)
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    return f"{article} {kind} {shown}"
+
+
+def as_list(values, name: str, expected: str) -> list:
+    """`values` (a list, tuple, array or other iterable, in order) as a list; None, a single
+    string, a mapping, a set or something not iterable is refused with a TypeError saying
+    `name` must be `expected` (e.g. "a list of strings") and what came."""
+    unordered = isinstance(values, str | bytes | Mapping | Set)
+    if values is None or unordered or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be {expected}; got {describe(values)}")
+    return list(values)
+
+
+def float_array(values, name: str) -> np.ndarray:
+    """`values` (an array or nested lists of numbers) as a float64 array.
+
+    Errors name `name` and what came: something that is no array at all (None, a dict, a
+    string), a sparse matrix, complex numbers, nested lists of different lengths, or the first
+    entry that is not a number, with its index. Numbers given as strings ("1.5") convert, as
+    NumPy converts them.
+    """
+    if values is None or isinstance(values, str | bytes | Mapping | Set):
+        raise TypeError(f"{name} must be an array of numbers; got {describe(values)}")
+    if type(values).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name} is a scipy sparse matrix; sparse input is not supported: pass a dense "
+            f"array ({name}.toarray())"
+        )
+    try:
+        array = np.asarray(values)
+    except ValueError:  # NumPy's "inhomogeneous shape": nested lists of different lengths
+        raise ValueError(f"{name} is ragged: {_ragged_entry(values, name)}") from None
+    if np.iscomplexobj(array):
+        raise ValueError(
+            f"Complex data not supported: {name} must hold real numbers; got dtype {array.dtype}"
+        )
+    try:
+        return array.astype(np.float64)
+    except (TypeError, ValueError) as error:
+        raise _not_a_number(array, name, error) from None
+
+
+def _not_a_number(array: np.ndarray, name: str, error: Exception) -> Exception:
+    """The error for the first entry of `array` that float() refuses (ValueError for a
+    string, TypeError for any other object; the latter keeps Python's reason, which
+    scikit-learn's checks look for)."""
+    for index in np.ndindex(array.shape):
+        item = array[index]
+        try:
+            float(item)
+        except (TypeError, ValueError) as reason:
+            where = f"{name}{_position(index)} holds {describe(item)}; expected numbers"
+            if isinstance(item, str | bytes):
+                return ValueError(where)
+            return TypeError(where if item is None else f"{where} ({reason})")
+    return TypeError(f"{name} must hold numbers; {error}")
+
+
+def _ragged_entry(values, name: str) -> str:
+    """Where nested lists first stop matching the shape their first entries give (depth first),
+    e.g. "X[1] has 1 entry where X[0] has 2"."""
+    expected, first = [], values
+    while _is_list(first):
+        expected.append(len(first))
+        if not len(first):
+            break
+        first = first[0]
+
+    def walk(item, index: tuple):
+        depth = len(index)
+        if depth < len(expected) and not _is_list(item):
+            return f"{name}{_position(index)} is {describe(item)} where a list was expected"
+        if depth >= len(expected):
+            if _is_list(item):
+                return f"{name}{_position(index)} is a list where a number was expected"
+            return None
+        if len(item) != expected[depth]:
+            return (
+                f"{name}{_position(index)} has {len(item)} "
+                f"{'entry' if len(item) == 1 else 'entries'} where "
+                f"{name}{_position((0,) * depth)} has {expected[depth]}"
+            )
+        for position, entry in enumerate(item):
+            found = walk(entry, index + (position,))
+            if found:
+                return found
+        return None
+
+    return walk(values, ()) or "its nested lists differ in length"
+
+
+def _is_list(value) -> bool:
+    return isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim > 0)
+
+
+def _position(index: tuple) -> str:
+    return "".join(f"[{i}]" for i in index)
+
+
+def check_observed(columns: np.ndarray, name: str) -> None:
+    """Raise ValueError when a column of the 2-D `columns` (rows: observations, columns:
+    channels of `name`) holds only NaN: a model fitted to it learns nothing from that
+    channel, and would read it unscaled at prediction."""
+    empty = np.flatnonzero(np.all(np.isnan(columns), axis=0))
+    if empty.size and empty.size == columns.shape[1]:
+        raise ValueError(f"{name} holds no finite value: every value is NaN; nothing to learn from")
+    if empty.size:
+        raise ValueError(
+            f"{name} holds no finite value in channel {empty[0]} (it is NaN everywhere); "
+            "drop that channel or fill it"
+        )
+
+
+def check_spread(spread: np.ndarray, name: str, what: str) -> None:
+    """Raise ValueError when a standard deviation computed from `name` (of its `what`)
+    overflowed: values past about 1e154 overflow float64 when squared, and dividing by an
+    infinite scale would silently turn every value into 0."""
+    if np.all(np.isfinite(spread)):
+        return
+    where = tuple(int(i) for i in np.argwhere(~np.isfinite(spread))[0])
+    raise ValueError(
+        f"{name} holds values too large to scale: the standard deviation of its {what} "
+        f"overflows float64 (first at index {where}); divide {name} by a power of ten first"
+    )

@@ -6,7 +6,11 @@ refused, naming its position, rather than becoming a class of its own; other flo
 regression target, refused in scikit-learn's words ("Unknown label type: continuous").
 """
 
+from collections.abc import Mapping
+
 import numpy as np
+
+from lstmkit.validation import describe
 
 
 def class_labels(y, count: int, name: str = "y", sample: str = "sequence"):
@@ -16,9 +20,7 @@ def class_labels(y, count: int, name: str = "y", sample: str = "sequence"):
             f"the classifier requires {name} to be passed, but the target {name} is None; "
             f"give one label per {sample}"
         )
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) != count:
-        raise ValueError(f"{name} must hold one label per {sample} ({count}); got shape {y.shape}")
+    y = label_array(y, count, name, sample)
     missing = _missing(y)
     if len(missing):
         raise ValueError(
@@ -38,6 +40,17 @@ def class_labels(y, count: int, name: str = "y", sample: str = "sequence"):
     if len(classes) < 2:
         raise ValueError(f"{name} must hold at least two classes; got 1 class: {classes.tolist()}")
     return classes, targets
+
+
+def label_array(y, count: int, name: str = "y", sample: str = "sequence") -> np.ndarray:
+    """`y` as a 1-D array of `count` labels, one per `sample` (for `fit` and for `score`)."""
+    if y is None or isinstance(y, str | Mapping):
+        raise ValueError(f"{name} must hold one label per {sample} ({count}); got {describe(y)}")
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != count:
+        got = len(y) if y.ndim == 1 else f"shape {y.shape}"
+        raise ValueError(f"{name} must hold one label per {sample} ({count}); got {got}")
+    return y
 
 
 def _missing(y: np.ndarray) -> np.ndarray:

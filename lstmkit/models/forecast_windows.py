@@ -20,33 +20,35 @@ shape) instead of re-learning the season itself.
 import numpy as np
 
 from lstmkit.models.seasonality import seasonal_anchor
+from lstmkit.validation import float_array
 
 
-def as_series_list(series) -> tuple[list[np.ndarray], str]:
+def as_series_list(series, name: str = "series") -> tuple[list[np.ndarray], str]:
     """`series` as a list of (T_i, K) float64 arrays, and how it was given:
-    "vector" (one (T,) array), "matrix" (one (T, K)), "vectors" or "matrices" (a list)."""
-    if isinstance(series, list | tuple) and len(series) and np.ndim(series[0]) >= 1:
-        items = [_as_2d(s, f"series[{i}]") for i, s in enumerate(series)]
-        kind = "vectors" if np.ndim(series[0]) == 1 else "matrices"
+    "vector" (one (T,) array), "matrix" (one (T, K)), "vectors" or "matrices" (a list).
+    Errors call it `name`."""
+    if isinstance(series, list | tuple) and len(series) and _is_array(series[0]):
+        arrays = [float_array(s, f"{name}[{i}]") for i, s in enumerate(series)]
+        items = [_as_2d(a, f"{name}[{i}]") for i, a in enumerate(arrays)]
+        kind = "vectors" if arrays[0].ndim == 1 else "matrices"
         channels = {item.shape[1] for item in items}
         if len(channels) != 1:
             raise ValueError(
-                f"every series must have the same number of channels; got {sorted(channels)}"
+                f"every series of {name} must have the same number of channels; "
+                f"got {sorted(channels)}"
             )
         return items, kind
-    item = _as_2d(series, "series")
+    item = _as_2d(series, name)
     return [item], "vector" if np.ndim(series) == 1 else "matrix"
 
 
+def _is_array(value) -> bool:
+    """Whether an entry of a list is itself a series (so the list holds many series)."""
+    return isinstance(value, list | tuple) or np.ndim(value) >= 1
+
+
 def _as_2d(values, name: str) -> np.ndarray:
-    if type(values).__module__.startswith("scipy.sparse"):
-        raise TypeError(f"{name} is a scipy sparse matrix; sparse input is not supported")
-    if np.iscomplexobj(values):
-        raise ValueError(f"Complex data not supported: {name} must hold real numbers")
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numbers; got {type(values).__name__}") from None
+    array = float_array(values, name)
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:

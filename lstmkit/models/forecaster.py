@@ -58,6 +58,7 @@ from lstmkit.models.forecast_windows import (
 from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, declare
 from lstmkit.models.seasonality import detect_period
 from lstmkit.training import Trainer
+from lstmkit.validation import check_spread
 
 __all__ = ["Forecaster", "detect_period"]
 
@@ -159,11 +160,16 @@ class Forecaster(Estimator):
         self.period_ = int(self.period) if self.period else detect_period(longest[:, 0])
         self.lookback_ = int(self.lookback or max(2 * self.period_, 12))
         self._check_lengths(z)
-        self.scale_ = np.array([_typical_change(series_z) for series_z in z])
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+            self.scale_ = np.array([_typical_change(series_z) for series_z in z])
+        check_spread(self.scale_, "series", "one-step changes (per series and channel)")
         self.naive_error_ = np.array([_naive_error(v, self.period_) for v in values])
         stacked = np.concatenate(covariate_list)
         self.covariate_mean_ = stacked.mean(axis=0)
-        self.covariate_scale_ = np.where(stacked.std(axis=0) > 0, stacked.std(axis=0), 1.0)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+            spread = stacked.std(axis=0)
+        check_spread(spread, "covariates", "columns")
+        self.covariate_scale_ = np.where(spread > 0, spread, 1.0)
         covariate_list = [self._standardise_covariates(c) for c in covariate_list]
         self.history_ = np.stack([series_z[-self.lookback_ :] for series_z in z])
         self.history_covariates_ = np.stack([c[-self.lookback_ :] for c in covariate_list])
@@ -314,7 +320,7 @@ class Forecaster(Estimator):
         self._check_fitted()
         if metric not in SCORES:
             raise ValueError(f"metric must be one of {', '.join(SCORES)}; got {metric!r}")
-        actual, kind = as_series_list(y)
+        actual, kind = as_series_list(y, "y")
         if kind != self.input_kind_ or len(actual) != len(self.history_):
             raise ValueError(
                 f"y must be shaped as the series given to fit ({self.input_kind_}, "
@@ -323,6 +329,11 @@ class Forecaster(Estimator):
         steps = {len(a) for a in actual}
         if len(steps) != 1:
             raise ValueError(f"every series of y must cover the same steps; got {sorted(steps)}")
+        if max(steps) > self.horizon:
+            raise ValueError(
+                f"y must cover at most the fitted horizon ({self.horizon} steps) after each "
+                f"series; got {max(steps)} steps"
+            )
         forecast, _ = as_series_list(self.predict(steps.pop(), future_covariates=future_covariates))
         return -forecast_score(metric, np.stack(actual), np.stack(forecast), self.naive_error_)
 

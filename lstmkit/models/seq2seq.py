@@ -26,6 +26,7 @@ from lstmkit.models.seq2seq_network import Seq2SeqNetwork
 from lstmkit.optim import ReduceLROnPlateau
 from lstmkit.random import as_generator, spawn
 from lstmkit.training import StepResult, Trainer, TrainingInterrupted
+from lstmkit.validation import as_list
 
 SOURCE_SPECIALS = ("<pad>", "<unk>")
 TARGET_SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
@@ -146,7 +147,7 @@ class Seq2Seq(Estimator):
         if isinstance(sources, str):
             raise ValueError("sources must be a list of strings; got one string")
         ids = []
-        for index, text in enumerate(sources):
+        for index, text in enumerate(as_list(sources, "sources", "a list of strings")):
             tokens = self._tokenize(text, "sources", index)
             if not tokens:
                 raise ValueError(f"sources[{index}] is empty; every source needs a token")
@@ -161,10 +162,12 @@ class Seq2Seq(Estimator):
 
     def fit(self, sources, targets) -> "Seq2Seq":
         """Learn from two equally long lists of strings; returns self."""
-        if isinstance(targets, str) or len(sources) != len(targets):
+        sources = as_list(sources, "sources", "a list of strings")
+        targets = as_list(targets, "targets", "a list of strings")
+        if len(sources) != len(targets):
             raise ValueError(
                 f"sources and targets must be lists of equal length; got {len(sources)} "
-                f"sources and {len(targets) if not isinstance(targets, str) else 'a string'}"
+                f"sources and {len(targets)} targets"
             )
         if len(sources) == 0:
             raise ValueError("sources must hold at least one pair; got none")
@@ -321,6 +324,11 @@ class Seq2Seq(Estimator):
     def score(self, sources, targets, **decoding) -> float:
         """Exact-match accuracy of `predict(sources)` against `targets`."""
         predictions = self.predict(sources, **decoding)
+        targets = as_list(targets, "targets", "a list of strings")
+        if len(targets) != len(predictions):
+            raise ValueError(
+                f"targets must hold one string per source ({len(predictions)}); got {len(targets)}"
+            )
         return float(np.mean([p == t for p, t in zip(predictions, targets, strict=True)]))
 
 

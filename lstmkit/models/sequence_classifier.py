@@ -17,13 +17,14 @@ import numpy as np
 from lstmkit.data.sequences import SequenceData, pad_sequences
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
-from lstmkit.models.class_labels import class_labels
+from lstmkit.models.class_labels import class_labels, label_array
 from lstmkit.models.fitted_state import Labels, Numbers, Value
 from lstmkit.models.hyperparameters import ENCODER, TRAINING, Choice, Integer, declare
 from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seeds
 from lstmkit.models.sequence_input import LAYOUTS, as_sequences
 from lstmkit.random import as_generator
 from lstmkit.training import StepResult, Trainer, TrainingInterrupted
+from lstmkit.validation import check_observed, check_spread
 
 
 class SequenceClassifier(Estimator):
@@ -206,7 +207,8 @@ class SequenceClassifier(Estimator):
 
     def score(self, X, y, lengths=None) -> float:
         """Accuracy on (X, y)."""
-        return float(np.mean(self.predict(X, lengths) == np.asarray(y)))
+        predictions = self.predict(X, lengths)
+        return float(np.mean(predictions == label_array(y, len(predictions))))
 
     def _standardise(self, sequences):
         out = []
@@ -217,13 +219,15 @@ class SequenceClassifier(Estimator):
 
 
 def channel_statistics(sequences) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and standard deviation over every time step (NaN ignored; 1 if 0)."""
+    """Per-channel mean and standard deviation over every time step (NaN ignored; 1 if 0).
+    A channel without any number, or too large to scale, is refused."""
     stacked = np.concatenate(sequences, axis=0)
+    check_observed(stacked, "X")
     mean = np.nanmean(stacked, axis=0)
-    scale = np.nanstd(stacked, axis=0)
-    mean = np.where(np.isnan(mean), 0.0, mean)
-    scale = np.where(np.isnan(scale) | (scale == 0), 1.0, scale)
-    return mean, scale
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        scale = np.nanstd(stacked, axis=0)
+    check_spread(scale, "X", "values per channel")
+    return mean, np.where(scale == 0, 1.0, scale)
 
 
 def stratified_split(data: SequenceData, targets, fraction: float, seed):

@@ -18,6 +18,8 @@ import warnings
 
 import numpy as np
 
+from lstmkit.validation import float_array
+
 LAYOUTS = ("NTC", "NCT")
 
 
@@ -47,27 +49,8 @@ def as_sequences(X, lengths=None, n_features=None, layout="NTC") -> list[np.ndar
     return sequences
 
 
-def _numeric(X, name: str) -> np.ndarray:
-    if type(X).__module__.startswith("scipy.sparse"):
-        raise TypeError(
-            f"{name} is a scipy sparse matrix; sparse input is not supported: pass a dense "
-            f"array ({name}.toarray())"
-        )
-    array = np.asarray(X)
-    if np.iscomplexobj(array):
-        raise ValueError(
-            f"Complex data not supported: {name} must hold real numbers; got dtype {array.dtype}"
-        )
-    try:
-        return array.astype(np.float64)
-    except TypeError as error:
-        raise TypeError(f"{name} must hold numbers; {error}") from None
-    except ValueError as error:
-        raise ValueError(f"{name} must hold numbers; {error}") from None
-
-
 def _one_sequence(s, index: int, layout: str) -> np.ndarray:
-    s = _numeric(s, f"X[{index}]")
+    s = float_array(s, f"X[{index}]")
     if s.ndim == 1:
         return s[:, None]
     if s.ndim != 2:
@@ -77,7 +60,7 @@ def _one_sequence(s, index: int, layout: str) -> np.ndarray:
 
 
 def _from_array(X, lengths, layout: str) -> list[np.ndarray]:
-    X = _numeric(X, "X")
+    X = float_array(X, "X")
     if X.ndim == 2:
         X = X[:, :, None]
     elif X.ndim == 3 and layout == "NCT":

@@ -35,6 +35,7 @@ from lstmkit.models.tagger_network import TaggerBatch, TaggerNetwork
 from lstmkit.nn.char_encoder import encode_words
 from lstmkit.random import as_generator, spawn
 from lstmkit.training import StepResult, Trainer
+from lstmkit.validation import as_list, describe
 
 
 class SequenceTagger(Estimator):
@@ -269,6 +270,7 @@ class SequenceTagger(Estimator):
         """Token accuracy on (sentences, tags)."""
         from lstmkit.models.tagging_metrics import token_accuracy
 
+        sentences, tags = check_tagged(sentences, tags, "sentences", "tags")
         return token_accuracy(tags, self.predict(sentences))
 
 
@@ -313,8 +315,9 @@ class TaggedData:
 
 def check_sentences(sentences, name: str) -> list[list[str]]:
     """A non-empty list of non-empty lists of strings."""
-    if isinstance(sentences, str) or not hasattr(sentences, "__len__") or len(sentences) == 0:
-        raise ValueError(f"{name} must be a non-empty list of lists of words")
+    sentences = as_list(sentences, name, "a non-empty list of lists of words")
+    if not sentences:
+        raise ValueError(f"{name} must be a non-empty list of lists of words; got none")
     out = []
     for index, sentence in enumerate(sentences):
         if isinstance(sentence, str):
@@ -322,18 +325,28 @@ def check_sentences(sentences, name: str) -> list[list[str]]:
                 f"{name}[{index}] must be a list of words, not a string ({sentence[:30]!r}); "
                 "tokenize it first"
             )
-        sentence = list(sentence)
-        if not sentence or not all(isinstance(w, str) for w in sentence):
-            raise ValueError(f"{name}[{index}] must be a non-empty list of strings")
+        sentence = as_list(sentence, f"{name}[{index}]", "a non-empty list of strings")
+        if not sentence:
+            raise ValueError(f"{name}[{index}] must be a non-empty list of strings; got none")
+        words = [position for position, word in enumerate(sentence) if not isinstance(word, str)]
+        if words:
+            raise ValueError(
+                f"{name}[{index}][{words[0]}] is {describe(sentence[words[0]])}; "
+                "expected a word (a string)"
+            )
         out.append(sentence)
     return out
 
 
 def check_tagged(sentences, tags, name: str, tags_name: str):
     sentences = check_sentences(sentences, name)
-    if isinstance(tags, str) or not hasattr(tags, "__len__") or len(tags) != len(sentences):
-        raise ValueError(f"{tags_name} must hold one list of tags per sentence ({len(sentences)})")
-    tags = [list(t) for t in tags]
+    tags = as_list(tags, tags_name, "a list of lists of tags")
+    if len(tags) != len(sentences):
+        raise ValueError(
+            f"{tags_name} must hold one list of tags per sentence ({len(sentences)}); "
+            f"got {len(tags)}"
+        )
+    tags = [as_list(t, f"{tags_name}[{i}]", "a list of tags") for i, t in enumerate(tags)]
     for index, (sentence, sentence_tags) in enumerate(zip(sentences, tags, strict=True)):
         if len(sentence_tags) != len(sentence):
             raise ValueError(

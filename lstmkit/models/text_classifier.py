@@ -27,7 +27,7 @@ from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.data.word_vectors import read_word_vectors
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
-from lstmkit.models.class_labels import class_labels
+from lstmkit.models.class_labels import class_labels, label_array
 from lstmkit.models.fitted_state import Labels, Value, Vocab
 from lstmkit.models.hyperparameters import (
     ENCODER,
@@ -44,6 +44,7 @@ from lstmkit.models.text_network import TextNetwork
 from lstmkit.ops.softmax import softmax
 from lstmkit.random import spawn
 from lstmkit.training import StepResult, Trainer
+from lstmkit.validation import as_list
 
 
 class TextClassifier(Estimator):
@@ -158,6 +159,10 @@ class TextClassifier(Estimator):
 
     def fit(self, texts, labels) -> "TextClassifier":
         tokens = self._tokenize_all(texts, "texts")
+        if not any(tokens):  # each would be the one id <unk>: constant predictions
+            raise ValueError(
+                f"texts must hold at least one word; every one of the {len(tokens)} texts is empty"
+            )
         self.classes_, targets = class_labels(labels, len(tokens), "labels", "text")
         self.vocabulary_ = Vocabulary.build(tokens, min_freq=self.min_freq, max_size=self.max_vocab)
         rows, found = self._pretrained_rows()
@@ -246,14 +251,16 @@ class TextClassifier(Estimator):
 
     def score(self, texts, labels) -> float:
         """Accuracy on (texts, labels)."""
-        return float(np.mean(self.predict(texts) == np.asarray(labels)))
+        predictions = self.predict(texts)
+        labels = label_array(labels, len(predictions), "labels", "text")
+        return float(np.mean(predictions == labels))
 
     # ---- text to ids --------------------------------------------------------------------------
 
     def _tokenize_all(self, texts, name: str) -> list[list[str]]:
         if isinstance(texts, str):
             raise ValueError(f"{name} must be a list of strings, not one string")
-        texts = list(texts)
+        texts = as_list(texts, name, "a list of strings")
         if not texts:
             raise ValueError(f"{name} must hold at least one text; got none")
         for index, text in enumerate(texts):
