@@ -13,6 +13,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
+from lstmkit.cli.forecast_dates import remember_dates
 from lstmkit.cli.summary import (
     Stopwatch,
     require_positive,
@@ -81,6 +82,7 @@ def run(args) -> None:
             test = test_forecast(args, values, time, holdout)
             report.update(holdout=holdout, period=test["period"], test=test["metrics"])
         model = make_model(args, args.horizon).fit(values)
+        remember_dates(model, time)
     except KeyboardInterrupt:
         save_interrupted(test, holdout, folder)
         raise
@@ -219,6 +221,7 @@ def test_forecast(args, values, time, holdout) -> dict:
 
     train, actual = values[:-holdout], values[-holdout:]
     model = make_model(args, holdout).fit(train)
+    remember_dates(model, time[:-holdout])
     period = model.period_
     forecasts = {
         "lstm": model.predict(),

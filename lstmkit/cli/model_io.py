@@ -115,8 +115,10 @@ def _forecaster_predict(model, name, args):
 
 
 def _forecaster_evaluate(model, name, args, folder):
-    """DATA: a CSV of the values that followed the training series (its first `horizon`)."""
+    """DATA: a CSV holding the values that followed the training series, found by their dates
+    (see `lstmkit.cli.forecast_dates`)."""
     from lstmkit.cli.forecast import forecast_metrics, metric_rows
+    from lstmkit.cli.forecast_dates import values_after_training
     from lstmkit.cli.summary import table
     from lstmkit.data.csv_series import read_csv_series
     from lstmkit.datasets import resolve
@@ -126,11 +128,11 @@ def _forecaster_evaluate(model, name, args, folder):
         raise UsageError(
             f"{name} has several value columns ({', '.join(series.columns)}); choose --column"
         )
-    actual = series.values[: model.horizon, 0]
+    actual, which = values_after_training(model, series, name)
     forecast = model.predict(horizon=len(actual))
     metrics = forecast_metrics(actual, forecast)
     metrics["MASE"] = _saved_mase(model, metrics["MAE"])
-    print(f"the model's forecast of the {len(actual)} values in {name}:")
+    print(f"the model's forecast of {which}:")
     rows = metric_rows({"lstm": metrics})
     print(table(["method", "MAE", "RMSE", "MAPE %", "sMAPE %", f"MASE (m={model.period_})"], rows))
     return {**metrics, "n": len(actual), "forecast": np.asarray(forecast).tolist()}

@@ -55,7 +55,7 @@ from lstmkit.models.forecast_windows import (
     window_starts,
     window_targets,
 )
-from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, declare
+from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Text, declare
 from lstmkit.models.seasonality import detect_period
 from lstmkit.training import Trainer
 from lstmkit.validation import check_spread
@@ -113,6 +113,11 @@ class Forecaster(Estimator):
         "covariate_scale_": Numbers(),
         # None: no MASE for a model saved before it was kept
         "naive_error_": Numbers(since_files=True, nan_ok=True),
+        # the series' last date and the usual step between dates (a count of the date's unit):
+        # None unless the caller knew the dates and set them (lstmkit forecast, whose evaluate
+        # scores the values dated after the training data)
+        "end_date_": Value(Text(none_ok=True), since_files=True),
+        "date_step_": Value(Integer(low=1, none_ok=True), since_files=True),
     }
     estimator_type = None  # a forecaster: fit(series), predict(horizon)
     input_kind = "series"
@@ -154,6 +159,7 @@ class Forecaster(Estimator):
 
     def fit(self, series, covariates=None) -> "Forecaster":
         values, self.input_kind_ = as_series_list(series)
+        self.end_date_ = self.date_step_ = None  # the steps' dates are not known here
         covariate_list = as_covariate_list(covariates, [len(v) for v in values], "covariates")
         z = self._transform(values)
         longest = max(z, key=len)

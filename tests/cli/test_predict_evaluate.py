@@ -202,3 +202,74 @@ def test_a_forecaster_saved_before_it_kept_its_naive_error_loads_without_mase(fi
     del arrays["fitted.scale_"]  # an array every file has: its absence is an error
     with pytest.raises(ValueError, match="the file lacks the fitted state 'scale_'"):
         Forecaster.restore_state(config, arrays)
+
+
+# ---- evaluate scores a Forecaster against the values dated after its training data ---------
+
+
+def monthly_csv(path, first_month, count, start=0):
+    """A CSV of `count` monthly values (start, start + 1, ...) from month `first_month` of 2000."""
+    months = np.datetime64("2000-01") + np.arange(first_month, first_month + count)
+    path.write_text("month,value\n" + "".join(f"{m},{start + k}\n" for k, m in enumerate(months)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    """A Forecaster fitted by `lstmkit forecast` on 48 months (2000-01 to 2003-12)."""
+    folder = tmp_path_factory.mktemp("dated")
+    training = monthly_csv(folder / "training.csv", 0, 48)
+    tiny = ["--epochs", "2", "--hidden-size", "4", "--ensemble", "1", "--horizon", "3"]
+    assert (
+        main(["forecast", str(training), *tiny, "--holdout", "0", "--quiet", "--out", str(folder)])
+        == 0
+    )
+    return folder, Forecaster.load(folder / "model.safetensors")
+
+
+def test_evaluate_takes_the_rows_dated_after_the_training_data(dated, capsys, tmp_path):
+    folder, forecaster = dated
+    assert (forecaster.end_date_, forecaster.date_step_) == ("2003-12", 1)
+    # the whole series and what followed: only 2004-01 to 2004-03 are scored
+    data = monthly_csv(tmp_path / "all.csv", 0, 54, start=0)
+    capsys.readouterr()
+    assert main(["evaluate", str(folder / "model.safetensors"), str(data)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0] == f"the model's forecast of the 3 values of {data} from 2004-01 to 2004-03:"
+    mae = np.mean(np.abs(np.array([48.0, 49.0, 50.0]) - forecaster.predict()))
+    assert float(out[-1].split()[1]) == pytest.approx(mae, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("first_month", "count", "message"),
+    [
+        # the training data itself (the bug: its first rows were scored, status 0)
+        (0, 48, "holds no values dated after 2003-12, where the model's training data ends"),
+        (49, 3, "after 2003-12 its next date is 2004-02, not one step later"),  # a month missing
+    ],
+)
+def test_evaluate_refuses_data_without_the_values_that_followed(
+    dated, capsys, tmp_path, first_month, count, message
+):
+    folder, _ = dated
+    data = monthly_csv(tmp_path / "data.csv", first_month, count)
+    assert main(["evaluate", str(folder / "model.safetensors"), str(data)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"lstmkit: error: {data} ") and "\n" not in err and message in err
+
+
+def test_evaluate_refuses_undated_data_for_a_dated_model(dated, capsys, tmp_path):
+    folder, _ = dated
+    data = tmp_path / "undated.csv"
+    data.write_text("value\n48\n49\n50\n")
+    assert main(["evaluate", str(folder / "model.safetensors"), str(data)]) == 1
+    assert "has no dates, but the model was fitted on data dated up to 2003-12" in (
+        capsys.readouterr().err
+    )
+
+
+def test_evaluate_refuses_dated_data_for_an_undated_model(files, capsys, tmp_path):
+    folder = files[0]
+    data = monthly_csv(tmp_path / "dated.csv", 0, 3)
+    assert main(["evaluate", str(folder / "forecaster.safetensors"), str(data)]) == 1
+    assert "the model does not know the dates of its training data" in capsys.readouterr().err
