@@ -2,17 +2,19 @@
 
 The readers open plain and gzip-compressed text through Python's `gzip`, `csv` and text
 decoding, whose errors say nothing of the file: a truncated `.gz` ends in EOFError, a file that
-is not gzip at all in `BadGzipFile: Not a gzipped file (b'@p')`, a CSV field past the csv
-module's size limit in `_csv.Error`, a byte that is not UTF-8 in UnicodeDecodeError (whose
-position counts from the start of some buffer, not of the file). `reading(path)` wraps a
-reader's loop and turns each into a ValueError that names the file and says what is wrong with
-it; a byte that is not UTF-8 is located by a second pass over the file (its line and byte
-offset), made only once the error has happened.
+is not gzip at all in `BadGzipFile: Not a gzipped file (b'@p')`, damaged compressed data in
+`zlib.error` or `BadGzipFile: CRC check failed`, a CSV field past the csv module's size limit
+in `_csv.Error`, a byte that is not UTF-8 in UnicodeDecodeError (whose position counts from
+the start of some buffer, not of the file). `reading(path)` wraps a reader's loop and turns
+each into a ValueError that names the file and says what is wrong with it; a byte that is not
+UTF-8 is located by a second pass over the file (its line and byte offset), made only once
+the error has happened.
 """
 
 import codecs
 import csv
 import gzip
+import zlib
 from contextlib import contextmanager
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -27,8 +29,12 @@ def reading(path):
         yield
     except EOFError:
         raise ValueError(f"{path}: the compressed file ends early (truncated?)") from None
-    except gzip.BadGzipFile:
-        raise ValueError(f"{path}: not a gzip file, though its name ends in .gz") from None
+    except gzip.BadGzipFile as error:
+        if str(error).startswith("Not a gzipped file"):
+            raise ValueError(f"{path}: not a gzip file, though its name ends in .gz") from None
+        raise ValueError(f"{path}: the compressed file is damaged ({error})") from None
+    except zlib.error as error:
+        raise ValueError(f"{path}: the compressed file is damaged ({error})") from None
     except csv.Error as error:
         raise ValueError(f"{path}: not readable as CSV ({error})") from None
     except UnicodeDecodeError as error:
@@ -40,7 +46,7 @@ def not_utf8_message(path, reason) -> str:
     byte of `path` that does not decode, found by reading the file again."""
     try:
         found = _first_undecodable_byte(path)
-    except (OSError, EOFError, gzip.BadGzipFile):
+    except (OSError, EOFError, zlib.error):  # BadGzipFile is an OSError
         found = None  # the file changed or vanished since: say what is known
     advice = "save it as UTF-8"
     if found is None:

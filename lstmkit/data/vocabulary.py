@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmkit.data.damaged_files import reading
 from lstmkit.io.atomic import atomic_write
 from lstmkit.validation import check_positive_int
 
@@ -144,6 +145,10 @@ class Vocabulary:
                 f"not a vocabulary: expected a dict with format {_FORMAT!r}; "
                 f"got {type(data).__name__} {str(data)[:60]}"
             )
+        for key in ("specials", "tokens"):
+            if not isinstance(data.get(key), list):
+                got = type(data.get(key)).__name__ if key in data else "nothing"
+                raise ValueError(f"not a vocabulary: {key!r} must be a list of strings; got {got}")
         return cls(data["tokens"], specials=data["specials"])
 
     def save(self, path) -> None:
@@ -154,10 +159,14 @@ class Vocabulary:
     @classmethod
     def load(cls, path) -> "Vocabulary":
         path = Path(path)
+        with reading(path):
+            text = path.read_text(encoding="utf-8")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
             raise ValueError(f"{path}: not a vocabulary JSON file ({error})") from None
+        except RecursionError:
+            raise ValueError(f"{path}: JSON nested too deeply to be a vocabulary") from None
         try:
             return cls.from_json(data)
         except ValueError as error:

@@ -81,8 +81,14 @@ def read_word_vectors(path, keep=None, dtype=np.float32) -> WordVectors:
     with reading(path), opener(path, "rt", encoding="utf-8", errors="strict") as file:
         for number, line in enumerate(file, start=1):
             fields = line.rstrip("\r\n").split(" ")
-            if number == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
+            if (
+                number == 1
+                and len(fields) == 2
+                and all(f.isascii() and f.isdigit() for f in fields)
+            ):
                 declared, dim = int(fields[0]), int(fields[1])
+                if dim < 1:
+                    raise ValueError(f"{path}, line 1: the header declares {dim} dimensions")
                 continue
             if not line.strip():
                 continue
@@ -101,28 +107,39 @@ def read_word_vectors(path, keep=None, dtype=np.float32) -> WordVectors:
             if keep is not None and word not in keep:
                 words.append(None)  # counted for the header check, not kept
                 continue
-            try:
-                rows.append(np.array(fields[-dim:], dtype=dtype))
-            except ValueError:
-                bad = next(f for f in fields[-dim:] if not _is_number(f))
-                raise ValueError(
-                    f"{path}, line {number}: {bad!r} is not a number (word {word!r})"
-                ) from None
+            rows.append(_vector(path, number, word, fields[-dim:], dtype))
             words.append(word)
     if declared is not None and declared != len(words):
         raise ValueError(
             f"{path}: the header declares {declared} vectors; the file holds {len(words)}"
         )
-    if dim is None:
+    if dim is None or not words:
         raise ValueError(f"{path}: no word vectors found")
     kept = [word for word in words if word is not None]
     vectors = np.stack(rows) if rows else np.zeros((0, dim), dtype)
     return WordVectors(kept, vectors)
 
 
-def _is_number(text: str) -> bool:
+def _vector(path, number, word, fields, dtype) -> np.ndarray:
+    """The numbers of one line as a vector; a value that is not a number, or that is not
+    finite in `dtype` (NaN, inf, 1e39 in float32), is an error naming the line."""
     try:
-        float(text)
+        with np.errstate(over="ignore"):
+            vector = np.array(fields, dtype=dtype)  # one conversion per line, the usual case
     except ValueError:
-        return False
-    return True
+        vector = None
+    if vector is not None and np.isfinite(vector).all():
+        return vector
+    faults = ((text, _fault(text, dtype)) for text in fields)
+    text, problem = next(fault for fault in faults if fault[1] is not None)
+    raise ValueError(f"{path}, line {number}: {text!r} {problem} (word {word!r})")
+
+
+def _fault(text, dtype) -> str | None:
+    """What is wrong with one value of a vector, or None."""
+    try:
+        with np.errstate(over="ignore"):
+            value = np.array(text, dtype=dtype)
+    except ValueError:
+        return "is not a number"
+    return None if np.isfinite(value) else f"is not a finite number in {np.dtype(dtype).name}"

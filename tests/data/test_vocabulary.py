@@ -83,3 +83,19 @@ def test_pad_ids():
         pad_ids([np.array([1]), np.array([0.5])], pad_id=0)
     with pytest.raises(ValueError, match="pad_id"):
         pad_ids([np.array([1])], pad_id=-1)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [  # issue 23 (fuzzing): a KeyError and a RecursionError escaped without the file's name
+        (b'{"format": "lstmkit.vocabulary", "tokens": ["a"]}', "'specials' must be a list"),
+        (b'{"format": "lstmkit.vocabulary", "specials": [], "tokens": 3}', "'tokens' must be"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"format": "caf\xe9"}', "line 1: not UTF-8 text"),
+    ],
+)
+def test_a_damaged_vocabulary_file_is_named(tmp_path, content, message):
+    path = tmp_path / "vocab.json"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=f"vocab.json.*{message}"):
+        Vocabulary.load(path)

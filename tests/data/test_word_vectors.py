@@ -57,6 +57,11 @@ def test_keep_table_and_coverage_with_lowercase_fallback(tmp_path):
         ("a 1 2\nb 1\n", "line 2: expected a word and 2 numbers; got 2 fields"),
         ("a 1 2\nb 1 x\n", "line 2: 'x' is not a number (word 'b')"),
         ("\n\n", "no word vectors"),
+        # issue 23 (fuzzing): non-finite values and empty headers were read silently
+        ("a 1 nan\n", "line 1: 'nan' is not a finite number in float32 (word 'a')"),
+        ("a 1 2\nb 1e39 2\n", "line 2: '1e39' is not a finite number in float32"),
+        ("0 0\n", "line 1: the header declares 0 dimensions"),
+        ("0 3\n", "no word vectors"),
     ],
 )
 def test_malformed_files_name_file_and_line(tmp_path, content, message):
