@@ -54,7 +54,7 @@ def check_lengths(lengths, batch: int, steps: int, name: str = "lengths") -> np.
 
 def check_array(value, name: str, shape: tuple, dtype, finite: bool = True) -> np.ndarray:
     """An array of exactly `shape` (finite unless finite=False, cast to dtype)."""
-    array = np.asarray(value)
+    array = as_array(value, name, "an array of real numbers")
     if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold real numbers; got dtype {array.dtype}")
     if array.shape != tuple(shape):
@@ -84,10 +84,7 @@ def check_finite(array: np.ndarray, name: str) -> None:
 
 def integer_array(values, name: str) -> np.ndarray:
     """`values` as an array of integers (ids, indices); an empty list counts as integers."""
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be an array of integers; got {error}") from None
+    array = as_array(values, name, "an array of integers")
     if array.dtype.kind not in "iu":
         if array.size == 0 and array.dtype.kind == "f":  # np.asarray([]) is float64
             return array.astype(np.int64)
@@ -142,17 +139,7 @@ def float_array(values, name: str) -> np.ndarray:
     entry that is not a number, with its index. Numbers given as strings ("1.5") convert, as
     NumPy converts them.
     """
-    if values is None or isinstance(values, str | bytes | Mapping | Set):
-        raise TypeError(f"{name} must be an array of numbers; got {describe(values)}")
-    if type(values).__module__.startswith("scipy.sparse"):
-        raise TypeError(
-            f"{name} is a scipy sparse matrix; sparse input is not supported: pass a dense "
-            f"array ({name}.toarray())"
-        )
-    try:
-        array = np.asarray(values)
-    except ValueError:  # NumPy's "inhomogeneous shape": nested lists of different lengths
-        raise ValueError(f"{name} is ragged: {_ragged_entry(values, name)}") from None
+    array = as_array(values, name, "an array of numbers")
     if np.iscomplexobj(array):
         raise ValueError(
             f"Complex data not supported: {name} must hold real numbers; got dtype {array.dtype}"
@@ -161,6 +148,22 @@ def float_array(values, name: str) -> np.ndarray:
         return array.astype(np.float64)
     except (TypeError, ValueError) as error:
         raise _not_a_number(array, name, error) from None
+
+
+def as_array(values, name: str, expected: str) -> np.ndarray:
+    """np.asarray(values), refusing what is no array at all (None, a string, a mapping, a set,
+    a sparse matrix) and nested lists of different lengths, naming `name` and `expected`."""
+    if values is None or isinstance(values, str | bytes | Mapping | Set):
+        raise TypeError(f"{name} must be {expected}; got {describe(values)}")
+    if type(values).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name} is a scipy sparse matrix; sparse input is not supported: pass a dense "
+            f"array ({name}.toarray())"
+        )
+    try:
+        return np.asarray(values)
+    except ValueError:  # NumPy's "inhomogeneous shape": nested lists of different lengths
+        raise ValueError(f"{name} is ragged: {_ragged_entry(values, name)}") from None
 
 
 def _not_a_number(array: np.ndarray, name: str, error: Exception) -> Exception:

@@ -12,6 +12,7 @@ import numpy as np
 
 from lstmkit.validation import (
     FLOAT_DTYPES,
+    as_array,
     check_array,
     check_finite,
     check_lengths,
@@ -36,10 +37,7 @@ def check_sequences(x, name: str, feature_size: int, batch_first: bool, dtype) -
     """A 3-D finite array with `feature_size` features, cast to `dtype`."""
     layout = "(N, T, {})" if batch_first else "(T, N, {})"
     expected = layout.format(feature_size)
-    try:
-        array = np.asarray(x)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be an array of shape {expected}; got {error}") from None
+    array = as_array(x, name, f"an array of shape {expected}")
     if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold real numbers; got dtype {array.dtype}")
     if array.ndim != 3 or array.shape[2] != feature_size:

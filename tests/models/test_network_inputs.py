@@ -48,10 +48,17 @@ def test_check_ids_refuses(ids, options, message):
         check_ids(ids, "ids", **options)
 
 
-@pytest.mark.parametrize("ids", [np.ones((2, 2)), [[1, 2], [3]], [["a", "b"]]])
+@pytest.mark.parametrize("ids", [np.ones((2, 2)), [["a", "b"]], None])
 def test_check_ids_refuses_what_is_not_integers(ids):
     with pytest.raises(TypeError, match=r"^ids must"):
         check_ids(ids, "ids")
+
+
+def test_check_ids_names_where_ragged_ids_differ():
+    with pytest.raises(
+        ValueError, match=r"^ids is ragged: ids\[1\] has 1 entry where ids\[0\] has 2$"
+    ):
+        check_ids([[1, 2], [3]], "ids")
 
 
 def test_check_index_names_the_shape_and_the_value():

@@ -739,6 +739,42 @@ LAYER_CASES = [
         TypeError,
         r"ids must hold integers; got dtype float64",
     ),
+    Bad(
+        "LSTM-x-None",
+        lambda f: lstm()(None),
+        TypeError,
+        r"^x must be an array of shape \(N, T, 3\); got None$",
+    ),
+    Bad(
+        "GRU-x-dict",
+        lambda f: lstmkit.GRU(3, 4)({"x": 1}),
+        TypeError,
+        r"^x must be an array of shape \(N, T, 3\); got a dict",
+    ),
+    Bad(
+        "RNN-x-ragged",
+        lambda f: lstmkit.RNN(3, 4)([[[1, 2, 3]], [[1, 2, 3], [4, 5, 6]]]),
+        ValueError,
+        r"^x is ragged: x\[1\] has 2 entries where x\[0\] has 1$",
+    ),
+    Bad(
+        "Linear-x-dict",
+        lambda f: nn.Linear(3, 2)({"x": 1}),
+        TypeError,
+        r"^x must be an array of real numbers; got a dict",
+    ),
+    Bad(
+        "Embedding-ids-ragged",
+        lambda f: nn.Embedding(5, 2)([[1, 2], [3]]),
+        ValueError,
+        r"^ids is ragged: ids\[1\] has 1 entry where ids\[0\] has 2$",
+    ),
+    Bad(
+        "Embedding-ids-None",
+        lambda f: nn.Embedding(5, 2)(None),
+        TypeError,
+        r"^ids must be an array of integers; got None$",
+    ),
 ]
 
 
