@@ -30,6 +30,12 @@ def check_positive_int(value, name: str) -> int:
     return int(value)
 
 
+def check_non_negative_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer; got {value!r}")
+    return int(value)
+
+
 def check_lengths(lengths, batch: int, steps: int, name: str = "lengths") -> np.ndarray | None:
     """None, or an (N,) integer array with values in 1..T; errors call it `name`."""
     if lengths is None:

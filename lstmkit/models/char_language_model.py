@@ -41,6 +41,7 @@ from lstmkit.ops.softmax import softmax
 from lstmkit.optim import ReduceLROnPlateau
 from lstmkit.random import as_generator, spawn
 from lstmkit.training import StepResult, StreamChunk, StreamChunks, Trainer
+from lstmkit.validation import check_non_negative_int, check_positive_int, describe
 
 _SPECIALS = ("<unk>",)  # no padding: streams all have the same length
 
@@ -133,6 +134,10 @@ class CharLanguageModel(Estimator):
         Ctrl-C raises `lstmkit.training.TrainingInterrupted` with the model usable: the
         network holds the best epoch's weights and `history_` the epochs completed.
         """
+        if on_epoch is not None and not callable(on_epoch):  # else it fails after an epoch
+            raise TypeError(
+                f"on_epoch must be a function (model, record) or None; got {describe(on_epoch)}"
+            )
         text, validation_text = self._split(text, validation_text)
         self.vocabulary_ = Vocabulary.build([char_tokenize(text)], specials=_SPECIALS)
         train = self._streams(self.vocabulary_.encode(char_tokenize(text)))
@@ -257,6 +262,9 @@ class CharLanguageModel(Estimator):
         """
         self._check_fitted()
         _check_text(text, "text")
+        check_positive_int(streams, "streams")
+        check_non_negative_int(warmup, "warmup")
+        check_positive_int(chunk, "chunk")
         ids = self.vocabulary_.encode(char_tokenize(text))
         chunks = self._scoring_chunks(ids, "text", streams, warmup, chunk)
         self.network_.eval()
@@ -347,8 +355,7 @@ def _draw(scores: np.ndarray, temperature: float, top_k, rng) -> int:
 
 
 def _check_sampling(length, temperature, top_k) -> None:
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"length must be a non-negative integer; got {length!r}")
+    check_non_negative_int(length, "length")
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
         raise ValueError(f"temperature must be a number >= 0; got {temperature!r}")
     if not (temperature >= 0 and math.isfinite(temperature)):

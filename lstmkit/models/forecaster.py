@@ -298,11 +298,13 @@ class Forecaster(Estimator):
         expected = type(self).hyperparameters["level"].problem(level)  # the same range as fit's
         if expected is not None:
             raise ValueError(f"level must be {expected}; got {level!r}")
-        horizon = self.horizon if horizon is None else int(horizon)
-        if not 1 <= horizon <= self.horizon:
+        horizon = self.horizon if horizon is None else horizon
+        if Integer(low=1, high=self.horizon).problem(horizon) is not None:  # 2.7 is not 2
             raise ValueError(
-                f"horizon must lie in 1..{self.horizon} (the fitted horizon); got {horizon}"
+                f"horizon must lie in 1..{self.horizon} (the fitted horizon); got {horizon!r}"
             )
+        if Flag().problem(return_intervals) is not None:  # "no" would count as True
+            raise ValueError(f"return_intervals must be True or False; got {return_intervals!r}")
         future = self._future_covariates(future_covariates)
         scale = self.scale_[:, None, :]
         x = window_inputs(self.history_, self.history_covariates_, scale, self.period_)

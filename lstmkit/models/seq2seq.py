@@ -280,6 +280,9 @@ class Seq2Seq(Estimator):
         if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
             raise ValueError(f"max_length must be a positive integer; got {max_length!r}")
         penalty = self.length_penalty if length_penalty is None else length_penalty
+        expected = type(self).hyperparameters["length_penalty"].problem(penalty)  # fit's range
+        if expected is not None:
+            raise ValueError(f"length_penalty must be {expected}; got {penalty!r}")
         bos, eos = self._bos_eos()
         options = {
             "bos": bos,

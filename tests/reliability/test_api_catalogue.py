@@ -587,6 +587,54 @@ ESTIMATOR_CASES = [
         ValueError,
         r"text must hold at least 2 characters; got 1",
     ),
+    Bad(
+        "CharLanguageModel-on_epoch-not-callable",
+        lambda f: build(models.CharLanguageModel).fit(TEXT, on_epoch=5),
+        TypeError,
+        r"^on_epoch must be a function \(model, record\) or None; got an int 5$",
+    ),
+    Bad(
+        "CharLanguageModel-evaluate-streams-0",
+        lambda f: f[models.CharLanguageModel].evaluate(TEXT, streams=0),
+        ValueError,
+        r"^streams must be a positive integer; got 0$",
+    ),
+    Bad(
+        "CharLanguageModel-evaluate-warmup-negative",
+        lambda f: f[models.CharLanguageModel].evaluate(TEXT, warmup=-1),
+        ValueError,
+        r"^warmup must be a non-negative integer; got -1$",
+    ),
+    Bad(
+        "CharLanguageModel-evaluate-chunk-0",
+        lambda f: f[models.CharLanguageModel].evaluate(TEXT, chunk=0),
+        ValueError,
+        r"^chunk must be a positive integer; got 0$",
+    ),
+    Bad(
+        "Seq2Seq-predict-length_penalty-string",
+        lambda f: f[models.Seq2Seq].predict(SOURCES, length_penalty="x"),
+        ValueError,
+        r"^length_penalty must be a number >= 0; got 'x'$",
+    ),
+    Bad(
+        "Forecaster-predict-horizon-2.7",
+        lambda f: f[models.Forecaster].predict(horizon=2.7),
+        ValueError,
+        r"^horizon must lie in 1..3 \(the fitted horizon\); got 2.7$",
+    ),
+    Bad(
+        "Forecaster-predict-horizon-string",
+        lambda f: f[models.Forecaster].predict(horizon="2"),
+        ValueError,
+        r"^horizon must lie in 1..3 \(the fitted horizon\); got '2'$",
+    ),
+    Bad(
+        "Forecaster-predict-return_intervals-string",
+        lambda f: f[models.Forecaster].predict(return_intervals="no"),
+        ValueError,
+        r"^return_intervals must be True or False; got 'no'$",
+    ),
     # ---- use before fit ---------------------------------------------------------------------
     Bad(
         "SequenceClassifier-predict-before-fit",
