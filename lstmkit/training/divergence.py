@@ -43,14 +43,16 @@ def exploded_update(params: dict, before: dict) -> str | None:
     """What is wrong with the update from `before` to `params` (rule 3 of the module
     docstring), or None when it is an ordinary update."""
     change_sq, weights_sq = 0.0, 0.0
-    for name, value in params.items():
-        if not np.all(np.isfinite(value)):
-            return f"an update that made weight {name!r} NaN or infinite"
-        # in float64: squares of float32 weights past 1e19 would overflow to inf
-        old = before[name].astype(np.float64)
-        change = value - old
-        change_sq += float(np.vdot(change, change))
-        weights_sq += float(np.vdot(old, old))
+    # in the weights' own dtype, fast: a sum of squares that overflows is inf, an explosion
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, value in params.items():
+            change, old = (value - before[name]).ravel(), before[name].ravel()
+            change_sq += float(np.dot(change, change))
+            weights_sq += float(np.dot(old, old))
+    if not math.isfinite(change_sq):
+        bad = [name for name, value in params.items() if not np.all(np.isfinite(value))]
+        if bad:
+            return f"an update that made weight {bad[0]!r} NaN or infinite"
     change, weights = math.sqrt(change_sq), math.sqrt(weights_sq)
     if change > max(weights, 1.0):
         return f"an exploding update (norm {change:.3g} on weights of norm {weights:.3g})"
