@@ -8,12 +8,18 @@ kind that is not numbers, or declaring more bytes than the member holds, is refu
 ValueError naming the file and the array. Nothing here ever unpickles.
 """
 
+import io
+import os
+import struct
 import zipfile
 import zlib
+from contextlib import contextmanager
 
 import numpy as np
 
 NPY_MAGIC = b"\x93NUMPY"
+_HEADER_BYTES = 65_536 + 12  # NumPy reads .npy headers of up to 64 KiB (its max_header_size)
+_MAX_DEFLATE_RATIO = 1032  # deflate inflates one byte into at most about 1032
 NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 _KIND_NAMES = {
     "b": "booleans",
@@ -54,45 +60,55 @@ def read_npz_arrays(path, kinds, required=()) -> dict:
         raise ValueError(
             f"{path}: not an .npz file (a zip archive of .npy arrays); it begins with {start!r}"
         )
+    with _damage_named(path, "the archive"):
+        archive = zipfile.ZipFile(path)
+        members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+    with archive:
+        for name in required:
+            if name not in members:
+                raise ValueError(
+                    f"{path}: no array {name!r} in the file (it holds {sorted(members)})"
+                )
+        return {
+            name: _read_member(path, archive, members[name], name, allowed)
+            for name, allowed in kinds.items()
+            if name in members
+        }
+
+
+@contextmanager
+def _damage_named(path, part):
+    """zipfile's and zlib's errors on damaged data -> a ValueError naming the file and part.
+    (A central directory of garbage can also give ValueError, struct.error or
+    OverflowError from zipfile's parsing, or UnicodeDecodeError for a member's name.)"""
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
-            for name in required:
-                if name not in members:
-                    raise ValueError(
-                        f"{path}: no array {name!r} in the file (it holds {sorted(members)})"
-                    )
-            return {
-                name: _read_member(path, archive, members[name], name, allowed)
-                for name, allowed in kinds.items()
-                if name in members
-            }
-    except _DAMAGED as error:
-        raise ValueError(
-            f"{path}: a damaged .npz archive ({type(error).__name__}: {error})"
-        ) from None
+        yield
+    except (*_DAMAGED, ValueError, struct.error, OverflowError) as error:
+        problem = f"{type(error).__name__}: {error}"
+        raise ValueError(f"{path}: a damaged .npz archive, in {part} ({problem})") from None
 
 
 def _read_member(path, archive, info, name, kinds) -> np.ndarray:
     """One `.npy` member, its header checked (kind, declared size) before its data is read."""
-    with archive.open(info) as member:
-        dtype, shape = _header(path, member, name)
+    with _damage_named(path, f"array {name!r}"), archive.open(info) as member:
+        header = member.read(_HEADER_BYTES)
+    dtype, shape = _header(path, io.BytesIO(header), name)
     if dtype.kind not in kinds:
         raise ValueError(
             f"{path}: array {name!r} has dtype {dtype} ({_kind_name(dtype)}); "
             f"expected {_kinds_text(kinds)}"
         )
     declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    if declared > info.file_size:
+    # the member's sizes in the archive's directory are the file's word, not a fact: the data
+    # cannot be larger than the whole archive inflated at deflate's highest ratio
+    holds = min(info.file_size, _MAX_DEFLATE_RATIO * os.path.getsize(path))
+    if declared > holds:
         raise ValueError(
             f"{path}: array {name!r} declares shape {shape} ({declared} bytes) but its member "
-            f"of the archive holds {info.file_size} bytes"
+            f"of the archive holds at most {holds} bytes"
         )
-    with archive.open(info) as member:
-        try:
-            return np.lib.format.read_array(member, allow_pickle=False)
-        except ValueError as error:  # data shorter than the header says
-            raise ValueError(f"{path}: array {name!r} cannot be read ({error})") from None
+    with _damage_named(path, f"array {name!r}"), archive.open(info) as member:
+        return np.lib.format.read_array(member, allow_pickle=False)  # ValueError: data too short
 
 
 def _header(path, member, name):

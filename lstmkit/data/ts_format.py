@@ -178,7 +178,8 @@ def _read_header_line(name, number, line, header) -> bool:
             )
         header.values[key] = value
     elif key in ("dimensions", "serieslength"):
-        if not rest.isdigit() or int(rest) < 1:
+        # ASCII digits, and few enough for int() (it refuses more than 4300 digits)
+        if not (rest.isascii() and rest.isdigit() and len(rest) <= 18) or int(rest) < 1:
             raise _error(name, number, f"'@{keyword}' needs a positive integer; got {rest!r}")
         header.values[key] = int(rest)
     elif key == "classlabel":

@@ -84,7 +84,7 @@ def read_word_vectors(path, keep=None, dtype=np.float32) -> WordVectors:
             if (
                 number == 1
                 and len(fields) == 2
-                and all(f.isascii() and f.isdigit() for f in fields)
+                and all(f.isascii() and f.isdigit() and len(f) <= 18 for f in fields)
             ):
                 declared, dim = int(fields[0]), int(fields[1])
                 if dim < 1:

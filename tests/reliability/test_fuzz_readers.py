@@ -425,7 +425,12 @@ def fuzz(name, *found):
 test_fuzz_csv_series = fuzz("csv_series")
 test_fuzz_classify_long_csv = fuzz("classify_long_csv")
 test_fuzz_classify_wide_csv = fuzz("classify_wide_csv")
-test_fuzz_classify_ts = fuzz("classify_ts")
+test_fuzz_classify_ts = fuzz(
+    "classify_ts",
+    # int() refused what str.isdigit() accepted: a superscript 2, and more than 4300 digits
+    b"@problemName x\n@dimensions \xc2\xb2\n@classLabel true a\n@data\n1:a\n",
+    b"@problemName x\n@seriesLength " + b"9" * 5000 + b"\n@classLabel true a\n@data\n1:a\n",
+)
 TS_TEXT = lines("@problemName x", "@classLabel true a", "@data", "0.0,0.0:a", "0.0:a")
 test_fuzz_classify_ts_gz = fuzz(
     "classify_ts_gz",
@@ -440,6 +445,7 @@ test_fuzz_tagged_tsv = fuzz("tagged_tsv")
 test_fuzz_word_vectors = fuzz(
     "word_vectors",
     b"0 0\n",  # a word2vec header of 0 dimensions gave an empty result of dimension 0
+    b"1 " + b"9" * 5000 + b"\n",  # int() refuses more than 4300 digits
     b"a 1 nan\nb 1e39 2\n",  # NaN, or a value past float32, became a vector silently
 )
 test_fuzz_word_vectors_gz = fuzz("word_vectors_gz", gzip.compress(b"0 0\n", mtime=0))
