@@ -30,6 +30,14 @@ def check_positive_int(value, name: str) -> int:
     return int(value)
 
 
+def check_flag(value, name: str) -> bool:
+    """True or False (NumPy's too); a string such as "false", which bool() reads as True, or a
+    number is refused naming `name`."""
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
 def check_non_negative_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer; got {value!r}")

@@ -32,6 +32,7 @@ from lstmkit.recurrent.layout import BatchLayout
 from lstmkit.recurrent.scans import fused_step_applies, scan_for
 from lstmkit.recurrent.validation import (
     check_array,
+    check_flag,
     check_lengths,
     check_positive_int,
     check_sequences,
@@ -81,10 +82,10 @@ class RecurrentLayer(Module):
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.num_layers = check_positive_int(num_layers, "num_layers")
-        self.bias = bool(bias)
-        self.batch_first = bool(batch_first)
+        self.bias = check_flag(bias, "bias")
+        self.batch_first = check_flag(batch_first, "batch_first")
         self.dropout = _check_dropout(dropout, self.num_layers)
-        self.bidirectional = bool(bidirectional)
+        self.bidirectional = check_flag(bidirectional, "bidirectional")
         self.dtype = resolve_dtype(dtype)
         self._sizes = tuple(cell.state_sizes(self.hidden_size))
         self._rng = as_generator(seed)

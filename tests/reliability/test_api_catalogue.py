@@ -667,6 +667,24 @@ def x(*shape, dtype=np.float32):
 
 LAYER_CASES = [
     Bad(
+        "LSTM-batch_first-string",
+        lambda f: lstmkit.LSTM(3, 4, batch_first="false"),
+        ValueError,
+        r"^batch_first must be True or False; got 'false'$",
+    ),
+    Bad(
+        "GRU-bidirectional-string",
+        lambda f: lstmkit.GRU(3, 4, bidirectional="yes"),
+        ValueError,
+        r"^bidirectional must be True or False; got 'yes'$",
+    ),
+    Bad(
+        "RNN-bias-int",
+        lambda f: lstmkit.RNN(3, 4, bias=0),
+        ValueError,
+        r"^bias must be True or False; got 0$",
+    ),
+    Bad(
         "LSTM-hidden_size-0",
         lambda f: lstmkit.LSTM(3, 0),
         ValueError,
