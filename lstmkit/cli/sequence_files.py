@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit.data.damaged_files import reading
+from lstmkit.data.damaged_files import reading, refuse_nul
 
 _MISSING = frozenset({"", "na", "nan", "?"})
 
@@ -133,7 +133,11 @@ def _read_npz(path, layout) -> Sequences:
 def _read_csv(path, label_column, id_column) -> Sequences:
     with reading(path), open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
-        rows = [(reader.line_num, [c.strip() for c in row]) for row in reader if any(row)]
+        rows = []
+        for row in reader:
+            if any(row):
+                refuse_nul(path, reader.line_num, row)
+                rows.append((reader.line_num, [cell.strip() for cell in row]))
     if not rows:
         raise ValueError(f"{path}: the file is empty (no header row)")
     (header_line, header), body = rows[0], rows[1:]

@@ -168,3 +168,11 @@ def test_predict_and_evaluate_text_readers_name_the_line(tmp_path, reader):
     path.write_bytes(LATIN1_TEXT)
     with pytest.raises(ValueError, match=r"latin1.txt, line 2: not UTF-8 text"):
         reader(path)
+
+
+def test_a_nul_byte_in_a_classify_csv_is_named(tmp_path):
+    # item 21's NUL byte, in classify's CSV: a label 'a\x00' became a class of its own
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"label,t1,t2\na,1,2\na\x00,3,4\nb,5,6\n")
+    with pytest.raises(ValueError, match=r"nul.csv, line 3: field 1 holds a NUL byte"):
+        read_sequences(path)
