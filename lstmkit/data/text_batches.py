@@ -3,6 +3,7 @@
 import numpy as np
 
 from lstmkit.data.sequences import pad_sequences
+from lstmkit.validation import as_array, as_list
 
 
 def pad_ids(sequences, pad_id: int) -> tuple[np.ndarray, np.ndarray]:
@@ -13,7 +14,10 @@ def pad_ids(sequences, pad_id: int) -> tuple[np.ndarray, np.ndarray]:
     """
     if isinstance(pad_id, bool) or not isinstance(pad_id, (int, np.integer)) or pad_id < 0:
         raise ValueError(f"pad_id must be a non-negative integer; got {pad_id!r}")
-    arrays = [np.asarray(s) for s in sequences]
+    arrays = [
+        as_array(s, f"sequences[{index}]", "a 1-D integer id array")
+        for index, s in enumerate(as_list(sequences, "sequences", "a list of id arrays"))
+    ]
     for index, array in enumerate(arrays):
         if array.ndim != 1 or (array.size and not np.issubdtype(array.dtype, np.integer)):
             raise ValueError(

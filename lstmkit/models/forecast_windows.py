@@ -20,7 +20,7 @@ shape) instead of re-learning the season itself.
 import numpy as np
 
 from lstmkit.models.seasonality import seasonal_anchor
-from lstmkit.validation import float_array
+from lstmkit.validation import as_list, float_array
 
 
 def as_series_list(series, name: str = "series") -> tuple[list[np.ndarray], str]:
@@ -67,7 +67,8 @@ def as_covariate_list(covariates, lengths: list[int], name: str) -> list[np.ndar
     """Covariates as one (T_i, C) array per series (C = 0 when None); T_i must match."""
     if covariates is None:
         return [np.zeros((length, 0)) for length in lengths]
-    given = covariates if len(lengths) > 1 or isinstance(covariates, list) else [covariates]
+    many = len(lengths) > 1 or isinstance(covariates, list)
+    given = as_list(covariates, name, "one array per series") if many else [covariates]
     if len(given) != len(lengths):
         raise ValueError(
             f"{name} must give one array per series ({len(lengths)}); got {len(given)}"

@@ -19,6 +19,7 @@ import pytest
 
 import lstmkit
 from lstmkit import models, nn
+from lstmkit.data.text_batches import pad_ids
 from tests.models.estimator_cases import CASES
 
 # the cases' own data, tiny and fast; one epoch is enough to be fitted
@@ -634,6 +635,24 @@ ESTIMATOR_CASES = [
         lambda f: f[models.Forecaster].predict(return_intervals="no"),
         ValueError,
         r"^return_intervals must be True or False; got 'no'$",
+    ),
+    Bad(
+        "Forecaster-covariates-dict-for-two-series",
+        lambda f: build(models.Forecaster).fit([SERIES, SERIES], covariates={"a": 1}),
+        TypeError,
+        r"^covariates must be one array per series; got a dict",
+    ),
+    Bad(
+        "pad_ids-sequences-None",
+        lambda f: pad_ids(None, 0),
+        TypeError,
+        r"^sequences must be a list of id arrays; got None$",
+    ),
+    Bad(
+        "pad_ids-ragged-sequence",
+        lambda f: pad_ids([[1, 2], [[1], [2, 3]]], 0),
+        ValueError,
+        r"^sequences\[1\] is ragged: sequences\[1\]\[1\] has 2 entries",
     ),
     # ---- use before fit ---------------------------------------------------------------------
     Bad(
