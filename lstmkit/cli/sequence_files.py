@@ -3,8 +3,8 @@
 Formats, by the file's extension (a built-in name such as `japanese-vowels-test` works too):
 
 - `.ts` or `.ts.gz`: the UEA/UCR time-series format (`lstmkit.data.ts_format`).
-- `.npz`: arrays `X` (N, T, C) or (N, T), optional `y` (N,) and `lengths` (N,); read with
-  `allow_pickle=False`, so object arrays are refused.
+- `.npz`: arrays `X` (N, T, C) or (N, T) of numbers, optional `y` (N,) and `lengths` (N,);
+  read by `lstmkit.data.npz_files`, which never unpickles (object arrays are refused).
 - `.csv` with a header row, in one of two layouts:
   * long (when the header has the id column, default `id`): one row per time step,
     `id,label,<channel columns...>`; the rows of one sequence share its id (in time order;
@@ -13,6 +13,9 @@ Formats, by the file's extension (a built-in name such as `japanese-vowels-test`
     at the end of a row make that sequence shorter.
   The label column (default `label`) may be absent when only predicting. Empty cells, `NA`,
   `NaN` and `?` in a channel are missing values (NaN).
+
+Whatever the format, a channel must have a finite value somewhere: data that is all missing
+is refused rather than trained on.
 """
 
 import csv
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmkit.data.damaged_files import reading, refuse_nul
+from lstmkit.data.npz_files import NUMERIC_KINDS, read_npz_arrays
 
 _MISSING = frozenset({"", "na", "nan", "?"})
 
@@ -114,8 +118,6 @@ def _refuse_empty_channels(path, X) -> None:
 
 
 def _read_npz(path, layout) -> Sequences:
-    from lstmkit.data.npz_files import NUMERIC_KINDS, read_npz_arrays
-
     kinds = {"X": NUMERIC_KINDS, "lengths": "iu", "y": NUMERIC_KINDS + "US"}
     arrays = read_npz_arrays(path, kinds, required=("X",))
     from lstmkit.models.sequence_input import as_sequences
