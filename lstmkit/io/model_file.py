@@ -46,13 +46,17 @@ def _check_weights_finite(obj, arrays: dict) -> None:
 
 
 def load(path):
-    """Rebuild the object saved at `path`; a clear ValueError when the file is not usable."""
+    """Rebuild the object saved at `path`; a clear ValueError naming the file when the file is
+    not usable (the class is looked up, never imported; see `lstmkit.registry`)."""
     arrays, info = read_lstmkit_file(path, MODEL_FORMAT)
-    cls = lookup(info["class"])
     try:
-        return cls.restore_state(info["config"], arrays)
-    except (TypeError, ValueError, KeyError) as error:
+        return lookup(info["class"]).restore_state(info["config"], arrays)
+    except KeyError as error:  # a key the configuration lacks
+        raise ValueError(f"{path}: cannot rebuild {info['class']}: no {error} given") from None
+    except (TypeError, ValueError) as error:
         raise ValueError(f"{path}: cannot rebuild {info['class']}: {error}") from None
+    except RecursionError:  # modules nested hundreds deep in the configuration
+        raise ValueError(f"{path}: cannot rebuild {info['class']}: nested too deeply") from None
 
 
 def header_json(file_format: str, obj, config: dict) -> str:

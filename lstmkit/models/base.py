@@ -33,6 +33,7 @@ from lstmkit.models.sklearn_tags import (
     not_fitted_error,
     sklearn_tags,
 )
+from lstmkit.module import Module
 from lstmkit.random import seed_to_json
 from lstmkit.registry import class_key, lookup, register_class
 
@@ -168,19 +169,36 @@ class Estimator:
 
     @classmethod
     def restore_state(cls, config: dict, arrays: dict) -> "Estimator":
-        params = config["params"]
+        params, network = _restored_parts(cls, config)
+        stray = sorted(name for name in arrays if not name.startswith(("network.", "fitted.")))
+        if stray:
+            raise ValueError(f"the file holds tensors {stray} that {cls.__name__} has no use for")
         unknown = sorted(set(params) - set(cls._get_param_names()))
         if unknown:
             raise ValueError(f"the file sets hyperparameters {unknown} that {cls.__name__} lacks")
         estimator = cls(**params)
         estimator.check_hyperparameters()
         restore_fitted(estimator, config, arrays)
-        network = config["network"]
-        estimator.network_ = lookup(network["class"]).restore_state(
-            network["config"],
+        estimator.network_ = network.restore_state(
+            config["network"]["config"],
             {k[len("network.") :]: v for k, v in arrays.items() if k.startswith("network.")},
         )
         return estimator
+
+
+def _restored_parts(cls, config) -> tuple[dict, type]:
+    """(hyperparameters, network class) named by an estimator file's configuration, checked
+    for their JSON types; the network class must be a Module (a file cannot name an estimator,
+    or anything else registered, as a network)."""
+    params, network = config.get("params"), config.get("network")
+    if not isinstance(params, dict):
+        raise ValueError(f"the file's 'params' of {cls.__name__} must be an object")
+    if not isinstance(network, dict) or not isinstance(network.get("class"), str):
+        raise ValueError(f"the file's 'network' of {cls.__name__} must name its class")
+    network_class = lookup(network["class"])
+    if not issubclass(network_class, Module):
+        raise ValueError(f"the file names {network['class']!r} as a network; it is not a Module")
+    return params, network_class
 
 
 def _checking_hyperparameters(fit):

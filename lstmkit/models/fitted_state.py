@@ -18,6 +18,7 @@ cannot plant attributes on the estimator. Files written before this module put v
 under `config["vocabularies"]`; they are read from there too.
 """
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +61,16 @@ class Value(FittedValue):
 
 @dataclass(frozen=True)
 class Labels(FittedValue):
-    """An array of labels (strings, integers, booleans) that keeps its dtype."""
+    """An array of labels (strings, integers, booleans) that keeps its dtype.
+
+    Loading checks the stored dtype and every label before building the array, so a file
+    cannot declare a dtype that costs far more than it holds (`<U50000000` for one-letter
+    labels): the array may take at most `BYTES_PER_STORED_BYTE` bytes per byte of its JSON
+    plus `SLACK_BYTES` (room for labels narrower than their dtype, as NumPy keeps them).
+    """
+
+    BYTES_PER_STORED_BYTE = 64
+    SLACK_BYTES = 2**16
 
     def to_file(self, value):
         value = np.asarray(value)
@@ -69,12 +79,20 @@ class Labels(FittedValue):
     def from_file(self, stored, name: str):
         if not isinstance(stored, dict) or set(stored) != {"ndarray", "dtype"}:
             raise ValueError(f"fitted {name} must be a stored label array; got {stored!r:.60}")
-        dtype = np.dtype(stored["dtype"])
-        if dtype.kind not in "Uiub":
+        labels, dtype = stored["ndarray"], _label_dtype(stored["dtype"], name)
+        if not isinstance(labels, list):
+            raise ValueError(f"fitted {name} must store its labels as a list; got {labels!r:.60}")
+        for position, label in enumerate(labels):
+            problem = _label_problem(label, dtype)
+            if problem:
+                raise ValueError(f"fitted {name}[{position}] is {label!r:.60}: {problem}")
+        budget = self.BYTES_PER_STORED_BYTE * len(json.dumps(labels)) + self.SLACK_BYTES
+        if len(labels) * dtype.itemsize > budget:
             raise ValueError(
-                f"fitted {name} has dtype {dtype}; label arrays hold text, integers or booleans"
+                f"fitted {name} declares dtype {dtype.str} for {len(labels)} labels "
+                f"({len(labels) * dtype.itemsize} bytes), far wider than the labels stored"
             )
-        return np.array(stored["ndarray"], dtype=dtype)
+        return np.array(labels, dtype=dtype)
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,36 @@ class Vocab(FittedValue):
 
     def from_file(self, stored, name: str):
         return Vocabulary.from_json(stored)
+
+
+def _label_dtype(stored, name: str) -> np.dtype:
+    """The dtype a file gives for a label array: text, integers or booleans only."""
+    try:
+        dtype = np.dtype(stored) if isinstance(stored, str) else None
+    except (TypeError, ValueError):
+        dtype = None
+    if dtype is None or dtype.kind not in "Uiub":
+        raise ValueError(
+            f"fitted {name} has dtype {stored!r:.60}; label arrays hold text, integers or booleans"
+        )
+    return dtype
+
+
+def _label_problem(label, dtype: np.dtype) -> str | None:
+    """Why `label` (read from JSON) cannot be an element of dtype `dtype`, or None."""
+    if dtype.kind == "U":
+        if not isinstance(label, str):
+            return "expected a string"
+        width = dtype.itemsize // 4
+        return f"longer than its dtype {dtype.str}" if width and len(label) > width else None
+    if dtype.kind == "b":
+        return None if isinstance(label, bool) else "expected true or false"
+    if not isinstance(label, int) or isinstance(label, bool):
+        return "expected an integer"
+    limits = np.iinfo(dtype)
+    if not limits.min <= label <= limits.max:
+        return f"out of the range of {dtype}"
+    return None
 
 
 def export_fitted(estimator) -> tuple[dict, dict]:
