@@ -690,55 +690,26 @@ def x(*shape, dtype=np.float32):
     return np.ones(shape, dtype=dtype)
 
 
+def layer_argument(cls, name, value, expected):
+    """`cls(input_size=3, hidden_size=4, name=value)` is refused at construction; `expected`
+    is the regex of what the message says the argument must be."""
+    return Bad(
+        f"{cls.__name__}-{name}={value!r}",
+        lambda f: cls(**{"input_size": 3, "hidden_size": 4, name: value}),
+        ValueError,
+        rf"^{name} must be {expected}; got {re.escape(repr(value))}$",
+    )
+
+
 LAYER_CASES = [
-    Bad(
-        "LSTM-batch_first-string",
-        lambda f: lstmkit.LSTM(3, 4, batch_first="false"),
-        ValueError,
-        r"^batch_first must be True or False; got 'false'$",
-    ),
-    Bad(
-        "GRU-bidirectional-string",
-        lambda f: lstmkit.GRU(3, 4, bidirectional="yes"),
-        ValueError,
-        r"^bidirectional must be True or False; got 'yes'$",
-    ),
-    Bad(
-        "RNN-bias-int",
-        lambda f: lstmkit.RNN(3, 4, bias=0),
-        ValueError,
-        r"^bias must be True or False; got 0$",
-    ),
-    Bad(
-        "LSTM-hidden_size-0",
-        lambda f: lstmkit.LSTM(3, 0),
-        ValueError,
-        r"hidden_size must be a positive integer; got 0",
-    ),
-    Bad(
-        "LSTM-input_size-string",
-        lambda f: lstmkit.LSTM("3", 4),
-        ValueError,
-        r"input_size must be a positive integer; got '3'",
-    ),
-    Bad(
-        "LSTM-dropout-2",
-        lambda f: lstmkit.LSTM(3, 4, dropout=2.0),
-        ValueError,
-        r"dropout must .*; got 2.0",
-    ),
-    Bad(
-        "LSTM-dtype-int",
-        lambda f: lstmkit.LSTM(3, 4, dtype="int32"),
-        ValueError,
-        r"dtype must be 'float32' or 'float64'; got 'int32'",
-    ),
-    Bad(
-        "RNN-nonlinearity",
-        lambda f: lstmkit.RNN(3, 4, nonlinearity="sigmoid"),
-        ValueError,
-        r"nonlinearity must be .*; got 'sigmoid'",
-    ),
+    layer_argument(lstmkit.LSTM, "batch_first", "false", "True or False"),
+    layer_argument(lstmkit.GRU, "bidirectional", "yes", "True or False"),
+    layer_argument(lstmkit.RNN, "bias", 0, "True or False"),
+    layer_argument(lstmkit.LSTM, "hidden_size", 0, "a positive integer"),
+    layer_argument(lstmkit.LSTM, "input_size", "3", "a positive integer"),
+    layer_argument(lstmkit.LSTM, "dropout", 2.0, r"a number in \[0, 1\)"),
+    layer_argument(lstmkit.LSTM, "dtype", "int32", "'float32' or 'float64'"),
+    layer_argument(lstmkit.RNN, "nonlinearity", "sigmoid", "'tanh' or 'relu'"),
     Bad("LSTM-x-2d", lambda f: lstm()(x(2, 3)), ValueError, r"x must .*; got .*\(2, 3\)"),
     Bad(
         "LSTM-x-wrong-features",
