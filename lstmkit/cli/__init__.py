@@ -34,10 +34,11 @@ SUBCOMMANDS = (
 
 def build_parser():
     """The argument parser of every subcommand (importing their modules)."""
-    import argparse
     import importlib
 
-    parser = argparse.ArgumentParser(
+    from lstmkit.cli.parser import Parser
+
+    parser = Parser(
         prog="lstmkit",
         description="LSTM networks from their equations. With no command, runs `trace`.",
     )

@@ -134,6 +134,7 @@ def save_interrupted(model, interrupt, folder) -> None:
 
 
 def run_sample(args) -> None:
+    from lstmkit.cli.model_io import model_path
     from lstmkit.models import CharLanguageModel
 
     if args.length < 0:
@@ -142,7 +143,7 @@ def run_sample(args) -> None:
         raise UsageError(f"--temperature must be >= 0; got {args.temperature}")
     if args.top_k is not None:
         require_positive(args, "top_k")
-    model = CharLanguageModel.load(args.model)
+    model = CharLanguageModel.load(model_path(args.model))
     stream = model.generate(
         args.prime, length=args.length, temperature=args.temperature, top_k=args.top_k,
         seed=args.seed,

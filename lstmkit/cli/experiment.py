@@ -5,6 +5,7 @@ import sys
 import time
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say
+from lstmkit.cli.summary import require_positive
 
 TASK_NAMES = ("adding", "adding-fixed", "temporal-order", "temporal-order-8", "reber", "copy")
 
@@ -58,9 +59,11 @@ def run(args) -> None:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if not models or any(m not in MODELS for m in models):
         raise UsageError(f"--models must be some of {','.join(MODELS)}; got {args.models!r}")
-    for option in ("budget", "hidden_size", "batch_size", "eval_every"):
-        if getattr(args, option) < 1:
-            raise UsageError(f"--{option.replace('_', '-')} must be a positive integer")
+    require_positive(args, "budget", "hidden_size", "batch_size", "eval_every")
+    if args.test_size is not None:
+        require_positive(args, "test_size")
+    if not args.lr > 0:  # NaN too
+        raise UsageError(f"--lr must be a positive number; got {args.lr}")
     if args.T is not None and args.T < 4:
         raise UsageError(f"--T must be an integer >= 4; got {args.T}")
     folder = output_dir(args)

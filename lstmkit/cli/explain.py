@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, pyplot, say
+from lstmkit.cli.summary import require_positive
 from lstmkit.io.atomic import write_csv, write_json
 
 MODELS = ("rnn", "gru", "lstm")
@@ -59,8 +60,9 @@ def run(args) -> None:
 
     if args.T < 10:
         raise UsageError(f"--T must be an integer >= 10; got {args.T}")
-    if args.budget < 0 or args.hidden_size < 1 or args.samples < 1:
-        raise UsageError("--budget must be >= 0, --hidden-size and --samples positive")
+    if args.budget < 0:
+        raise UsageError(f"--budget must be 0 or more; got {args.budget}")
+    require_positive(args, "hidden_size", "samples")
     folder = output_dir(args)
     sizes = _matched_sizes(args.hidden_size)
     probe = {"T": args.T, "n": args.samples, "seed": args.seed}

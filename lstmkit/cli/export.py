@@ -27,6 +27,7 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> None:
+    from lstmkit.cli.model_io import model_path
     from lstmkit.interop.onnx import to_onnx
     from lstmkit.interop.onnx.graph import MAX_OPSET, MIN_OPSET, save_model
     from lstmkit.io import load
@@ -37,7 +38,7 @@ def run(args) -> None:
         import onnx  # noqa: F401  (checked first, to say clearly what is missing)
     except ImportError:
         raise UsageError("export needs the onnx package: pip install 'lstmkit[onnx]'") from None
-    model = load(args.model)
+    model = load(model_path(args.model))
     proto = to_onnx(model, opset=args.opset, lengths=not args.no_lengths)
     path = save_model(proto, args.onnx)
     say(

@@ -28,16 +28,23 @@ class Handler:
     input_required: bool = True
 
 
+def model_path(name) -> Path:
+    """The path of model file `name`, refused with a clear error when there is no such file
+    or it is no regular file (a folder, a device such as /dev/zero, a pipe: never read)."""
+    path = Path(name)
+    if not path.exists():
+        raise FileNotFoundError(f"no such model file: {name}")
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise ValueError(f"{name} is not a model file: it is {kind}")
+    return path
+
+
 def load_model_or_module(name):
     """Whatever lstmkit object `name` holds; one clear error when the file is not one."""
     from lstmkit.io import load
 
-    path = Path(name)
-    if not path.exists():
-        raise FileNotFoundError(f"no such model file: {name}")
-    if not path.is_file():  # a folder, a device such as /dev/zero, a pipe: never read it
-        kind = "a folder" if path.is_dir() else "not a regular file"
-        raise ValueError(f"{name} is not a model file: it is {kind}")
+    path = model_path(name)
     try:
         return load(path)
     except ValueError as error:

@@ -16,7 +16,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
-from lstmkit.cli.summary import save_interrupted_model
+from lstmkit.cli.summary import require_positive, save_interrupted_model
 from lstmkit.data.damaged_files import reading
 from lstmkit.io.atomic import write_csv, write_figure, write_json
 
@@ -50,7 +50,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--beam-size", type=positive_int, default=1, help="1: greedy decoding")
-    parser.add_argument("--max-length", type=int, default=None, help="longest output")
+    parser.add_argument("--max-length", type=positive_int, default=None, help="longest output")
     add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
@@ -104,11 +104,12 @@ def run(args) -> None:
 
 
 def _predict(args) -> None:
+    from lstmkit.cli.model_io import model_path
     from lstmkit.models.seq2seq import Seq2Seq
 
     if not args.predict:
         raise UsageError("--model needs at least one --predict TEXT")
-    model = Seq2Seq.load(args.model)
+    model = Seq2Seq.load(model_path(args.model))
     outputs = model.predict(args.predict, beam_size=args.beam_size, max_length=args.max_length)
     for source, output in zip(args.predict, outputs, strict=True):
         print(f"{source}\t{output}")
@@ -125,9 +126,7 @@ def _data(args):
     if args.task and args.train:
         raise UsageError("give either TRAIN (a file) or --task, not both")
     if args.task:
-        for name in ("train_size", "test_size"):
-            if getattr(args, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be a positive integer")
+        require_positive(args, "train_size", "test_size")
         generate = date_pairs if args.task == "dates" else addition_pairs
         sources, targets = generate(args.train_size + args.test_size, seed=args.seed)
         cut = args.train_size
@@ -144,9 +143,9 @@ def _train(args) -> None:
     from lstmkit.models.seq2seq import Seq2Seq
     from lstmkit.training import TrainingInterrupted
 
-    for name in ("hidden_size", "epochs", "batch_size", "beam_size"):
-        if getattr(args, name) < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be a positive integer")
+    require_positive(args, "hidden_size", "epochs", "batch_size", "beam_size")
+    if not args.lr > 0:  # NaN too
+        raise UsageError(f"--lr must be a positive number; got {args.lr}")
     (train_sources, train_targets), (test_sources, test_targets), scored_on = _data(args)
     model = Seq2Seq(
         level=args.level,
