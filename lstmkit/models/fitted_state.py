@@ -19,6 +19,7 @@ under `config["vocabularies"]`; they are read from there too.
 """
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,7 +62,7 @@ class Value(FittedValue):
 
 @dataclass(frozen=True)
 class Labels(FittedValue):
-    """An array of labels (strings, integers, booleans) that keeps its dtype.
+    """An array of labels (strings, integers, booleans, whole floats) that keeps its dtype.
 
     Loading checks the stored dtype and every label before building the array, so a file
     cannot declare a dtype that costs far more than it holds (`<U50000000` for one-letter
@@ -74,6 +75,8 @@ class Labels(FittedValue):
 
     def to_file(self, value):
         value = np.asarray(value)
+        if value.dtype.kind == "O":  # labels from pandas: stored as the text or integers they are
+            value = np.array(value.tolist())
         return {"ndarray": value.tolist(), "dtype": value.dtype.str}
 
     def from_file(self, stored, name: str):
@@ -130,14 +133,15 @@ class Vocab(FittedValue):
 
 
 def _label_dtype(stored, name: str) -> np.dtype:
-    """The dtype a file gives for a label array: text, integers or booleans only."""
+    """The dtype a file gives for a label array: text, integers, booleans or floats only."""
     try:
         dtype = np.dtype(stored) if isinstance(stored, str) else None
     except (TypeError, ValueError):
         dtype = None
-    if dtype is None or dtype.kind not in "Uiub":
+    if dtype is None or dtype.kind not in "Uiubf":
         raise ValueError(
-            f"fitted {name} has dtype {stored!r:.60}; label arrays hold text, integers or booleans"
+            f"fitted {name} has dtype {stored!r:.60}; label arrays hold text, integers, "
+            "booleans or floats"
         )
     return dtype
 
@@ -151,6 +155,9 @@ def _label_problem(label, dtype: np.dtype) -> str | None:
         return f"longer than its dtype {dtype.str}" if width and len(label) > width else None
     if dtype.kind == "b":
         return None if isinstance(label, bool) else "expected true or false"
+    if dtype.kind == "f":
+        finite = isinstance(label, (int, float)) and not isinstance(label, bool)
+        return None if finite and math.isfinite(label) else "expected a finite number"
     if not isinstance(label, int) or isinstance(label, bool):
         return "expected an integer"
     limits = np.iinfo(dtype)

@@ -156,3 +156,21 @@ def test_values_that_overflow_the_parameter_dtype_are_refused():
     state["bias_ih_l0"] = state["bias_ih_l0"].astype(str)
     with pytest.raises(ValueError, match="bias_ih_l0: expected numbers, got dtype <U"):
         layer.load_state_dict(state)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.array(["a", "b"] * 4, dtype=object), np.array([0.0, 1.0] * 4)],
+    ids=["object-strings", "whole-floats"],
+)
+def test_a_classifier_of_any_accepted_label_type_loads_back(tmp_path, labels):
+    """Labels given as an object array (pandas) or as whole floats were saved with a dtype that
+    load refused: a model that could never be read back."""
+    from lstmkit.models.sequence_classifier import SequenceClassifier
+
+    X = np.random.default_rng(0).standard_normal((8, 5, 2))
+    model = SequenceClassifier(hidden_size=4, epochs=1, ensemble=1, seed=0).fit(X, labels)
+    model.save(tmp_path / "m.safetensors")
+    loaded = lstmkit.load(tmp_path / "m.safetensors")
+    assert loaded.classes_.tolist() == model.classes_.tolist()
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

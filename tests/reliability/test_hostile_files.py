@@ -11,6 +11,7 @@ and 22 are held here; `lstmkit predict` on a few of these files prints one line 
 """
 
 import json
+import math
 import tracemalloc
 
 import numpy as np
@@ -357,11 +358,11 @@ CASES = {
     ),
     "classes-dtype-object": (
         with_metadata(lambda info, t: fitted(info)["classes_"].update(dtype="|O"), "classifier"),
-        "label arrays hold text, integers or booleans",
+        "label arrays hold text, integers, booleans or floats",
     ),
     "classes-dtype-a-list": (
         with_metadata(lambda info, t: fitted(info)["classes_"].update(dtype=["<U1"]), "classifier"),
-        "label arrays hold text, integers or booleans",
+        "label arrays hold text, integers, booleans or floats",
     ),
     "classes-nested-lists": (
         with_metadata(
@@ -375,6 +376,13 @@ CASES = {
             "classifier",
         ),
         r"fitted classes_\[1\] is .*out of the range of int64",
+    ),
+    "classes-nan-label": (
+        with_metadata(
+            lambda info, t: fitted(info)["classes_"].update(ndarray=[0.0, math.nan], dtype="<f8"),
+            "classifier",
+        ),
+        r"fitted classes_\[1\] is nan: expected a finite number",
     ),
     "scaler-mean-nan": (
         with_metadata(lambda info, t: t["fitted.mean_"].fill(np.nan), "classifier"),
