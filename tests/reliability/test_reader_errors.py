@@ -143,6 +143,24 @@ def test_a_truncated_gz_is_refused_by_name(tmp_path, name, reader):
         reader(path)
 
 
+@pytest.mark.parametrize(("name", "reader"), GZIP_READERS, ids=[n for n, _ in GZIP_READERS])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[:-8] + bytes([data[-8] ^ 1]) + data[-7:],
+        lambda data: data[:20] + data[30:],
+    ],
+    ids=["crc", "deflate"],
+)
+def test_damaged_compressed_data_is_named_as_such(tmp_path, name, reader, damage):
+    # found by fuzzing: damaged deflate data escaped as zlib.error, and a wrong CRC was
+    # reported as "not a gzip file"
+    path = tmp_path / name
+    path.write_bytes(damage(gzip.compress(b"".join(b"#w%d\t%d 1\n" % (k, k) for k in range(50)))))
+    with pytest.raises(ValueError, match=f"{name}: the compressed file is damaged"):
+        reader(path)
+
+
 # -- item 11: the command line's own text readers name the file and line of a non-UTF-8 byte ----
 
 LATIN1_TEXT = "first line\nsecond caf\u00e9\tau lait\n".encode("latin-1")
