@@ -183,6 +183,7 @@ class Estimator:
             config["network"]["config"],
             {k[len("network.") :]: v for k, v in arrays.items() if k.startswith("network.")},
         )
+        _check_restored_classes(estimator)
         return estimator
 
 
@@ -199,6 +200,19 @@ def _restored_parts(cls, config) -> tuple[dict, type]:
     if not issubclass(network_class, Module):
         raise ValueError(f"the file names {network['class']!r} as a network; it is not a Module")
     return params, network_class
+
+
+def _check_restored_classes(estimator) -> None:
+    """A classifier's network scores one output per class: a file whose classes_ disagree with
+    its network would index past them (or never predict some) at predict time."""
+    outputs = getattr(estimator.network_, "output_size", None)
+    classes = getattr(estimator, "classes_", None)
+    if estimator.estimator_type != "classifier" or outputs is None or classes is None:
+        return
+    if len(classes) != outputs:
+        raise ValueError(
+            f"the file gives {len(classes)} classes_ but a network of {outputs} outputs"
+        )
 
 
 def _checking_hyperparameters(fit):

@@ -377,6 +377,12 @@ CASES = {
         ),
         r"fitted classes_\[1\] is .*out of the range of int64",
     ),
+    "classes-one-too-many": (
+        with_metadata(
+            lambda info, t: fitted(info)["classes_"].update(ndarray=["a", "b", "c"]), "classifier"
+        ),
+        "the file gives 3 classes_ but a network of 2 outputs",
+    ),
     "classes-nan-label": (
         with_metadata(
             lambda info, t: fitted(info)["classes_"].update(ndarray=[0.0, math.nan], dtype="<f8"),
