@@ -6,6 +6,12 @@ header's metadata under the key "lstmkit", JSON with the format name and version
 version, the class's registered name and the configuration that rebuilds it. Loading reads
 JSON and raw arrays only: the class must already be defined in this process (see
 `lstmkit.registry`), and a newer format version is refused rather than guessed at.
+
+A file is untrusted input. Before anything is allocated, the tensors the configuration
+declares (names, shapes, dtypes, learned with stand-ins that cost no memory, within a budget
+of what the file holds; `Module.restore_state`) must be exactly the file's, and an estimator's
+fitted state is checked against its declaration (`lstmkit.models.fitted_state`); any
+difference is a ValueError naming the file.
 """
 
 import json

@@ -184,8 +184,11 @@ def export_fitted(estimator) -> tuple[dict, dict]:
 def restore_fitted(estimator, config: dict, arrays: dict) -> None:
     """Set the declared fitted state of `estimator` from a file's config and arrays."""
     declared = type(estimator).fitted_state
-    header = dict(config.get("fitted", {}))
-    header.update(config.get("vocabularies", {}))  # files written before fitted_state
+    header = {}
+    for key in ("fitted", "vocabularies"):  # vocabularies: files written before fitted_state
+        if not isinstance(config.get(key, {}), dict):
+            raise ValueError(f"the file's {key!r} must be an object; got {config[key]!r:.60}")
+        header.update(config.get(key, {}))
     stored_arrays = {k[len("fitted.") :]: v for k, v in arrays.items() if k.startswith("fitted.")}
     undeclared = sorted((set(header) | set(stored_arrays)) - set(declared))
     if undeclared:

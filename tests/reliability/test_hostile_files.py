@@ -328,6 +328,12 @@ CASES = {
         with_metadata(lambda info, t: t.update(evil=np.zeros(1, np.float32)), "classifier"),
         r"tensors \['evil'\] that SequenceClassifier has no use for",
     ),
+    "fitted-a-list": (
+        with_metadata(
+            lambda info, t: info["config"].update(fitted=[["classes_", 1]]), "classifier"
+        ),
+        "the file's 'fitted' must be an object",
+    ),
     "fitted-__dict__": (
         with_metadata(setting(fitted, __dict__={"predict": 1}), "classifier"),
         r"sets \['__dict__'\], which SequenceClassifier does not declare",
