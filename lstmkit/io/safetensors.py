@@ -79,6 +79,8 @@ def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None
 def read_safetensors(path) -> tuple[dict, dict]:
     """Read `path` -> (tensors as name -> np.ndarray, metadata as str -> str)."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, a pipe (reading would wait), a device
+        raise SafetensorsError(f"{path}: not a regular file, so not a safetensors file")
     size = path.stat().st_size
     with open(path, "rb") as file:
         prefix = file.read(8)

@@ -12,6 +12,7 @@ and 22 are held here; `lstmkit predict` on a few of these files prints one line 
 
 import json
 import math
+import os
 import tracemalloc
 
 import numpy as np
@@ -90,6 +91,13 @@ def with_bytes(change):
     return make
 
 
+def make_pipe(path) -> None:
+    """A named pipe at `path`: reading it would wait for a writer forever."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes on this system")
+    os.mkfifo(path)
+
+
 def setting(mapping_of, **values):
     """A metadata change that updates the mapping `mapping_of(info)` with `values`."""
     return lambda info, tensors: mapping_of(info).update(values)
@@ -117,6 +125,8 @@ NESTED = "[" * 50_000 + "]" * 50_000
 
 CASES = {
     # the container: length prefix, header JSON, entries, offsets
+    "a-folder": (lambda valid, path: path.mkdir(), "not a regular file"),
+    "a-pipe": (lambda valid, path: make_pipe(path), "not a regular file"),
     "empty-file": (with_bytes(lambda raw: b""), "too short for a header"),
     "five-bytes": (with_bytes(lambda raw: raw[:5]), "too short for a header"),
     "header-length-past-the-end": (
