@@ -183,7 +183,7 @@ class Estimator:
             config["network"]["config"],
             {k[len("network.") :]: v for k, v in arrays.items() if k.startswith("network.")},
         )
-        _check_restored_classes(estimator)
+        _check_restored_against_network(estimator)
         return estimator
 
 
@@ -202,17 +202,26 @@ def _restored_parts(cls, config) -> tuple[dict, type]:
     return params, network_class
 
 
-def _check_restored_classes(estimator) -> None:
-    """A classifier's network scores one output per class: a file whose classes_ disagree with
-    its network would index past them (or never predict some) at predict time."""
-    outputs = getattr(estimator.network_, "output_size", None)
-    classes = getattr(estimator, "classes_", None)
-    if estimator.estimator_type != "classifier" or outputs is None or classes is None:
+# (fitted state, the network's attribute, the fitted value's size) that must agree in a loaded
+# classifier: its network scores one output per class (other classes_ would index past them, or
+# never be predicted) and reads n_features_in_ features per step
+_CLASSIFIER_SIZES = (("classes_", "output_size", len), ("n_features_in_", "input_size", int))
+
+
+def _check_restored_against_network(estimator) -> None:
+    """Refuse a loaded classifier whose fitted sizes disagree with its network's."""
+    if estimator.estimator_type != "classifier":
         return
-    if len(classes) != outputs:
-        raise ValueError(
-            f"the file gives {len(classes)} classes_ but a network of {outputs} outputs"
+    for fitted, attribute, size in _CLASSIFIER_SIZES:
+        value, expected = (
+            getattr(estimator, fitted, None),
+            getattr(estimator.network_, attribute, None),
         )
+        if value is not None and expected is not None and size(value) != expected:
+            raise ValueError(
+                f"the file's {fitted} ({size(value)}) disagrees with its network's "
+                f"{attribute} ({expected})"
+            )
 
 
 def _checking_hyperparameters(fit):

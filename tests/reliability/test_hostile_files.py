@@ -397,7 +397,11 @@ CASES = {
         with_metadata(
             lambda info, t: fitted(info)["classes_"].update(ndarray=["a", "b", "c"]), "classifier"
         ),
-        "the file gives 3 classes_ but a network of 2 outputs",
+        r"the file's classes_ \(3\) disagrees with its network's output_size \(2\)",
+    ),
+    "n-features-in-disagrees-with-network": (
+        with_metadata(setting(fitted, n_features_in_=3), "classifier"),
+        r"the file's n_features_in_ \(3\) disagrees with its network's input_size \(2\)",
     ),
     "classes-nan-label": (
         with_metadata(
