@@ -204,8 +204,13 @@ def _restored_parts(cls, config) -> tuple[dict, type]:
 
 # (fitted state, the network's attribute, the fitted value's size) that must agree in a loaded
 # classifier: its network scores one output per class (other classes_ would index past them, or
-# never be predicted) and reads n_features_in_ features per step
-_CLASSIFIER_SIZES = (("classes_", "output_size", len), ("n_features_in_", "input_size", int))
+# never be predicted) and reads n_features_in_ features per step, each scaled by mean_, scale_
+_CLASSIFIER_SIZES = (
+    ("classes_", "output_size", len),
+    ("n_features_in_", "input_size", int),
+    ("mean_", "input_size", np.size),
+    ("scale_", "input_size", np.size),
+)
 
 
 def _check_restored_against_network(estimator) -> None:

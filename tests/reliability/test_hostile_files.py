@@ -403,6 +403,10 @@ CASES = {
         with_metadata(setting(fitted, n_features_in_=3), "classifier"),
         r"the file's n_features_in_ \(3\) disagrees with its network's input_size \(2\)",
     ),
+    "scaler-mean-one-too-many": (
+        with_metadata(lambda info, t: t.update({"fitted.mean_": np.zeros(3)}), "classifier"),
+        r"the file's mean_ \(3\) disagrees with its network's input_size \(2\)",
+    ),
     "classes-nan-label": (
         with_metadata(
             lambda info, t: fitted(info)["classes_"].update(ndarray=[0.0, math.nan], dtype="<f8"),
