@@ -28,6 +28,9 @@ def register_class(cls: type) -> type:
 
 
 def lookup(key: str) -> type:
+    """The class registered under `key` (a name read from a file); ValueError if none is."""
+    if not isinstance(key, str):
+        raise ValueError(f"a file must name a class with a string; got {key!r:.60}")
     try:
         return _CLASSES[key]
     except KeyError:

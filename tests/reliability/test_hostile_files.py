@@ -291,6 +291,12 @@ CASES = {
         with_metadata(lambda info, t: t["bias_ih_l0"].fill(np.inf)),
         r"NaN or infinite values in \['bias_ih_l0'\]",
     ),
+    "sequential-module-class-a-list": (
+        lambda valid, path: write_safetensors(
+            path, {}, {"lstmkit": _sequential_of('{"class": ["Linear"], "init": {}}')}
+        ),
+        r"must name a class with a string; got \['Linear'\]",
+    ),
     "sequential-nested-deeply": (
         lambda valid, path: write_safetensors(path, {}, {"lstmkit": _nested_sequential(330)}),
         "nested too deeply|nests JSON too deeply|missing keys",
@@ -443,10 +449,15 @@ def _nested_sequential(depth: int) -> str:
     """lstmkit metadata of a Sequential holding a Sequential, `depth` deep, a Linear at the
     bottom (as text: json.dumps itself refuses to nest that deep)."""
     spec = '{"class": "Linear", "init": {"in_features": 2, "out_features": 2}}'
-    for _ in range(depth):
+    for _ in range(depth - 1):
         spec = '{"class": "Sequential", "init": {"modules": [' + spec + "]}}"
+    return _sequential_of(spec)
+
+
+def _sequential_of(spec: str) -> str:
+    """lstmkit metadata of a Sequential of one module given by its JSON `spec`."""
     header = '"format": "lstmkit-model", "format_version": 1, "class": "Sequential"'
-    return "{" + header + ', "config": ' + spec + "}"
+    return "{" + header + ', "config": {"init": {"modules": [' + spec + "]}}}"
 
 
 @pytest.mark.parametrize("case", CASES)
