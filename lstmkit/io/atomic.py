@@ -9,7 +9,7 @@ write (JSON, CSV, plain text, NumPy .npz, figures) are thin layers over it.
 A writer killed mid-write (kill -9, a power cut) cannot remove its temporary file, so each
 write first removes those its dead predecessors left beside the same destination. The rule,
 chosen so that a live writer's file is never touched: the temporary file's name carries its
-writer's machine and process id, `.NAME.HOST-PID.RANDOM.tmp` (HOST an 8-digit hash of the
+writer's machine and process id, `.NAME.HOST-PID.RANDOM.tmp` (HOST 8 hex digits hashing the
 host name), and a file is stale only when HOST is this machine and no process PID runs here.
 A file of another machine (a folder shared over the network), of a live process (this one
 included), or named without a writer (written before this rule) is left alone. A dead
