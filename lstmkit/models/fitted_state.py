@@ -129,7 +129,10 @@ class Vocab(FittedValue):
         return value.to_json()
 
     def from_file(self, stored, name: str):
-        return Vocabulary.from_json(stored)
+        try:
+            return Vocabulary.from_json(stored)
+        except ValueError as error:
+            raise ValueError(f"fitted {name}: {error}") from None
 
 
 def _label_dtype(stored, name: str) -> np.dtype:
@@ -203,5 +206,5 @@ def restore_fitted(estimator, config: dict, arrays: dict) -> None:
                 raise ValueError(f"the file lacks the fitted state {name!r}")
             setattr(estimator, name, None)
             continue
-        stored = source[name]
-        setattr(estimator, name, None if stored is None else kind.from_file(stored, name))
+        # a null is the declaration's to judge: a checked value or an array is never None
+        setattr(estimator, name, kind.from_file(source[name], name))

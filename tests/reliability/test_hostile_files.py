@@ -368,6 +368,18 @@ CASES = {
         with_metadata(lambda info, t: fitted(info).pop("n_features_in_"), "classifier"),
         "lacks the fitted state 'n_features_in_'",
     ),
+    "n-features-in-null": (
+        with_metadata(setting(fitted, n_features_in_=None), "classifier"),
+        "fitted n_features_in_ must be a positive integer; got None",
+    ),
+    "classes-null": (
+        with_metadata(setting(fitted, classes_=None), "classifier"),
+        "fitted classes_ must be a stored label array; got None",
+    ),
+    "lookback-null": (
+        with_metadata(setting(fitted, lookback_=None), "forecaster"),
+        "fitted lookback_ must be",
+    ),
     "n-features-in-twelve": (
         with_metadata(setting(fitted, n_features_in_="twelve"), "classifier"),
         "fitted n_features_in_ must be",
