@@ -67,7 +67,7 @@ def _undated(series, name, horizon):
 
 
 def _dated(series, name, end, step, horizon):
-    end_date = np.datetime64(end)
+    end_date = _end_date(end)
     unit = np.datetime_data(end_date.dtype)[0]
     dates = series.dates.astype(f"datetime64[{unit}]")
     after = np.flatnonzero(dates > end_date)[:horizon]
@@ -88,3 +88,12 @@ def _dated(series, name, end, step, horizon):
         )
     first, last = series.dates[after[0]], series.dates[after[-1]]
     return series.values[after, 0], f"the {len(after)} values of {name} from {first} to {last}"
+
+
+def _end_date(text: str) -> np.datetime64:
+    """The model's end_date_ as a date (a model file could hold any text there)."""
+    try:
+        return np.datetime64(text)
+    except ValueError:
+        problem = f"the model's end_date_ is {text!r:.40}, not a date"
+    raise ValueError(f"{problem}: the model file is damaged")

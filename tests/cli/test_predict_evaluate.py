@@ -273,3 +273,15 @@ def test_evaluate_refuses_dated_data_for_an_undated_model(files, capsys, tmp_pat
     data = monthly_csv(tmp_path / "dated.csv", 0, 3)
     assert main(["evaluate", str(folder / "forecaster.safetensors"), str(data)]) == 1
     assert "the model does not know the dates of its training data" in capsys.readouterr().err
+
+
+def test_evaluate_refuses_a_model_whose_end_date_is_not_a_date(dated, capsys, tmp_path):
+    forecaster = Forecaster.load(dated[0] / "model.safetensors")  # a copy to damage
+    forecaster.end_date_ = "not a date"  # as a damaged or hostile file could hold
+    forecaster.save(tmp_path / "damaged.safetensors")
+    data = monthly_csv(tmp_path / "data.csv", 48, 3)
+    assert main(["evaluate", str(tmp_path / "damaged.safetensors"), str(data)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "lstmkit: error: the model's end_date_ is 'not a date', not a date: the model file is "
+        "damaged"
+    ]
