@@ -12,6 +12,7 @@ from lstmkit.cli.summary import (
     Stopwatch,
     require_positive,
     save_interrupted_model,
+    say_nothing_saved,
     summary_line,
 )
 from lstmkit.data.damaged_files import reading
@@ -120,7 +121,7 @@ def save_interrupted(model, interrupt, folder) -> None:
     nothing is saved)."""
     history = getattr(interrupt, "history", None)
     if history is None or history.epochs == 0 or getattr(model, "network_", None) is None:
-        print("interrupted before the first epoch ended: nothing saved", file=sys.stderr)
+        say_nothing_saved(history)
         return
     monitor = "val_nats_per_char" if "val_nats_per_char" in history else "loss"
     values = history[monitor]

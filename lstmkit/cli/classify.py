@@ -17,6 +17,7 @@ from lstmkit.cli.summary import (
     Stopwatch,
     require_positive,
     save_interrupted_model,
+    say_nothing_saved,
     summary_line,
     table,
 )
@@ -165,7 +166,7 @@ def save_interrupted(model, interrupt, folder) -> None:
     network = getattr(model, "network_", None)
     members = getattr(network, "members", 1)
     if network is None or history is None or (history.epochs == 0 and members < 2):
-        print("interrupted before the first epoch ended: nothing saved", file=sys.stderr)
+        say_nothing_saved(history)
         return
     if history.epochs == 0:
         # an ensemble's next member was in its first epoch: keep the finished ones only

@@ -47,6 +47,18 @@ def interrupted_folder(folder) -> Path:
     return folder
 
 
+def say_nothing_saved(history) -> None:
+    """After Ctrl-C in fit with no model to save: why, on stderr. Without the Trainer's record
+    of the epochs (`history` None) the interrupt came before training began, or a second
+    Ctrl-C came while the Trainer was putting the best weights back."""
+    reason = (
+        "the first epoch ended"
+        if history is not None
+        else "training had a model to save (or again, while the best weights were put back)"
+    )
+    print(f"interrupted before {reason}: nothing saved", file=sys.stderr)
+
+
 def save_interrupted_model(model, folder) -> Path:
     """After a first Ctrl-C: save `model` as model.safetensors in `folder` (or the folder of
     interrupted runs) and return that path.

@@ -1,6 +1,8 @@
 """A second Ctrl-C while the first one's model is being saved (issue 23, item 20): the file is
 never broken, and the command says whether anything was saved."""
 
+import importlib
+
 import pytest
 
 from lstmkit.cli.summary import save_interrupted_model
@@ -68,3 +70,21 @@ def test_interrupted_after_the_rename_it_says_the_model_was_saved(tmp_path, caps
         f"interrupted again, after the model was saved to {path}"
     ]
     assert path.read_bytes() == b"new model"
+
+
+@pytest.mark.parametrize("command", ["classify", "charlm"])
+def test_a_second_ctrl_c_while_the_best_weights_are_put_back_says_why_nothing_is_saved(
+    tmp_path, capsys, command
+):
+    # the Trainer turns the first Ctrl-C into TrainingInterrupted (with its record of the
+    # epochs) after putting the best weights back; a second one during that arrives as a plain
+    # KeyboardInterrupt, with no record: the weights may be half restored, so nothing is saved
+    save_interrupted = importlib.import_module(f"lstmkit.cli.{command}").save_interrupted
+    model = Model()
+    model.network_ = object()
+    save_interrupted(model, KeyboardInterrupt(), tmp_path)
+    assert capsys.readouterr().err.splitlines() == [
+        "interrupted before training had a model to save (or again, while the best weights "
+        "were put back): nothing saved"
+    ]
+    assert list(tmp_path.iterdir()) == []
