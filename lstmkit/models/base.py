@@ -184,7 +184,13 @@ class Estimator:
             {k[len("network.") :]: v for k, v in arrays.items() if k.startswith("network.")},
         )
         _check_restored_against_network(estimator)
+        estimator._check_restored()
         return estimator
+
+    def _check_restored(self) -> None:
+        """Refuse a loaded estimator whose fitted values disagree with each other or with its
+        network (each value was checked on its own by its declaration): an estimator with
+        such state overrides this, raising ValueError. Runs after `network_` is set."""
 
 
 def _restored_parts(cls, config) -> tuple[dict, type]:

@@ -89,6 +89,8 @@ class Labels(FittedValue):
             problem = _label_problem(label, dtype)
             if problem:
                 raise ValueError(f"fitted {name}[{position}] is {label!r:.60}: {problem}")
+        if len(set(labels)) != len(labels):  # a class twice: two outputs for one label
+            raise ValueError(f"fitted {name} names a label more than once")
         budget = self.BYTES_PER_STORED_BYTE * len(json.dumps(labels)) + self.SLACK_BYTES
         if len(labels) * dtype.itemsize > budget:
             raise ValueError(
@@ -96,6 +98,17 @@ class Labels(FittedValue):
                 f"({len(labels) * dtype.itemsize} bytes), far wider than the labels stored"
             )
         return np.array(labels, dtype=dtype)
+
+
+@dataclass(frozen=True)
+class DistinctTexts:
+    """A check for `Value`: a JSON list of distinct strings (a tagger's tags, in the order of
+    its network's outputs)."""
+
+    def problem(self, value) -> str | None:
+        if not isinstance(value, list) or not all(isinstance(text, str) for text in value):
+            return "a list of strings"
+        return None if len(set(value)) == len(value) else "a list of distinct strings"
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from lstmkit.models.forecast_network import (
     gaussian_step,
     member_seeds,
 )
+from lstmkit.models.forecast_restore import check_restored_forecaster
 from lstmkit.models.forecast_score import SCORES, forecast_score
 from lstmkit.models.forecast_windows import (
     as_covariate_list,
@@ -287,6 +288,9 @@ class Forecaster(Estimator):
         return int(np.argmin(history["val_loss"])) + 1
 
     # ---- prediction ---------------------------------------------------------------------------
+
+    def _check_restored(self) -> None:
+        check_restored_forecaster(self)
 
     def predict(self, horizon=None, level=None, return_intervals=False, future_covariates=None):
         """Point forecasts for the next `horizon` steps after each training series (default:

@@ -29,7 +29,7 @@ import numpy as np
 from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
-from lstmkit.models.fitted_state import Value, Vocab
+from lstmkit.models.fitted_state import DistinctTexts, Value, Vocab
 from lstmkit.models.hyperparameters import TRAINING, Flag, Integer, Real, declare
 from lstmkit.models.tagger_network import TaggerBatch, TaggerNetwork
 from lstmkit.nn.char_encoder import encode_words
@@ -85,7 +85,7 @@ class SequenceTagger(Estimator):
     )
     fitted_state = {
         "n_epochs_": Value(Integer(low=0)),
-        "classes_": Value(),  # the tag strings, a JSON list
+        "classes_": Value(DistinctTexts()),  # the tag strings, a JSON list
         "word_vocabulary_": Vocab(),
         "char_vocabulary_": Vocab(),
     }
@@ -188,6 +188,23 @@ class SequenceTagger(Estimator):
         self.history_ = trainer.fit(self.network_, self._step, self._data(*train), validation)
         self.n_epochs_ = self.history_.epochs
         return self
+
+    def _check_restored(self) -> None:
+        """A loaded tagger's tags and vocabularies must be the sizes its network was built for
+        (more words than the network embeds would fail at `predict`, more tags than it scores
+        would never be predicted)."""
+        sizes = (
+            ("classes_", self.classes_, "num_tags"),
+            ("word_vocabulary_", self.word_vocabulary_, "num_words"),
+            ("char_vocabulary_", self.char_vocabulary_, "num_chars"),
+        )
+        for name, value, attribute in sizes:
+            expected = getattr(self.network_, attribute)
+            if len(value) != expected:
+                raise ValueError(
+                    f"the file's {name} ({len(value)}) disagrees with its network's "
+                    f"{attribute} ({expected})"
+                )
 
     def _schedule(self, optimizer):
         from lstmkit.optim.schedules import ReduceLROnPlateau

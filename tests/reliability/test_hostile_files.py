@@ -24,6 +24,7 @@ from lstmkit.cli import main
 from lstmkit.io import read_safetensors, write_safetensors
 from lstmkit.models.forecaster import Forecaster
 from lstmkit.models.sequence_classifier import SequenceClassifier
+from lstmkit.models.sequence_tagger import SequenceTagger
 from lstmkit.nn import Linear, Sequential
 
 # ---- valid files of tiny models, damaged by the cases -------------------------------------
@@ -31,15 +32,20 @@ from lstmkit.nn import Linear, Sequential
 
 @pytest.fixture(scope="module")
 def valid(tmp_path_factory) -> dict:
-    """{kind: path of a valid file}: "layer" (an LSTM), "classifier", "forecaster"."""
+    """{kind: path of a valid file}: "layer" (an LSTM), "classifier", "forecaster", "tagger"."""
     folder = tmp_path_factory.mktemp("valid")
     rng = np.random.default_rng(0)
-    paths = {kind: folder / f"{kind}.safetensors" for kind in ("layer", "classifier", "forecaster")}
+    paths = {
+        kind: folder / f"{kind}.safetensors"
+        for kind in ("layer", "classifier", "forecaster", "tagger")
+    }
     lstmkit.save(LSTM(2, 3, seed=0), paths["layer"])
     classifier = SequenceClassifier(hidden_size=4, epochs=1, ensemble=1, seed=0)
     classifier.fit(rng.standard_normal((8, 5, 2)), ["a", "b"] * 4).save(paths["classifier"])
     forecaster = Forecaster(hidden_size=4, epochs=1, ensemble=1, horizon=3, seed=0)
     forecaster.fit(np.sin(np.arange(60) / 3) + 2).save(paths["forecaster"])
+    tagger = SequenceTagger(hidden_size=4, word_dim=4, char_dim=2, char_hidden_size=2, epochs=1)
+    tagger.fit([["a", "dog"], ["the", "cat"]], [["D", "N"], ["D", "N"]]).save(paths["tagger"])
     return paths
 
 
@@ -453,6 +459,51 @@ CASES = {
     "input-kind-unknown": (
         with_metadata(setting(fitted, input_kind_="pickle"), "forecaster"),
         "fitted input_kind_ must be",
+    ),
+    # fitted values that are valid alone but disagree with each other or with the network:
+    # before, these loaded and failed at predict (IndexError, broadcast error, "x contains NaN")
+    "period-beyond-the-lookback": (
+        with_metadata(setting(fitted, period_=10**30), "forecaster"),
+        r"fitted period_ \(10{30}\) exceeds the lookback_",
+    ),
+    "history-of-the-wrong-rank": (
+        with_metadata(
+            lambda info, t: t.update({"fitted.history_": np.zeros((1, 12))}), "forecaster"
+        ),
+        "fitted history_ must have 3 dimensions",
+    ),
+    "lookback-disagrees-with-history": (
+        with_metadata(
+            lambda info, t: fitted(info).update(lookback_=fitted(info)["lookback_"] + 1),
+            "forecaster",
+        ),
+        r"fitted history_ has shape \(1, \d+, 1\); the other fitted values need",
+    ),
+    "scale-zero": (
+        with_metadata(lambda info, t: t["fitted.scale_"].fill(0), "forecaster"),
+        "fitted scale_ must be positive",
+    ),
+    "forecaster-network-of-two-channels": (
+        with_metadata(lambda info, t: t.update({"fitted.scale_": np.ones((1, 2))}), "forecaster"),
+        r"fitted scale_ has shape \(1, 2\); the other fitted values need \(1, 1\)",
+    ),
+    "classes-twice": (
+        with_metadata(
+            lambda info, t: fitted(info)["classes_"].update(ndarray=["a", "a"]), "classifier"
+        ),
+        "fitted classes_ names a label more than once",
+    ),
+    "tags-not-a-list": (
+        with_metadata(setting(fitted, classes_="NOUN"), "tagger"),
+        "fitted classes_ must be a list of strings",
+    ),
+    "tags-twice": (
+        with_metadata(setting(fitted, classes_=["NOUN", "NOUN"]), "tagger"),
+        "fitted classes_ must be a list of distinct strings",
+    ),
+    "tags-one-too-many": (
+        with_metadata(setting(fitted, classes_=["A", "B", "C"]), "tagger"),
+        r"the file's classes_ \(3\) disagrees with its network's num_tags \(2\)",
     ),
 }
 
