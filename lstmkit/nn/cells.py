@@ -33,7 +33,7 @@ from lstmkit.module import Module, parameter_array
 from lstmkit.random import as_generator
 from lstmkit.recurrent.rnn import NONLINEARITIES
 from lstmkit.recurrent.validation import check_state_tuple
-from lstmkit.validation import check_array, check_positive_int, resolve_dtype
+from lstmkit.validation import check_array, check_flag, check_positive_int, resolve_dtype
 
 
 class RecurrentCell(Module):
@@ -44,7 +44,7 @@ class RecurrentCell(Module):
         self.spec = spec
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
-        self.bias = bool(bias)
+        self.bias = check_flag(bias, "bias")
         self.dtype = resolve_dtype(dtype)
         self._init_rng = as_generator(seed)
         shapes = spec.parameter_shapes(self.input_size, self.hidden_size, self.bias)

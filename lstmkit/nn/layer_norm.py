@@ -6,7 +6,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module, parameter_array
-from lstmkit.validation import check_array, check_positive_int, resolve_dtype
+from lstmkit.validation import check_array, check_flag, check_positive_int, resolve_dtype
 
 
 class LayerNorm(Module):
@@ -46,7 +46,7 @@ class LayerNorm(Module):
         if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
             raise ValueError(f"eps must be a positive number; got {eps!r}")
         self.eps = float(eps)
-        self.elementwise_affine = bool(elementwise_affine)
+        self.elementwise_affine = check_flag(elementwise_affine, "elementwise_affine")
         self.dtype = resolve_dtype(dtype)
         self.weight = self.bias = None
         if self.elementwise_affine:

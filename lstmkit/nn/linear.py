@@ -5,7 +5,7 @@ import numpy as np
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module, parameter_array
 from lstmkit.random import as_generator
-from lstmkit.validation import check_array, check_positive_int, resolve_dtype
+from lstmkit.validation import check_array, check_flag, check_positive_int, resolve_dtype
 
 
 class Linear(Module):
@@ -47,7 +47,7 @@ class Linear(Module):
         shape = (self.out_features, self.in_features)
         self.weight = self.add_parameter("weight", parameter_array(shape, self.dtype))
         self.bias = None
-        if bias:
+        if check_flag(bias, "bias"):
             self.bias = self.add_parameter("bias", parameter_array(self.out_features, self.dtype))
         self._x = None
         self.reset_parameters()

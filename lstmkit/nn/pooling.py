@@ -13,7 +13,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module
-from lstmkit.validation import check_array, check_lengths
+from lstmkit.validation import check_array, check_flag, check_lengths
 
 
 class _SequencePool(Module):
@@ -21,7 +21,7 @@ class _SequencePool(Module):
 
     def __init__(self, batch_first=True):
         super().__init__()
-        self.batch_first = bool(batch_first)
+        self.batch_first = check_flag(batch_first, "batch_first")
         self._cache = None
 
     def forward(self, y, lengths=None):

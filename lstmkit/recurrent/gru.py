@@ -2,7 +2,7 @@
 
 from lstmkit.cells.gru import GRUCellSpec, GRUOptions
 from lstmkit.recurrent.base import SingleStateLayer
-from lstmkit.recurrent.validation import check_clip
+from lstmkit.recurrent.validation import check_clip, check_flag
 
 
 class GRU(SingleStateLayer):
@@ -37,7 +37,7 @@ class GRU(SingleStateLayer):
         dtype="float32",
         seed=None,
     ):
-        self.linear_before_reset = bool(linear_before_reset)
+        self.linear_before_reset = check_flag(linear_before_reset, "linear_before_reset")
         self.clip = check_clip(clip)
         self.options = GRUOptions(linear_before_reset=self.linear_before_reset, clip=self.clip)
         super().__init__(

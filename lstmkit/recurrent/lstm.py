@@ -6,7 +6,7 @@ import numpy as np
 
 from lstmkit.cells.lstm import LSTMCellSpec, LSTMOptions
 from lstmkit.recurrent.base import RecurrentLayer
-from lstmkit.recurrent.validation import check_clip
+from lstmkit.recurrent.validation import check_clip, check_flag
 
 
 class LSTM(RecurrentLayer):
@@ -81,9 +81,9 @@ class LSTM(RecurrentLayer):
     ):
         self.proj_size = _check_proj_size(proj_size, hidden_size)
         self.clip = check_clip(clip)
-        self.input_forget = bool(input_forget)
+        self.input_forget = check_flag(input_forget, "input_forget")
         self.options = LSTMOptions(clip=self.clip, input_forget=self.input_forget)
-        self.peepholes = bool(peepholes)
+        self.peepholes = check_flag(peepholes, "peepholes")
         self.forget_bias = _check_forget_bias(forget_bias, bias)
         cell = LSTMCellSpec(self.options, self.proj_size, self.peepholes)
         super().__init__(
