@@ -157,14 +157,21 @@ def _read_csv(path, label_column, id_column) -> Sequences:
 
 
 def _number(path, number, text, column) -> float:
+    """A cell's value; NaN when missing. Infinite values are refused, as they are in .npz and
+    .ts files: no model can learn from them, and 1e400 is a typo more often than a value."""
     if text.lower() in _MISSING:
         return np.nan
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise ValueError(
             f"{path}, line {number}: cannot read {text!r} in column {column!r} as a number"
         ) from None
+    if np.isinf(value):
+        raise ValueError(
+            f"{path}, line {number}: {text!r} in column {column!r} is not a finite number"
+        )
+    return value
 
 
 def _long_layout(path, header, body, id_index, label_index) -> Sequences:
