@@ -8,7 +8,8 @@ word2vec's text format adds a first line `<count> <D>`, which is recognised and 
 (the count must match the lines read). D is set by the header or the first vector line;
 the word is everything before the last D fields, so words holding spaces (GloVe 840B has a
 few) are read whole. Files ending in `.gz` are decompressed on the fly. A line with another
-number of fields or a value that is not a number is an error naming the file and line.
+number of fields, an empty word, or a value that is not a finite number in the dtype (NaN,
+inf, 1e39 in float32) is an error naming the file and line.
 
 Memory: pass `keep` (e.g. a vocabulary) to keep only the words needed; a 400k x 300 file is
 then read in one pass without holding it all.
@@ -104,6 +105,10 @@ def read_word_vectors(path, keep=None, dtype=np.float32) -> WordVectors:
                     f"{len(fields)} fields"
                 )
             word = " ".join(fields[:-dim])
+            if not word:  # the line began with a space: no token is empty
+                raise ValueError(
+                    f"{path}, line {number}: the word is empty (the line begins with a space)"
+                )
             if keep is not None and word not in keep:
                 words.append(None)  # counted for the header check, not kept
                 continue

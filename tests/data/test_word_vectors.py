@@ -62,6 +62,7 @@ def test_keep_table_and_coverage_with_lowercase_fallback(tmp_path):
         ("a 1 2\nb 1e39 2\n", "line 2: '1e39' is not a finite number in float32"),
         ("0 0\n", "line 1: the header declares 0 dimensions"),
         ("0 3\n", "no word vectors"),
+        ("a 1\n 2\n", "line 2: the word is empty"),
     ],
 )
 def test_malformed_files_name_file_and_line(tmp_path, content, message):
