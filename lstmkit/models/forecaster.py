@@ -32,7 +32,7 @@ to choose the number of epochs by early stopping; the ensemble is then refitted 
 windows for that many epochs, so the most recent data are learned from too.
 """
 
-import math
+from statistics import NormalDist
 
 import numpy as np
 
@@ -400,12 +400,5 @@ def _typical_change(z) -> np.ndarray:
 
 
 def _normal_quantile(p: float) -> float:
-    """Inverse of the standard normal CDF by bisection on math.erf (accurate to 1e-12)."""
-    low, high = -10.0, 10.0
-    for _ in range(80):
-        middle = (low + high) / 2
-        if 0.5 * (1 + math.erf(middle / math.sqrt(2))) < p:
-            low = middle
-        else:
-            high = middle
-    return (low + high) / 2
+    """Inverse of the standard normal CDF (the interval's z for a central probability)."""
+    return NormalDist().inv_cdf(p)

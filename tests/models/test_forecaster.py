@@ -67,3 +67,14 @@ def test_errors(fitted):
         Forecaster(horizon=12).fit(np.arange(1.0, 25.0))
     with pytest.raises(ValueError, match="finite"):
         Forecaster().fit([1.0, np.nan, 2.0])
+
+
+def test_the_interval_quantile_is_the_normal_distributions_own():
+    """Issue 20: the intervals' z was found by bisection on erf (off by up to 5e-14); it is
+    statistics.NormalDist's inverse CDF, exactly."""
+    from statistics import NormalDist
+
+    from lstmkit.models.forecaster import _normal_quantile
+
+    for p in np.linspace(0.5005, 0.9995, 200):
+        assert _normal_quantile(p) == NormalDist().inv_cdf(p)
