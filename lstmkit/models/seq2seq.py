@@ -52,13 +52,14 @@ class Seq2Seq(Estimator):
             every held-out pair is right.
         lr_decay: when the held-out exact match has not improved for 2 epochs, the learning
             rate is multiplied by this (1.0: constant learning rate).
-        On Ctrl-C (`TrainingInterrupted`) the model keeps the best epoch's weights and is usable
-        (e.g. to save it) before the error goes on.
         beam_size, length_penalty, max_length: decoding defaults of `predict` and `score`
             (max_length None: twice the longest training target, plus 5 tokens).
         dtype: "float32" (default) or "float64".
         seed: initialisation, splitting, batching and sampling.
         verbose: 0 silent, 1 progress bars and a line per epoch.
+
+    On Ctrl-C (`TrainingInterrupted`) the model keeps the best epoch's weights and is usable
+    (e.g. to save it) before the error goes on.
     """
 
     hyperparameters = declare(

@@ -36,8 +36,6 @@ class SequenceClassifier(Estimator):
         head: "max" (default: the maximum over the valid steps of each feature), "mean" or
             "last" (the last valid step; for unidirectional encoders only).
         dropout: before the output layer and between stacked layers.
-        The defaults were chosen on JapaneseVowels' training data (see docs/benchmarks.md):
-        a bidirectional LSTM of 64 units, max pooling, dropout 0.3, Adam at 1e-3.
         lr, epochs, batch_size, weight_decay, clip_norm: training (Adam).
         ensemble: how many networks are trained (each with its own seed and validation
             split) and averaged; 3 by default (a steadier result on JapaneseVowels than
@@ -50,6 +48,9 @@ class SequenceClassifier(Estimator):
 
         layout: "NTC" (default: X is (N, T, C) or a list of (T_i, C) arrays) or "NCT" (aeon's
             and sktime's (N, C, T), or a list of (C, T_i) arrays); see `sequence_input`.
+
+    The defaults were chosen on JapaneseVowels' training data (see docs/benchmarks.md): a
+    bidirectional LSTM of 64 units, max pooling, dropout 0.3, Adam at 1e-3.
 
     `fit(X, y, lengths=None)`: X is a list of sequences, a padded 3-D array with `lengths`
     (valid steps per sequence), or a (N, T) array of univariate sequences.
