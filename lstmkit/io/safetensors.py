@@ -10,6 +10,9 @@ and a cap before anything is allocated, every entry's byte count must equal the 
 shape and item size (computed with Python integers, so a huge declared shape cannot overflow
 or allocate), and the entries must tile the data exactly (no holes, no overlaps, no bytes
 left over). Only JSON is parsed; nothing in a file is ever executed.
+
+BF16 (bfloat16, common in files saved from PyTorch) has no NumPy type: it is read, widened to
+float32 exactly, and never written.
 """
 
 import json
@@ -35,6 +38,21 @@ DTYPES = {
     "BOOL": np.bool_,
 }
 CODES = {np.dtype(v).str: k for k, v in DTYPES.items()}
+
+
+def _bfloat16_to_float32(bits: np.ndarray) -> np.ndarray:
+    """Widen bfloat16 values (given as their uint16 bit patterns) to float32, bit-exact.
+
+    bfloat16 is the top half of a float32 (same sign, exponent, and the first 7 mantissa
+    bits), so shifting its bits up and viewing them as float32 loses nothing.
+    """
+    widened = bits.astype(np.uint32)
+    widened <<= 16  # in place: a ufunc on a 0-d array would return a NumPy scalar instead
+    return widened.view(np.float32)
+
+
+# Read only: the code -> (the type its bytes are stored as, the widening to what is returned).
+WIDENED = {"BF16": (np.uint16, _bfloat16_to_float32)}
 MAX_HEADER_BYTES = 100 * 1024 * 1024
 
 
@@ -50,7 +68,8 @@ def write_safetensors(path, tensors: dict, metadata: dict | None = None) -> None
     file or the new one, never a partial file.
     """
     path = Path(path)
-    arrays = {name: np.ascontiguousarray(value) for name, value in tensors.items()}
+    # np.asarray, not np.ascontiguousarray: the latter turns a 0-d array into shape (1,)
+    arrays = {name: np.asarray(value, order="C") for name, value in tensors.items()}
     header, offset = {}, 0
     for name, array in arrays.items():
         code = CODES.get(array.dtype.newbyteorder("<").str)
@@ -117,7 +136,7 @@ def _parse_header(path: Path, raw: bytes) -> dict:
 
 def _tensors_from(path: Path, header: dict, data: bytes) -> dict:
     entries = {name: _check_entry(path, name, entry) for name, entry in header.items()}
-    for name, (dtype, shape, begin, end) in entries.items():
+    for name, (dtype, shape, begin, end, _) in entries.items():
         expected = math.prod(shape) * np.dtype(dtype).itemsize
         if end - begin != expected:
             raise SafetensorsError(
@@ -125,7 +144,7 @@ def _tensors_from(path: Path, header: dict, data: bytes) -> dict:
                 f"offsets {begin}..{end} ({end - begin} bytes)"
             )
     position = 0
-    for name, (_, _, begin, end) in sorted(entries.items(), key=lambda item: item[1][2:]):
+    for name, (_, _, begin, end, _) in sorted(entries.items(), key=lambda item: item[1][2:4]):
         if begin != position:
             raise SafetensorsError(
                 f"{path}: tensor {name!r} starts at byte {begin}, expected {position} "
@@ -137,19 +156,22 @@ def _tensors_from(path: Path, header: dict, data: bytes) -> dict:
             f"{path}: the tensors cover {position} bytes but the file holds {len(data)}: "
             + ("truncated" if position > len(data) else "trailing bytes")
         )
-    little = {name: np.dtype(dtype).newbyteorder("<") for name, (dtype, *_) in entries.items()}
-    return {
-        name: np.frombuffer(data, dtype=little[name], count=math.prod(shape), offset=begin)
-        .reshape(shape)
-        .astype(dtype, copy=True)
-        for name, (dtype, shape, begin, _) in entries.items()
-    }
+    return {name: _array_from(data, *entry) for name, entry in entries.items()}
+
+
+def _array_from(data: bytes, dtype, shape: list, begin: int, end: int, code: str) -> np.ndarray:
+    """The tensor stored at data[begin:end], as an owned native-order array (BF16 widened)."""
+    stored = np.dtype(dtype).newbyteorder("<")
+    array = np.frombuffer(data, dtype=stored, count=math.prod(shape), offset=begin)
+    array = array.reshape(shape).astype(dtype, copy=True)
+    return WIDENED[code][1](array) if code in WIDENED else array
 
 
 def _check_entry(path: Path, name: str, entry) -> tuple:
     if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
         raise SafetensorsError(f"{path}: tensor {name!r} must have dtype, shape, data_offsets")
-    dtype = DTYPES.get(entry["dtype"]) if isinstance(entry["dtype"], str) else None
+    code = entry["dtype"]
+    dtype = _stored_type(code) if isinstance(code, str) else None
     if dtype is None:
         raise SafetensorsError(f"{path}: tensor {name!r} has unsupported dtype {entry['dtype']!r}")
     shape, offsets = entry["shape"], entry["data_offsets"]
@@ -164,4 +186,9 @@ def _check_entry(path: Path, name: str, entry) -> tuple:
         or not 0 <= offsets[0] <= offsets[1]
     ):
         raise SafetensorsError(f"{path}: tensor {name!r} has invalid data_offsets {offsets!r}")
-    return dtype, shape, offsets[0], offsets[1]
+    return dtype, shape, offsets[0], offsets[1], code
+
+
+def _stored_type(code: str):
+    """The NumPy type a dtype code's bytes are stored as, or None for an unknown code."""
+    return WIDENED[code][0] if code in WIDENED else DTYPES.get(code)

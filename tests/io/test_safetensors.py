@@ -94,3 +94,37 @@ def test_trailing_bytes_are_refused(tmp_path):
     header = {"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}
     with pytest.raises(SafetensorsError, match="trailing bytes"):
         read_safetensors(_raw_file(tmp_path / "t", header, b"\0" * 9))
+
+
+def _header_of(path) -> dict:
+    raw = path.read_bytes()
+    return json.loads(raw[8 : 8 + int.from_bytes(raw[:8], "little")])
+
+
+def test_a_0d_array_round_trips_with_shape_empty(tmp_path):
+    # issue 20: the writer stored a 0-d array with shape [1], so it came back 1-d
+    path = tmp_path / "scalar.safetensors"
+    write_safetensors(path, {"step": np.array(7, dtype=np.int64), "loss": np.float32(0.25)})
+    assert _header_of(path)["step"]["shape"] == []
+    assert _header_of(path)["loss"]["shape"] == []
+    loaded, _ = read_safetensors(path)
+    assert loaded["step"].shape == () and loaded["step"] == 7
+    assert loaded["loss"].shape == () and loaded["loss"].dtype == np.float32
+
+
+def test_bf16_tensors_load_as_float32_bit_exact(tmp_path):
+    # issue 20: BF16 files were refused; bfloat16 is the top 16 bits of a float32
+    values = np.array([[1.0, -2.5, 0.0], [3.140625, -0.0, np.inf]], dtype=np.float32)
+    top_halves = (values.view(np.uint32) >> 16).astype("<u2")
+    entry = {"dtype": "BF16", "shape": [2, 3], "data_offsets": [0, top_halves.nbytes]}
+    path = _raw_file(tmp_path / "bf16.safetensors", {"w": entry}, top_halves.tobytes())
+    loaded, _ = read_safetensors(path)
+    assert loaded["w"].dtype == np.float32 and loaded["w"].shape == (2, 3)
+    np.testing.assert_array_equal(loaded["w"].view(np.uint32), values.view(np.uint32))
+
+
+def test_bf16_entries_are_checked_against_two_bytes_per_value(tmp_path):
+    entry = {"dtype": "BF16", "shape": [3], "data_offsets": [0, 12]}  # 4 bytes each: wrong
+    path = _raw_file(tmp_path / "bf16.safetensors", {"w": entry}, bytes(12))
+    with pytest.raises(SafetensorsError, match="6 bytes"):
+        read_safetensors(path)
