@@ -40,6 +40,14 @@ def onnxruntime():
     return _import_reference("onnxruntime")
 
 
+@pytest.fixture(scope="session")
+def mkdocs():
+    """mkdocs, with the site's theme and API plugin (skips, or fails under CI, when missing)."""
+    for name in ("material", "mkdocstrings_handlers.python"):
+        _import_reference(name)
+    return _import_reference("mkdocs")
+
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
