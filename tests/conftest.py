@@ -41,6 +41,12 @@ def onnxruntime():
 
 
 @pytest.fixture(scope="session")
+def safetensors_numpy():
+    """safetensors.numpy (skips, or fails under CI, when safetensors is not installed)."""
+    return _import_reference("safetensors.numpy")
+
+
+@pytest.fixture(scope="session")
 def mkdocs():
     """mkdocs, with the site's theme and API plugin (skips, or fails under CI, when missing)."""
     for name in ("material", "mkdocstrings_handlers.python"):

@@ -11,8 +11,6 @@ import pytest
 from lstmkit.io import read_safetensors, write_safetensors
 from lstmkit.io.safetensors import DTYPES
 
-safetensors_numpy = pytest.importorskip("safetensors.numpy")
-
 # every dtype code of lstmkit's writer; the safetensors package stores each of them too
 SHARED_CODES = ["F64", "F32", "F16", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL"]
 METADATA = {"written by": "a test", "empty": ""}
@@ -48,7 +46,7 @@ def _assert_same_bits(loaded: dict, expected: dict) -> None:
 
 
 @pytest.mark.parametrize("code", SHARED_CODES)
-def test_lstmkit_reads_what_the_safetensors_package_writes(tmp_path, code):
+def test_lstmkit_reads_what_the_safetensors_package_writes(tmp_path, code, safetensors_numpy):
     tensors = _tensors(code)
     path = tmp_path / f"{code}.safetensors"
     safetensors_numpy.save_file(tensors, str(path), metadata=METADATA)
@@ -58,20 +56,22 @@ def test_lstmkit_reads_what_the_safetensors_package_writes(tmp_path, code):
 
 
 @pytest.mark.parametrize("code", SHARED_CODES)
-def test_the_safetensors_package_reads_what_lstmkit_writes(tmp_path, code):
+def test_the_safetensors_package_reads_what_lstmkit_writes(tmp_path, code, safetensors_numpy):
     tensors = _tensors(code)
     path = tmp_path / f"{code}.safetensors"
     write_safetensors(path, tensors, METADATA)
     _assert_same_bits(safetensors_numpy.load_file(str(path)), tensors)
-    from safetensors import safe_open
+    from safetensors import safe_open  # present: the fixture imported safetensors
 
     with safe_open(str(path), framework="numpy") as file:
         assert file.metadata() == METADATA
 
 
-def test_lstmkit_reads_bf16_written_by_safetensors_torch_as_float32(tmp_path):
-    torch = pytest.importorskip("torch")
-    safetensors_torch = pytest.importorskip("safetensors.torch")
+def test_lstmkit_reads_bf16_written_by_safetensors_torch_as_float32(
+    tmp_path, torch, safetensors_numpy
+):
+    import safetensors.torch as safetensors_torch  # present: both fixtures imported
+
     source = torch.tensor([[1.0, -2.5, 3.0e38], [1.0e-40, -0.0, float("inf")]])
     tensors = {
         "matrix": source.bfloat16(),
