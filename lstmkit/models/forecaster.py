@@ -39,6 +39,7 @@ import numpy as np
 from lstmkit.data.sequences import SequenceData
 from lstmkit.metrics import seasonal_naive_error
 from lstmkit.models.base import Estimator
+from lstmkit.models.dated_series import FormCheck, check_restored_forms, dress, undress
 from lstmkit.models.fitted_state import Numbers, Value
 from lstmkit.models.forecast_network import (
     ForecastEnsemble,
@@ -83,6 +84,12 @@ class Forecaster(Estimator):
     a list of such arrays (many series, any lengths, the same K); `covariates` the matching
     (T, C) array (or list) of known inputs. `predict` returns arrays shaped as the series were
     given: (h,), (h, K), or a list of those.
+
+    Dated series fit too: a pandas Series (DatetimeIndex, PeriodIndex or RangeIndex), a
+    DataFrame (its columns one series of K channels), lstmkit's `Series` (`read_csv_series`,
+    `load_airline`) or a list of those; `predict` then returns the same kind of object indexed
+    by the dates that follow (layouts, intervals included, in `models.dated_series`). The
+    numbers are those fitted on the values alone.
     """
 
     hyperparameters = declare(
@@ -119,6 +126,10 @@ class Forecaster(Estimator):
         # scores the values dated after the training data)
         "end_date_": Value(Text(none_ok=True), since_files=True),
         "date_step_": Value(Integer(low=1, none_ok=True), since_files=True),
+        # how the series came (pandas Series / DataFrame, lstmkit Series) and where their
+        # indexes end, one form per series (models.dated_series): predict dresses its
+        # forecasts so; None for plain arrays (and files saved before it was kept)
+        "index_form_": Value(FormCheck(), since_files=True),
     }
     estimator_type = None  # a forecaster: fit(series), predict(horizon)
     input_kind = "series"
@@ -159,7 +170,8 @@ class Forecaster(Estimator):
     # ---- fitting ------------------------------------------------------------------------------
 
     def fit(self, series, covariates=None) -> "Forecaster":
-        values, self.input_kind_ = as_series_list(series)
+        plain, self.index_form_ = undress(series)
+        values, self.input_kind_ = as_series_list(plain)
         self.end_date_ = self.date_step_ = None  # the steps' dates are not known here
         covariate_list = as_covariate_list(covariates, [len(v) for v in values], "covariates")
         z = self._transform(values)
@@ -291,12 +303,25 @@ class Forecaster(Estimator):
 
     def _check_restored(self) -> None:
         check_restored_forecaster(self)
+        check_restored_forms(self.index_form_, self.history_.shape[0], self.history_.shape[2])
 
     def predict(self, horizon=None, level=None, return_intervals=False, future_covariates=None):
         """Point forecasts for the next `horizon` steps after each training series (default:
         the fitted horizon), shaped as the series were given; with `return_intervals`, also
         (lower, upper) at `level`. With covariates at fit, `future_covariates` gives the
-        fitted horizon's rows of them ((horizon, C), or a list with one per series)."""
+        fitted horizon's rows of them ((horizon, C), or a list with one per series).
+
+        Series given dated (pandas, lstmkit Series) get their forecasts dated the same way,
+        from the step after their last one; intervals then come as `models.dated_series`
+        lays them out (a DataFrame with columns forecast, lower, upper for a pandas Series)."""
+        parts = self._forecast(horizon, level, return_intervals, future_covariates)
+        if self.index_form_ is not None:
+            return dress(self.index_form_, parts, many=self.input_kind_ in ("vectors", "matrices"))
+        shaped = tuple(self._shaped(part) for part in parts)
+        return shaped if return_intervals else shaped[0]
+
+    def _forecast(self, horizon, level, return_intervals, future_covariates) -> list:
+        """predict's forecasts as (S, h, K) arrays: [forecast], or [forecast, lower, upper]."""
         self._check_fitted()
         level = self.level if level is None else level
         expected = type(self).hyperparameters["level"].problem(level)  # the same range as fit's
@@ -315,13 +340,10 @@ class Forecaster(Estimator):
         mean, var = self.network_.gaussian(x, future)
         center = forecast_from(self.history_, mean, scale, self.period_)[:, :horizon]
         if not return_intervals:
-            return self._shaped(self._untransform(center))
+            return [self._untransform(center)]
         z = _normal_quantile(0.5 + level / 2)
         spread = z * scale * np.sqrt(var[:, :horizon])
-        return tuple(
-            self._shaped(self._untransform(part))
-            for part in (center, center - spread, center + spread)
-        )
+        return [self._untransform(part) for part in (center, center - spread, center + spread)]
 
     def score(self, y, metric="neg_mase", future_covariates=None) -> float:
         """Accuracy of the forecasts against `y`, the values that followed the training
@@ -332,7 +354,7 @@ class Forecaster(Estimator):
         self._check_fitted()
         if metric not in SCORES:
             raise ValueError(f"metric must be one of {', '.join(SCORES)}; got {metric!r}")
-        actual, kind = as_series_list(y, "y")
+        actual, kind = as_series_list(undress(y, "y")[0], "y")
         if kind != self.input_kind_ or len(actual) != len(self.history_):
             raise ValueError(
                 f"y must be shaped as the series given to fit ({self.input_kind_}, "
@@ -346,8 +368,8 @@ class Forecaster(Estimator):
                 f"y must cover at most the fitted horizon ({self.horizon} steps) after each "
                 f"series; got {max(steps)} steps"
             )
-        forecast, _ = as_series_list(self.predict(steps.pop(), future_covariates=future_covariates))
-        return -forecast_score(metric, np.stack(actual), np.stack(forecast), self.naive_error_)
+        (forecast,) = self._forecast(steps.pop(), None, False, future_covariates)
+        return -forecast_score(metric, np.stack(actual), forecast, self.naive_error_)
 
     def _future_covariates(self, future_covariates):
         series, covariates = len(self.history_), self.history_covariates_.shape[2]

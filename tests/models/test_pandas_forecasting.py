@@ -1,0 +1,175 @@
+"""Dated series in and out of the Forecaster (issue 20, pandas in and out): pandas Series and
+DataFrames, lstmkit's own Series (read_csv_series, load_airline), lists of those; forecasts
+come back dated, with the numbers of the arrays path; bad indexes are refused by name."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lstmkit.data import Series, read_csv_series
+from lstmkit.datasets import load_airline
+from lstmkit.models import dated_series
+from lstmkit.models.forecaster import Forecaster
+
+pd = pytest.importorskip("pandas")
+
+TINY = dict(horizon=3, period=12, lookback=12, hidden_size=4, epochs=1, ensemble=1, seed=0)
+MONTHS = pd.date_range("1949-01-01", periods=144, freq="MS")
+
+
+@pytest.fixture(scope="module")
+def airline():
+    return load_airline()
+
+
+@pytest.fixture(scope="module")
+def passengers(airline):
+    """The airline data as a pandas Series with a DatetimeIndex of month starts."""
+    return pd.Series(airline.values[:, 0], index=MONTHS, name="Passengers")
+
+
+@pytest.fixture(scope="module")
+def fitted(passengers):
+    return Forecaster(**TINY).fit(passengers)
+
+
+def fit(series):
+    return Forecaster(**TINY).fit(series)
+
+
+# -- dated results out --------------------------------------------------------------------------
+
+
+def test_a_dated_series_gets_dated_forecasts_with_the_numbers_of_its_values(fitted, passengers):
+    forecast = fitted.predict()
+    assert isinstance(forecast, pd.Series) and forecast.name == "Passengers"
+    expected = pd.date_range("1961-01-01", periods=3, freq="MS")
+    pd.testing.assert_index_equal(forecast.index, expected)
+    np.testing.assert_array_equal(forecast.to_numpy(), fit(passengers.to_numpy()).predict())
+    pd.testing.assert_index_equal(fitted.predict(horizon=2).index, expected[:2])
+
+
+def test_intervals_of_a_series_are_a_frame_of_forecast_lower_upper(fitted, passengers):
+    intervals = fitted.predict(return_intervals=True, level=0.8)
+    assert list(intervals.columns) == ["forecast", "lower", "upper"]
+    pd.testing.assert_index_equal(intervals.index, fitted.predict().index)
+    arrays = fit(passengers.to_numpy()).predict(return_intervals=True, level=0.8)
+    for column, array in zip(intervals.columns, arrays, strict=True):
+        np.testing.assert_array_equal(intervals[column].to_numpy(), array)
+
+
+def test_a_frame_of_channels_gets_a_frame_with_its_columns(passengers):
+    frame = pd.DataFrame(
+        {"a": passengers.to_numpy(), "b": passengers.to_numpy() ** 1.1},
+        index=pd.period_range("1949-01", periods=144, freq="M"),
+    )
+    model = fit(frame)
+    forecast = model.predict()
+    assert list(forecast.columns) == ["a", "b"]
+    pd.testing.assert_index_equal(forecast.index, pd.period_range("1961-01", periods=3, freq="M"))
+    np.testing.assert_array_equal(forecast.to_numpy(), fit(frame.to_numpy()).predict())
+    intervals = model.predict(return_intervals=True)
+    assert list(intervals.columns) == [
+        (part, column) for part in ("forecast", "lower", "upper") for column in ("a", "b")
+    ]
+    pd.testing.assert_frame_equal(intervals["forecast"], forecast)
+
+
+def test_a_list_of_series_with_integer_indexes_continues_each(passengers):
+    first = passengers.reset_index(drop=True)  # RangeIndex 0..143
+    second = pd.Series(passengers.to_numpy()[:100], index=np.arange(0, 200, 2))
+    forecasts = fit([first, second]).predict()
+    pd.testing.assert_index_equal(forecasts[0].index, pd.RangeIndex(144, 147))
+    pd.testing.assert_index_equal(forecasts[1].index, pd.RangeIndex(200, 206, 2))
+    plain = fit([first.to_numpy(), second.to_numpy()]).predict()
+    for dated, array in zip(forecasts, plain, strict=True):
+        np.testing.assert_array_equal(dated.to_numpy(), array)
+
+
+def test_lstmkit_series_from_load_airline_and_read_csv_series_fit(airline, tmp_path):
+    forecast = fit(airline).predict()
+    assert isinstance(forecast, Series) and forecast.columns == ["Passengers"]
+    np.testing.assert_array_equal(
+        forecast.dates, np.array(["1961-01", "1961-02", "1961-03"], dtype="datetime64[M]")
+    )
+    np.testing.assert_array_equal(forecast.values, fit(airline.values).predict())
+    lower = fit(airline).predict(return_intervals=True)[1]
+    np.testing.assert_array_equal(lower.dates, forecast.dates)
+    # daily-unit dates of month starts step by calendar months: pandas names the frequency
+    path = tmp_path / "monthly.csv"
+    path.write_text("date,v\n" + "".join(f"{d.date()},{v}\n" for d, v in zip(
+        MONTHS, airline.values[:, 0], strict=True)))  # fmt: skip
+    read = read_csv_series(path)
+    np.testing.assert_array_equal(
+        fit(read).predict().dates,
+        np.array(["1961-01-01", "1961-02-01", "1961-03-01"], dtype="datetime64[D]"),
+    )
+
+
+def test_score_takes_the_dated_values_that_followed(fitted, passengers):
+    following = fitted.predict() * 1.1
+    assert fitted.score(following) == fit(passengers.to_numpy()).score(following.to_numpy())
+
+
+def test_a_saved_model_keeps_its_dates(fitted, tmp_path):
+    fitted.save(tmp_path / "f.safetensors")
+    loaded = Forecaster.load(tmp_path / "f.safetensors")
+    pd.testing.assert_series_equal(loaded.predict(), fitted.predict())
+    pd.testing.assert_frame_equal(
+        loaded.predict(return_intervals=True), fitted.predict(return_intervals=True)
+    )
+
+
+def test_a_damaged_form_is_refused_at_load(fitted):
+    model = Forecaster(**TINY)
+    model.__dict__.update(fitted.__dict__)
+    model.index_form_ = fitted.index_form_ * 2  # two forms for one series
+    with pytest.raises(ValueError, match="index_form_ has 2 forms for 1 series"):
+        model._check_restored()
+    assert dated_series.FormCheck().problem([{"type": "series"}]) is not None
+    assert dated_series.FormCheck().problem(fitted.index_form_) is None
+
+
+# -- indexes that cannot be continued are refused, naming the argument -------------------------
+
+
+@pytest.mark.parametrize(
+    ("index", "problem"),
+    [
+        (MONTHS.insert(5, MONTHS[4]).delete(6), r"series has the index label 1949-05-01 00:00:00 "
+         r"twice \(positions 4 and 5\)"),
+        (MONTHS[::-1], r"series's index is not sorted"),
+        (MONTHS.insert(3, pd.NaT).delete(4), r"series has a missing date \(NaT\).*position 3"),
+        (MONTHS.delete(7).append(pd.DatetimeIndex(["1961-06-01"])), "series has irregular dates"),
+        (pd.Index(np.arange(144) ** 2), r"series has irregular integers.*step of 1 then 3"),
+    ],
+)  # fmt: skip
+def test_bad_indexes_are_refused_by_name(passengers, index, problem):
+    with pytest.raises(ValueError, match=problem):
+        fit(pd.Series(passengers.to_numpy(), index=index))
+
+
+def test_an_index_of_text_and_a_mixed_list_are_refused(passengers):
+    with pytest.raises(TypeError, match=r"series must be indexed by dates.*got an index of"):
+        fit(pd.Series(passengers.to_numpy(), index=[f"m{i}" for i in range(144)]))
+    with pytest.raises(TypeError, match=r"series mixes dated series.*series\[1\] is ndarray"):
+        fit([passengers, passengers.to_numpy()])
+
+
+# -- pandas optional ----------------------------------------------------------------------------
+
+
+def test_lstmkit_does_not_import_pandas():
+    code = (
+        "import sys, lstmkit, lstmkit.models.forecaster, lstmkit.datasets;"
+        "assert 'pandas' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_without_pandas_a_pandas_model_says_what_to_install(fitted, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas raises ImportError
+    with pytest.raises(ImportError, match=r"lstmkit\[pandas\]"):
+        fitted.predict()
