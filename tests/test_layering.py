@@ -9,7 +9,6 @@ upward is still an upward dependency; it only fails later).
 """
 
 import ast
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -192,12 +191,20 @@ def test_no_import_cycle_between_modules():
 
 
 def test_the_version_has_one_source():
+    # pyproject.toml declares no version of its own: the build reads lstmkit/_version.py
+    # (tests/test_package.py checks that the wheel's metadata carries it)
     from lstmkit._version import __version__
 
-    pyproject = (PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8")
-    declared = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE).group(1)
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: pytest's own TOML reader
+        import tomli as tomllib
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in pyproject["project"], "a second, static version"
+    assert "version" in pyproject["project"]["dynamic"]
+    dynamic = pyproject["tool"]["setuptools"]["dynamic"]["version"]
+    assert dynamic == {"attr": "lstmkit._version.__version__"}
     assert lstmkit.__version__ is __version__
-    assert __version__ == declared
 
 
 # ---- the checker itself ---------------------------------------------------------------------
