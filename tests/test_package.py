@@ -50,6 +50,7 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     """The wheel built from a copy of the checkout, opened."""
     setuptools = pytest.importorskip("setuptools")
     if int(setuptools.__version__.split(".")[0]) < 77:  # pyproject.toml's build requirement
+        # the dev extra (which CI installs) brings one new enough
         pytest.skip(f"setuptools {setuptools.__version__} installed; the build needs >= 77")
     source = tmp_path_factory.mktemp("checkout") / "lstmkit"
     shutil.copytree(REPO, source, ignore=NOT_COPIED)
@@ -104,12 +105,12 @@ def test_the_metadata_has_the_version_urls_classifiers_and_two_requirements(meta
     ]
 
 
-def test_the_wheels_readme_links_nothing_relative(metadata):
+def test_the_wheels_readme_links_nothing_relative(metadata, mkdocs):
     assert metadata["Description-Content-Type"].startswith("text/markdown")
     assert broken_links(metadata.get_payload()) == []
 
 
-def test_the_readme_as_built_links_nothing_relative():
+def test_the_readme_as_built_links_nothing_relative(mkdocs):
     # the same check without a build: README.md through setup.py's rewriting
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert broken_links(build_script().absolute_links(readme)) == []
@@ -154,8 +155,10 @@ class _Links(HTMLParser):
 
 def broken_links(markdown_text: str) -> list:
     """Each link of the rendered text that a package index page could not follow: a relative
-    one, or one into the repository whose file is missing from the checkout."""
-    markdown = pytest.importorskip("markdown")  # installed with the docs extra (mkdocs)
+    one, or one into the repository whose file is missing from the checkout. Needs the
+    `markdown` package, which mkdocs brings (the tests calling this ask for the fixture)."""
+    import markdown
+
     parser = _Links()
     parser.feed(markdown.markdown(markdown_text, extensions=["tables", "fenced_code"]))
     broken = []
