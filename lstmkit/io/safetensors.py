@@ -38,6 +38,7 @@ DTYPES = {
     "BOOL": np.bool_,
 }
 CODES = {np.dtype(v).str: k for k, v in DTYPES.items()}
+MAX_HEADER_BYTES = 100 * 1024 * 1024
 
 
 def _bfloat16_to_float32(bits: np.ndarray) -> np.ndarray:
@@ -53,7 +54,6 @@ def _bfloat16_to_float32(bits: np.ndarray) -> np.ndarray:
 
 # Read only: the code -> (the type its bytes are stored as, the widening to what is returned).
 WIDENED = {"BF16": (np.uint16, _bfloat16_to_float32)}
-MAX_HEADER_BYTES = 100 * 1024 * 1024
 
 
 class SafetensorsError(ValueError):
