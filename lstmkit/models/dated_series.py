@@ -39,19 +39,11 @@ import sys
 import numpy as np
 
 from lstmkit.data.csv_series import Series
+from lstmkit.data.pandas_import import pandas, pandas_if_installed
 
 TYPES = ("series", "frame", "csv")
 INDEXES = ("datetime", "period", "range", "none")
 KEYS = ("type", "names", "index", "end", "freq", "step", "tz")
-
-
-def pandas():
-    """The pandas module, imported now; an ImportError saying how to install it if absent."""
-    try:
-        import pandas as pd
-    except ImportError:
-        raise ImportError("this needs pandas: pip install pandas (or 'lstmkit[pandas]')") from None
-    return pd
 
 
 def _loaded_pandas():
@@ -193,7 +185,7 @@ def _csv_form(series, name) -> dict:
     if len(steps) == 0 or np.all(steps == steps[0]):
         form["step"] = int(steps[0]) if len(steps) else 1
         return form
-    pd = _loaded_pandas() or _pandas_if_installed()
+    pd = _loaded_pandas() or pandas_if_installed()
     index = None if pd is None or len(dates) < 3 else pd.DatetimeIndex(dates, freq="infer")
     if index is None or index.freq is None:
         raise ValueError(
@@ -203,13 +195,6 @@ def _csv_form(series, name) -> dict:
         )
     form["freq"] = index.freq.freqstr
     return form
-
-
-def _pandas_if_installed():
-    try:
-        return pandas()
-    except ImportError:
-        return None
 
 
 # ---- forecasts dressed as the series came ------------------------------------------------------
