@@ -30,16 +30,19 @@ def _pair(actual, forecast) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mae(actual, forecast) -> float:
+    """Mean absolute error, in the data's units."""
     actual, forecast = _pair(actual, forecast)
     return float(np.mean(np.abs(actual - forecast)))
 
 
 def rmse(actual, forecast) -> float:
+    """Root mean squared error, in the data's units (large errors weigh more than in MAE)."""
     actual, forecast = _pair(actual, forecast)
     return float(np.sqrt(np.mean((actual - forecast) ** 2)))
 
 
 def mape(actual, forecast) -> float:
+    """Mean absolute percentage error; a ValueError where an actual value is 0."""
     actual, forecast = _pair(actual, forecast)
     if np.any(actual == 0):
         raise ValueError("MAPE is undefined when an actual value is 0; use sMAPE or MASE")
@@ -47,6 +50,7 @@ def mape(actual, forecast) -> float:
 
 
 def smape(actual, forecast) -> float:
+    """Symmetric mean absolute percentage error, in [0, 200]."""
     actual, forecast = _pair(actual, forecast)
     denominator = np.abs(actual) + np.abs(forecast)
     ratio = np.divide(

@@ -61,9 +61,12 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
+        """The module's output for its inputs (each subclass defines it; `module(x)` calls it)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
     def backward(self, *args, **kwargs):
+        """Gradients of the inputs from those of the outputs of the last forward; the
+        parameters' gradients are added into `grads` (each subclass defines it)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
     # ---- parameters and children ------------------------------------------------------------
@@ -88,10 +91,12 @@ class Module:
 
     @property
     def params(self) -> dict:
+        """Every parameter array of this module and its descendants, by dotted name."""
         return self._collect("_own_params")
 
     @property
     def grads(self) -> dict:
+        """The gradient array of each parameter, by the same dotted names as `params`."""
         return self._collect("_own_grads")
 
     def _collect(self, attribute: str) -> dict:

@@ -113,6 +113,7 @@ class Estimator:
 
     @property
     def is_fitted(self) -> bool:
+        """Whether `fit` has run (or the estimator was loaded from a file)."""
         return "network_" in vars(self)
 
     def __sklearn_is_fitted__(self) -> bool:
@@ -123,6 +124,7 @@ class Estimator:
             raise not_fitted_error(self)
 
     def score(self, X, y) -> float:
+        """The estimator's score on (X, y), higher is better (each estimator defines it)."""
         raise NotImplementedError(f"{type(self).__name__} does not define score")
 
     # ---- scikit-learn's tags -------------------------------------------------------------------
@@ -153,6 +155,8 @@ class Estimator:
         return estimator
 
     def export_state(self) -> tuple[dict, dict]:
+        """(arrays, config): what `lstmkit.save` writes, the network's and fitted arrays and
+        the hyperparameters, network configuration and fitted values as JSON."""
         network_arrays, network_config = self.network_.export_state()
         arrays = {f"network.{k}": v for k, v in network_arrays.items()}
         fitted, fitted_arrays = export_fitted(self)
@@ -169,6 +173,7 @@ class Estimator:
 
     @classmethod
     def restore_state(cls, config: dict, arrays: dict) -> "Estimator":
+        """The estimator that `export_state` described, each part checked (`lstmkit.load`)."""
         params, network = _restored_parts(cls, config)
         stray = sorted(name for name in arrays if not name.startswith(("network.", "fitted.")))
         if stray:
