@@ -4,7 +4,8 @@ Each subcommand lives in its own module with `add_parser(commands)` and `run(arg
 and the shared options are in `lstmkit.cli.common`. lstmkit's own errors print as one line,
 `lstmkit: error: ...` (exit 2 for usage errors, 1 for data errors); any other exception is a
 bug and prints `lstmkit: internal error: ...` (exit 3); tracebacks only with --debug (see
-`lstmkit.cli.failures`).
+`lstmkit.cli.failures`). `lstmkit --version` prints the version; `--json` on any subcommand
+prints its results as one JSON document (see `lstmkit.cli.output`).
 """
 
 import os
@@ -36,12 +37,14 @@ def build_parser():
     """The argument parser of every subcommand (importing their modules)."""
     import importlib
 
+    from lstmkit._version import __version__
     from lstmkit.cli.parser import Parser
 
     parser = Parser(
         prog="lstmkit",
         description="LSTM networks from their equations. With no command, runs `trace`.",
     )
+    parser.add_argument("--version", action="version", version=f"lstmkit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         importlib.import_module(f"lstmkit.cli.{name}").add_parser(commands)
@@ -50,12 +53,14 @@ def build_parser():
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["trace", *argv]
     args = None
     try:
+        from lstmkit.cli.output import run_command
+
         args = build_parser().parse_args(argv)
-        args.run(args)
+        run_command(args)
     except BrokenPipeError:
         # the reader closed the pipe (`lstmkit trace | head`): stop quietly, like other tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

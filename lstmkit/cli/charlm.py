@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
+from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import (
     Stopwatch,
     require_positive,
@@ -65,7 +66,7 @@ def add_parser(commands) -> None:
     sample.set_defaults(run=run_sample)
 
 
-def run_train(args) -> None:
+def run_train(args) -> dict:
     from lstmkit.models import CharLanguageModel
 
     clock = Stopwatch()
@@ -112,6 +113,8 @@ def run_train(args) -> None:
         write_text(folder / "sample.txt", model.sample(length=500, temperature=0.8, seed=args.seed))
     metric = f"validation {result['nats_per_char']:.4f} nats/char"
     say(args, summary_line(clock.seconds, best, metric, folder))
+    names = ("model.safetensors", "metrics.json", "sample.txt")
+    return {**result, "best_epoch": best, "files": files_written(folder, *names)}
 
 
 def save_interrupted(model, interrupt, folder) -> None:
@@ -134,7 +137,7 @@ def save_interrupted(model, interrupt, folder) -> None:
     )
 
 
-def run_sample(args) -> None:
+def run_sample(args) -> dict:
     from lstmkit.cli.model_io import model_path
     from lstmkit.models import CharLanguageModel
 
@@ -150,7 +153,10 @@ def run_sample(args) -> None:
         seed=args.seed,
     )  # fmt: skip
     sys.stdout.write(args.prime)
+    generated = []
     for character in stream:  # printed as generated
         sys.stdout.write(character)
         sys.stdout.flush()
+        generated.append(character)
     sys.stdout.write("\n")
+    return {"model": args.model, "prime": args.prime, "sample": args.prime + "".join(generated)}

@@ -12,6 +12,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
+from lstmkit.cli.output import files_written
 from lstmkit.cli.sequence_files import add_layout_argument, read_sequences, split_sequences
 from lstmkit.cli.summary import (
     Stopwatch,
@@ -22,6 +23,13 @@ from lstmkit.cli.summary import (
     table,
 )
 from lstmkit.io.atomic import write_csv, write_json
+
+FILES = (
+    "model.safetensors",
+    "metrics.json",
+    "predictions.csv",
+    "confusion.png",
+)  # what --out DIR holds
 
 
 def add_parser(commands) -> None:
@@ -59,7 +67,7 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     from lstmkit.models import SequenceClassifier
 
     clock = Stopwatch()
@@ -95,6 +103,7 @@ def run(args) -> None:
         metrics["seconds"] = clock.seconds
         write_json(folder / "metrics.json", metrics)
     say(args, summary_line(clock.seconds, best, f"test accuracy {metrics['accuracy']:.4f}", folder))
+    return {**metrics, "files": files_written(folder, *FILES)}
 
 
 def plural(count, noun) -> str:

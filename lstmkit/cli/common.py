@@ -51,8 +51,9 @@ def _bounded_int(text: str, low: int, expected: str) -> int:
 def add_common_arguments(
     parser, *, seed: bool = True, out: bool = True, training: bool = False
 ) -> None:
-    """--seed, --out DIR, --quiet and --debug, the same on every subcommand; with `training`,
-    also --verbose (see `training_verbosity`)."""
+    """--seed, --out DIR, --quiet, --json and --debug, the same on every subcommand; with
+    `training`, also --verbose (see `training_verbosity`; it excludes --quiet). --json: see
+    `lstmkit.cli.output`."""
     if seed:
         parser.add_argument(
             "--seed", type=non_negative_int, default=0, help="random seed (default: 0)"
@@ -64,14 +65,21 @@ def add_common_arguments(
             default=None,
             help="folder for the model, metrics (JSON), predictions (CSV) and plots",
         )
-    parser.add_argument("--quiet", action="store_true", help="print only the results")
+    # --quiet and --verbose ask for opposite things: argparse refuses them together, naming both
+    talk = parser.add_mutually_exclusive_group() if training else parser
+    talk.add_argument("--quiet", action="store_true", help="print only the results")
     if training:
-        parser.add_argument(
+        talk.add_argument(
             "--verbose",
             action="store_true",
             help="a line per epoch on stderr (for logs; the default is a progress bar on a "
             "terminal and one line per trained network)",
         )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the results as one JSON document on stdout (everything else on stderr)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
 
@@ -116,3 +124,10 @@ def say(args, *parts) -> None:
     """Print unless --quiet."""
     if not getattr(args, "quiet", False):
         print(*parts)
+
+
+def note(args, *parts) -> None:
+    """Print a note or warning on stderr unless --quiet: stdout holds only the results, so
+    that a script reading them (or `> file`) never gets a note mixed into a table."""
+    if not getattr(args, "quiet", False):
+        print(*parts, file=sys.stderr)

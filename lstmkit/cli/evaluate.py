@@ -2,6 +2,7 @@
 
 from lstmkit.cli.common import output_dir, say
 from lstmkit.cli.model_io import handler_for, load_model
+from lstmkit.cli.output import files_written
 from lstmkit.cli.predict import add_model_arguments, handled_inputs
 from lstmkit.io.atomic import write_json
 
@@ -18,11 +19,17 @@ def add_parser(commands) -> None:
     add_model_arguments(parser, "DATA", "the labelled data", run)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     model = load_model(args.model)
     handler = handler_for(model)
     folder = output_dir(args)
-    metrics = handler.evaluate(model, args.data, args, folder)
+    metrics = {
+        "model": args.model,
+        "data": args.data,
+        **handler.evaluate(model, args.data, args, folder),
+    }
     if folder is not None:
-        write_json(folder / "metrics.json", {"model": args.model, "data": args.data, **metrics})
+        write_json(folder / "metrics.json", metrics)
         say(args, f"metrics in {folder / 'metrics.json'}")
+    names = ("metrics.json", "predictions.csv", "confusion.png")
+    return {**metrics, "model_class": type(model).__name__, "files": files_written(folder, *names)}

@@ -1,10 +1,12 @@
 """`lstmkit experiment NAME`: LSTM, GRU and RNN of similar size trained on a long-time-lag task
 (Hochreiter and Schmidhuber 1997) with the same budget; prints and saves the results table."""
 
+import dataclasses
 import sys
 import time
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say
+from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import require_positive
 
 TASK_NAMES = ("adding", "adding-fixed", "temporal-order", "temporal-order-8", "reber", "copy")
@@ -52,7 +54,7 @@ def _integers(text: str, option: str) -> list[int]:
     return values
 
 
-def run(args) -> None:
+def run(args) -> dict:
     from lstmkit.experiments import MODELS, format_table, run_experiment
 
     seeds = _integers(args.seeds, "--seeds")
@@ -86,6 +88,12 @@ def run(args) -> None:
         f"\n{solved} of {len(rows)} runs met the paper's criterion in "
         f"{time.perf_counter() - start:.0f} s{where}",
     )
+    return {
+        "task": args.name,
+        "budget": args.budget,
+        "runs": [dataclasses.asdict(row) for row in rows],
+        "files": files_written(folder, "results.csv", "results.json"),
+    }
 
 
 class _Progress:

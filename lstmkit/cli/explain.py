@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, pyplot, say
+from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import require_positive
 from lstmkit.io.atomic import write_csv, write_json
 
@@ -55,7 +56,7 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     from lstmkit.experiments import gradient_norms
 
     if args.T < 10:
@@ -75,6 +76,12 @@ def run(args) -> None:
     _print_table(curves, args.T)
     if folder is not None:
         _save(folder, curves, args)
+    names = (f"gradient_norms_T{args.T}.{kind}" for kind in ("csv", "json"))
+    return {
+        "T": args.T,
+        "gradient_norms": curves,  # per curve, ||d loss_T / d x_t|| for t = 0 .. T-1
+        "files": files_written(folder, *names, f"gradient_T{args.T}.png"),
+    }
 
 
 def _matched_sizes(hidden_size: int) -> dict:

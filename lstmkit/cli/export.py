@@ -26,7 +26,7 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     from lstmkit.cli.model_io import model_path
     from lstmkit.interop.onnx import to_onnx
     from lstmkit.interop.onnx.graph import MAX_OPSET, MIN_OPSET, save_model
@@ -46,6 +46,14 @@ def run(args) -> None:
         f"wrote {path} ({type(model).__name__}, opset {args.opset}): "
         f"inputs {_describe(proto.graph.input)} -> outputs {_describe(proto.graph.output)}",
     )
+    return {
+        "model": args.model,
+        "model_class": type(model).__name__,
+        "opset": args.opset,
+        "inputs": _describe(proto.graph.input),
+        "outputs": _describe(proto.graph.output),
+        "files": [str(path)],
+    }
 
 
 def _describe(values) -> str:

@@ -8,12 +8,14 @@ import numpy as np
 from lstmkit.cli.common import (
     UsageError,
     add_common_arguments,
+    note,
     output_dir,
     pyplot,
     say,
     training_verbosity,
 )
 from lstmkit.cli.forecast_dates import remember_dates
+from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import (
     Stopwatch,
     require_positive,
@@ -67,7 +69,7 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     clock = Stopwatch()
     check_options(args)
     values, time, name, source = read_series(args)
@@ -101,6 +103,14 @@ def run(args) -> None:
         write_outputs(args, folder, model, report, header, rows, (time, values), future, test)
     metric = None if test is None else summary_metric(test["metrics"]["lstm"])
     say(args, "\n" + summary_line(clock.seconds, model.n_epochs_, metric, folder))
+    names = ("metrics.json", "model.safetensors", "forecast.csv", "forecast.png")
+    forecasts = [dict(zip(header, row, strict=True)) for row in full_precision(rows)]
+    return {**report, "forecast": forecasts, "files": files_written(folder, *names)}
+
+
+def full_precision(rows) -> list:
+    """forecast.csv's rows with the numbers as numbers (the date or step stays as it is)."""
+    return [(row[0], *map(float, row[1:])) for row in rows]
 
 
 def forecast_table(future, forecast, lower, upper):
@@ -190,7 +200,7 @@ def read_series(args):
         source = str(args.csv)
         missing = sum(series.missing_count.values())
         if missing:
-            say(args, f"note: {missing} missing values in {path}, filled by {args.missing}")
+            note(args, f"note: {missing} missing values in {path}, filled by {args.missing}")
     if series.values.shape[1] > 1:
         raise UsageError(
             f"{args.csv} has several value columns ({', '.join(series.columns)}); "
@@ -309,7 +319,7 @@ def write_outputs(args, folder, model, report, header, rows, observed, future, t
         return
     from lstmkit.viz.forecast import plot_forecast
 
-    forecast, lower, upper = (np.array([float(row[k]) for row in rows]) for k in (1, 2, 3))
+    forecast, lower, upper = np.array([row[1:] for row in full_precision(rows)]).T
     plot_forecast(
         plt,
         folder / "forecast.png",

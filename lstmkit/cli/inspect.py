@@ -11,6 +11,7 @@ from lstmkit.cli.common import (
     say,
 )
 from lstmkit.cli.lstm_input import lstm_and_input
+from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import table
 from lstmkit.io.atomic import write_npz
 
@@ -42,7 +43,7 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run, out=".")
 
 
-def run(args) -> None:
+def run(args) -> dict:
     from lstmkit.viz.gates import layer_gates, plot_gates
 
     layer, x = lstm_and_input(args.model, args.input, args.index)
@@ -53,10 +54,11 @@ def run(args) -> None:
     direction = "reverse" if args.reverse else "forward"
     what = f"layer {args.layer}, {direction} direction"
     say(args, f"{args.model}: LSTM of {layer.hidden_size} units; {what}; {len(x)} steps")
-    rows = []
-    for name in ("i", "f", "g", "o", "c", "h"):
-        values = gates[name]
-        rows.append((name, f"{values.mean():+.3f}", f"{values.min():+.3f}", f"{values.max():+.3f}"))
+    summary = {
+        name: {"mean": gates[name].mean(), "min": gates[name].min(), "max": gates[name].max()}
+        for name in ("i", "f", "g", "o", "c", "h")
+    }
+    rows = [(name, *(f"{v:+.3f}" for v in s.values())) for name, s in summary.items()]
     print(table(["", "mean", "min", "max"], rows))
     keep = np.prod(gates["f"], axis=0)
     say(
@@ -72,3 +74,12 @@ def run(args) -> None:
         say(args, f"wrote {folder / 'gates.png'} and {folder / 'gates.npz'}")
     else:
         say(args, f"wrote {folder / 'gates.npz'}")
+    return {
+        "model": args.model,
+        "layer": args.layer,
+        "direction": direction,
+        "hidden_size": layer.hidden_size,
+        "steps": len(x),
+        "gates": summary,
+        "files": files_written(folder, "gates.npz", "gates.png"),
+    }

@@ -2,6 +2,7 @@
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, positive_int, say
 from lstmkit.cli.model_io import handler_for, load_model
+from lstmkit.cli.output import files_written
 from lstmkit.cli.sequence_files import add_layout_argument
 from lstmkit.cli.summary import table
 from lstmkit.io.atomic import write_csv
@@ -44,18 +45,24 @@ def add_parser(commands) -> None:
     add_model_arguments(parser, "INPUT", "the input file", run, optional=True)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     model = load_model(args.model)
     handler = handler_for(model)
     if args.input is None and handler.input_required:
         raise UsageError(f"INPUT is required for a {type(model).__name__}: {handler.input_help}")
     header, rows = handler.predict(model, args.input, args)
     folder = output_dir(args)
+    results = {
+        "model": args.model,
+        "model_class": type(model).__name__,
+        "predictions": [dict(zip(header, row, strict=True)) for row in rows],
+    }
     if folder is None:
         print(table(header, rows))
-        return
+        return {**results, "files": []}
     write_csv(folder / "predictions.csv", header, rows)
     say(
         args,
         f"{len(rows)} predictions of the {type(model).__name__} in {folder / 'predictions.csv'}",
     )
+    return {**results, "files": files_written(folder, "predictions.csv")}

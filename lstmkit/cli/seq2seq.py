@@ -16,6 +16,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
+from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import require_positive, save_interrupted_model
 from lstmkit.data.damaged_files import reading
 from lstmkit.io.atomic import write_csv, write_figure, write_json
@@ -96,14 +97,13 @@ def plot_attention(model, source: str, path, plt) -> None:
     plt.close(figure)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     if args.model:
-        _predict(args)
-        return
-    _train(args)
+        return _predict(args)
+    return _train(args)
 
 
-def _predict(args) -> None:
+def _predict(args) -> dict:
     from lstmkit.cli.model_io import model_path
     from lstmkit.models.seq2seq import Seq2Seq
 
@@ -118,6 +118,14 @@ def _predict(args) -> None:
         plt = pyplot(args)
         if plt is not None and model.attention is not None:
             plot_attention(model, args.predict[0], out / "attention.png", plt)
+    return {
+        "model": args.model,
+        "predictions": [
+            {"source": source, "output": output}
+            for source, output in zip(args.predict, outputs, strict=True)
+        ],
+        "files": files_written(out, "attention.png"),
+    }
 
 
 def _data(args):
@@ -139,7 +147,7 @@ def _data(args):
     return train, train, "train"
 
 
-def _train(args) -> None:
+def _train(args) -> dict:
     from lstmkit.models.seq2seq import Seq2Seq
     from lstmkit.training import TrainingInterrupted
 
@@ -195,3 +203,5 @@ def _train(args) -> None:
         f"seq2seq: {seconds:.1f} s, {model.n_epochs_} epochs (best restored), "
         f"{scored_on} exact match {100 * accuracy:.2f} % on {len(test_sources)} pairs{where}"
     )
+    names = ("model.safetensors", "metrics.json", "predictions.csv", "attention.png")
+    return {**metrics, "files": files_written(out, *names)}

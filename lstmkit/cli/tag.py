@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
+from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
 from lstmkit.io.atomic import write_json, write_text
 
@@ -50,7 +51,7 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     from lstmkit.cli.classify import save_interrupted
     from lstmkit.models import SequenceTagger
 
@@ -89,6 +90,8 @@ def run(args) -> None:
     if "entity_f1" in metrics:
         headline += f", entity F1 {metrics['entity_f1']:.4f}"
     say(args, summary_line(clock.seconds, best, headline, folder))
+    names = ("model.safetensors", "metrics.json", "predictions.tsv")
+    return {**metrics, "files": files_written(folder, *names)}
 
 
 def read_data(args):

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from lstmkit.cli.classify import report_classification, save_interrupted
+from lstmkit.cli.classify import FILES, report_classification, save_interrupted
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
+from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
 from lstmkit.io.atomic import write_json
 
@@ -38,7 +39,7 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     from lstmkit.models import TextClassifier
 
     clock = Stopwatch()
@@ -79,6 +80,7 @@ def run(args) -> None:
         metrics["seconds"] = clock.seconds
         write_json(folder / "metrics.json", metrics)
     say(args, summary_line(clock.seconds, best, f"test accuracy {metrics['accuracy']:.4f}", folder))
+    return {**metrics, "files": files_written(folder, *FILES)}
 
 
 def read_data(args):

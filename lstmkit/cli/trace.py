@@ -15,6 +15,7 @@ EQUATIONS = """\
   h' = o * tanh(c')                               hidden state (the output)"""
 
 DEFAULT_INPUT = "1,0; 0,1; 0,0; 1,1"
+NAMES = ("x", "i", "f", "g", "o", "c", "h")  # the vectors printed per step
 
 
 def add_parser(commands) -> None:
@@ -50,7 +51,7 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> None:
+def run(args) -> dict:
     from lstmkit.recurrent.lstm import LSTM
 
     if args.model is not None:
@@ -67,10 +68,19 @@ def run(args) -> None:
         f"seeded weights (seed {args.seed}), h and c start at 0:\n"
     )
     print(EQUATIONS + "\n")
-    print_records(trace_lstm_cell(x, params))
+    records = trace_lstm_cell(x, params)
+    print_records(records)
+    return traced(x.shape[1], args.hidden_size, records)
 
 
-def run_model(args) -> None:
+def traced(input_size, hidden_size, records, units=None) -> dict:
+    """The results for --json: the sizes and, per step, the vectors printed."""
+    steps = [{name: record[name][: None if name == "x" else units] for name in NAMES}
+             for record in records]  # fmt: skip
+    return {"input_size": input_size, "hidden_size": hidden_size, "steps": steps}
+
+
+def run_model(args) -> dict:
     """The first layer (forward direction) of a trained model's LSTM over --input."""
     from lstmkit.viz.gates import direction_params
 
@@ -86,12 +96,13 @@ def run_model(args) -> None:
         print(f"(the first {args.units} of {layer.hidden_size} units; --units N for more)\n")
     records = trace_lstm_cell(x, direction_params(layer, 0, False), options=layer.options)
     print_records(records, args.units)
+    return {"model": args.model, **traced(layer.input_size, layer.hidden_size, records, args.units)}
 
 
 def print_records(records, units=None) -> None:
     for t, record in enumerate(records):
         print(f"t = {t}")
-        for name in ("x", "i", "f", "g", "o", "c", "h"):
+        for name in NAMES:
             shown = record[name] if name == "x" else record[name][:units]
             print(f"  {name:<2} = {format_vector(shown)}")
     print("\nThe forget gate multiplies the cell state c (not h), and c' uses this step's f.")

@@ -15,6 +15,16 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TINY = ["--epochs", "3", "--hidden-size", "4", "--ensemble", "1", "--horizon", "4", "--quiet"]
 
 
+def tiny(*arguments) -> list[str]:
+    """`arguments` after TINY less the options they give again (an option may be given once:
+    a repeated one is a usage error)."""
+    options = dict(zip(TINY[0:-1:2], TINY[1:-1:2], strict=True))
+    kept = [
+        part for name, value in options.items() if name not in arguments for part in (name, value)
+    ]
+    return [*kept, "--quiet", *arguments]
+
+
 @pytest.fixture
 def series_csv(tmp_path):
     """60 monthly values with a season of 6 and a trend; a text column to be ignored."""
@@ -102,7 +112,7 @@ def test_errors_are_one_line_with_their_exit_status(
     short = tmp_path / "short.csv"
     short.write_text("value\n" + "".join(f"{k}\n" for k in range(4)))
     filled = [a.format(csv=series_csv, two=two, short=short) for a in arguments]
-    assert main(["forecast", *TINY, *filled]) == code
+    assert main(["forecast", *tiny(*filled)]) == code
     err = capsys.readouterr().err.strip()
     assert err.startswith("lstmkit: error: ") and "\n" not in err
     assert message in err
@@ -110,7 +120,7 @@ def test_errors_are_one_line_with_their_exit_status(
 
 def test_console_entry_runs_in_a_subprocess(series_csv, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "lstmkit", "forecast", str(series_csv), *TINY, "--horizon", "2"],
+        [sys.executable, "-m", "lstmkit", "forecast", str(series_csv), *tiny("--horizon", "2")],
         capture_output=True,
         text=True,
         timeout=120,

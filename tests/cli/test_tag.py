@@ -63,7 +63,7 @@ def test_errors_exit_with_codes(tmp_path, capsys):
     assert main(["tag", str(bad), *TINY]) == 1
     assert "bad.tsv, line 2" in capsys.readouterr().err
     good = write_bio(tmp_path / "g.tsv", 4)
-    assert main(["tag", str(good), *TINY, "--epochs", "0"]) == 2
+    assert main(["tag", str(good), "--hidden-size", "4", "--quiet", "--epochs", "0"]) == 2
     assert "--epochs must be a positive integer" in capsys.readouterr().err
     assert main(["tag", str(good), *TINY, "--test-fraction", "1.5"]) == 2
     with pytest.raises(SystemExit):

@@ -1,0 +1,271 @@
+"""The command line in scripts (issue 20, item 2): `--version`, `--json` on every subcommand
+(one JSON document on stdout, everything else on stderr), notes on stderr in text mode, files
+created with the user's umask, and repeated or conflicting options refused."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lstmkit import LSTM, save
+from lstmkit._version import __version__
+from lstmkit.cli import SUBCOMMANDS, main
+from lstmkit.models import (
+    CharLanguageModel,
+    Forecaster,
+    Seq2Seq,
+    SequenceClassifier,
+    SequenceTagger,
+    TextClassifier,
+)
+
+FORECAST = ["--epochs", "1", "--hidden-size", "4", "--ensemble", "1", "--horizon", "3"]
+
+
+def _sequences(count, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((count, 5, 2))
+    return X, np.array(["pos" if x[:, 0].sum() > 0 else "neg" for x in X])
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """Tiny data files and a saved model of each kind the commands read."""
+    folder = tmp_path_factory.mktemp("scripting")
+    X, y = _sequences(24, 0)
+    np.savez(folder / "seq.npz", X=X, y=y)
+    SequenceClassifier(hidden_size=4, epochs=1, ensemble=1, seed=0).fit(X, y).save(
+        folder / "classifier.safetensors"
+    )
+    series = 50 + np.arange(40) + 5 * np.sin(np.arange(40) * np.pi / 3)
+    months = np.arange("2000-01", "2003-05", dtype="datetime64[M]")
+    (folder / "series.csv").write_text(
+        "month,sales\n" + "".join(f"{m},{v:.3f}\n" for m, v in zip(months, series, strict=True))
+    )
+    Forecaster(horizon=2, epochs=1, hidden_size=4, ensemble=1, seed=0).fit(series).save(
+        folder / "forecaster.safetensors"
+    )
+    text = "to be or not to be, that is the question. " * 6
+    (folder / "text.txt").write_text(text, encoding="utf-8")
+    CharLanguageModel(hidden_size=8, num_layers=1, epochs=1, seq_len=8, batch_size=4, seed=0).fit(
+        text
+    ).save(folder / "lm.safetensors")
+    texts = ["good fine nice", "bad awful poor", "nice good", "poor bad"] * 4
+    labels = ["pos", "neg", "pos", "neg"] * 4
+    (folder / "texts.tsv").write_text(
+        "".join(f"{t}\t{c}\n" for t, c in zip(texts, labels, strict=True))
+    )
+    TextClassifier(embedding_dim=4, hidden_size=4, epochs=1, seed=0).fit(texts, labels).save(
+        folder / "textclf.safetensors"
+    )
+    (folder / "lines.txt").write_text("good nice\nawful bad\n")
+    (folder / "tagged.tsv").write_text(
+        "".join(f"{n}\tB-PER\nwent\tO\nhome\tO\n\n" for n in ["Ann", "Bob", "Cy", "Di"] * 3)
+    )
+    SequenceTagger(word_dim=4, char_dim=2, char_hidden_size=2, hidden_size=4, epochs=1).fit(
+        [["Ann", "went"], ["Bob", "went"]], [["B-PER", "O"], ["B-PER", "O"]]
+    ).save(folder / "tagger.safetensors")
+    pairs = [(w, w[::-1]) for w in ["ab", "ba", "abc", "cab", "bca", "aab"]] * 2
+    (folder / "pairs.tsv").write_text("".join(f"{s}\t{t}\n" for s, t in pairs))
+    Seq2Seq(hidden_size=8, embedding_size=4, epochs=1, seed=0).fit(
+        [s for s, _ in pairs], [t for _, t in pairs]
+    ).save(folder / "seq2seq.safetensors")
+    save(LSTM(2, 3, seed=0), folder / "layer.safetensors")
+    return folder
+
+
+# (subcommand, its arguments with {f} for the inputs' folder and {out} for a fresh folder,
+#  keys the JSON document must hold)
+JSON_CASES = [
+    ("trace", [], {"input_size", "hidden_size", "steps"}),
+    ("trace", ["--model", "{f}/layer.safetensors", "--input", "1,0; 0,1"], {"model", "steps"}),
+    ("forecast", ["{f}/series.csv", *FORECAST, "--out", "{out}"], {"test", "forecast", "files"}),
+    (
+        "classify",
+        ["{f}/seq.npz", "--epochs", "1", "--hidden-size", "4", "--ensemble", "1"],
+        {"accuracy", "confusion", "classes"},
+    ),  # fmt: skip
+    ("predict", ["{f}/classifier.safetensors", "{f}/seq.npz"], {"predictions"}),
+    ("predict", ["{f}/forecaster.safetensors", "--out", "{out}"], {"predictions", "files"}),
+    ("evaluate", ["{f}/classifier.safetensors", "{f}/seq.npz"], {"accuracy", "confusion"}),
+    ("evaluate", ["{f}/lm.safetensors", "{f}/text.txt"], {"nats_per_char"}),
+    ("export", ["{f}/classifier.safetensors", "--onnx", "{out}.onnx"], {"inputs", "files"}),
+    ("inspect", ["{f}/layer.safetensors", "1,0; 0,1; 1,1", "--out", "{out}"], {"gates", "files"}),
+    (
+        "experiment",
+        [
+            "adding",
+            "--T",
+            "10",
+            "--budget",
+            "16",
+            "--batch-size",
+            "8",
+            "--eval-every",
+            "16",
+            "--test-size",
+            "8",
+            "--hidden-size",
+            "4",
+            "--models",
+            "lstm",
+        ],
+        {"runs"},
+    ),  # fmt: skip
+    (
+        "explain",
+        ["gradients", "--T", "10", "--budget", "0", "--samples", "1", "--hidden-size", "4"],
+        {"gradient_norms"},
+    ),  # fmt: skip
+    ("seq2seq", ["{f}/pairs.tsv", "--hidden-size", "8", "--epochs", "1"], {"train_exact_match"}),
+    ("seq2seq", ["--model", "{f}/seq2seq.safetensors", "--predict", "ab"], {"predictions"}),
+    ("tag", ["{f}/tagged.tsv", "--epochs", "1", "--hidden-size", "4"], {"accuracy", "tags"}),
+    ("textclf", ["{f}/texts.tsv", "--epochs", "1", "--hidden-size", "4"], {"accuracy"}),
+    (
+        "charlm",
+        [
+            "train",
+            "{f}/text.txt",
+            "--hidden-size",
+            "8",
+            "--layers",
+            "1",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--seq-len",
+            "8",
+        ],
+        {"nats_per_char"},
+    ),  # fmt: skip
+    ("charlm", ["sample", "{f}/lm.safetensors", "--prime", "to", "--length", "5"], {"sample"}),
+]
+
+
+@pytest.mark.parametrize(("command", "arguments", "keys"), JSON_CASES)
+def test_json_is_the_only_thing_on_stdout(inputs, tmp_path, capsys, command, arguments, keys):
+    # not --quiet: the tables, notes and summary line a command prints must all go to stderr
+    filled = [a.format(f=inputs, out=tmp_path / "out") for a in arguments]
+    assert main([command, *filled, "--json"]) == 0
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)  # the whole of stdout is one JSON document
+    assert keys <= set(document)
+    assert captured.out.count("\n") == 1  # one line, so `| jq` or a line reader takes it whole
+    assert captured.err  # what text mode prints on stdout went to stderr, not nowhere
+    for path in document.get("files", []):
+        assert os.path.isfile(path)
+
+
+def test_every_subcommand_has_a_json_case():
+    assert {command for command, _, _ in JSON_CASES} == set(SUBCOMMANDS)
+
+
+def test_json_forecast_holds_the_dated_forecast_and_the_files(inputs, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert (
+        main(["forecast", str(inputs / "series.csv"), *FORECAST, "--out", str(out), "--json"]) == 0
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert [row["date"] for row in document["forecast"]] == ["2003-05", "2003-06", "2003-07"]
+    saved = (out / "forecast.csv").read_text().splitlines()[1:]
+    assert [[row["forecast"], row["lower"], row["upper"]] for row in document["forecast"]] == [
+        [float(v) for v in line.split(",")[1:]] for line in saved
+    ]
+    assert document["test"] == json.loads((out / "metrics.json").read_text())["test"]
+    assert str(out / "model.safetensors") in document["files"]
+
+
+def test_json_charlm_sample_is_the_printed_text(inputs, capsys):
+    model = str(inputs / "lm.safetensors")
+    options = ["--prime", "to", "--length", "12", "--seed", "4"]
+    assert main(["charlm", "sample", model, *options]) == 0
+    printed = capsys.readouterr().out
+    assert main(["charlm", "sample", model, *options, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["sample"] + "\n" == printed
+
+
+def test_errors_under_json_are_one_line_on_stderr_and_nothing_on_stdout(tmp_path, capsys):
+    assert main(["forecast", str(tmp_path / "missing.csv"), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("lstmkit: error: ") and captured.err.count("\n") == 1
+
+
+def test_version_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"lstmkit {__version__}\n"
+
+
+def test_version_from_the_console_entry():
+    done = subprocess.run(
+        [sys.executable, "-m", "lstmkit", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout == f"lstmkit {__version__}\n"
+
+
+def test_missing_values_note_goes_to_stderr_not_into_the_table(tmp_path, capsys):
+    path = tmp_path / "gaps.csv"
+    values = [str(10 + k % 6 + k) for k in range(30)]
+    values[7] = ""  # a missing value, filled by interpolation
+    path.write_text("step,value\n" + "".join(f"{k},{v}\n" for k, v in enumerate(values)))
+    assert main(["forecast", str(path), "--column", "value", *FORECAST, "--holdout", "0"]) == 0
+    captured = capsys.readouterr()
+    assert "missing values" not in captured.out
+    assert f"note: 1 missing values in {path}, filled by interpolate" in captured.err
+    # stdout: what the forecast says, the table and the summary line, no note
+    assert "step" in captured.out.split("\n\n")[1]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_files_written_follow_the_umask(inputs, tmp_path, capsys, umask, onnx):
+    previous = os.umask(umask)
+    try:
+        out = tmp_path / "run"
+        assert main(["forecast", str(inputs / "series.csv"), *FORECAST, "--out", str(out)]) == 0
+        assert main(["inspect", str(inputs / "layer.safetensors"), "1,0", "--out", str(out)]) == 0
+        onnx_path = out / "model.onnx"
+        model = str(inputs / "classifier.safetensors")
+        assert main(["export", model, "--onnx", str(onnx_path)]) == 0
+        assert main(["predict", model, str(inputs / "seq.npz"), "--out", str(out)]) == 0
+    finally:
+        os.umask(previous)
+    written = sorted(out.iterdir())
+    expected = {"model.safetensors", "metrics.json", "forecast.csv", "forecast.png", "gates.npz",
+                "gates.png", "model.onnx", "predictions.csv"}  # fmt: skip
+    assert {p.name for p in written} == expected
+    for path in written:
+        assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~umask), path.name
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        (["forecast", "--epochs", "3", "--epochs", "4"], "--epochs given more than once"),
+        (["forecast", "--quiet", "--quiet"], "--quiet given more than once"),
+        (["predict", "m", "--column", "a", "--column", "b"], "--column given more than once"),
+        (["tag", "t.tsv", "--column", "1", "--column", "2"], "--column given more than once"),
+        (["charlm", "sample", "m", "--length", "3", "--length=4"], "--length given more than"),
+        (["trace", "--hidden-size", "2", "--hidden-s", "3"], "--hidden-size given more than"),
+        (["classify", "--quiet", "--verbose"], "--verbose: not allowed with argument --quiet"),
+    ],
+)
+def test_repeated_or_conflicting_options_are_usage_errors(capsys, arguments, named):
+    with pytest.raises(SystemExit) as exit_:
+        main(arguments)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lstmkit: error: ") and err.count("\n") == 1
+    assert named in err
+
+
+def test_options_meant_to_repeat_still_do(inputs, capsys):
+    model = str(inputs / "seq2seq.safetensors")
+    assert main(["seq2seq", "--model", model, "--predict", "ab", "--predict", "ba", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [p["source"] for p in document["predictions"]] == ["ab", "ba"]
