@@ -25,6 +25,7 @@ WORD_PATTERN = re.compile(
     """,
     re.VERBOSE,
 )
+"""The compiled regular expression of `word_tokenize`'s tokens (see the module docstring)."""
 
 
 def char_tokenize(text: str) -> list[str]:
