@@ -49,9 +49,10 @@ def safetensors_numpy():
 @pytest.fixture(scope="session")
 def mkdocs():
     """mkdocs, with the site's theme and API plugin (skips, or fails under CI, when missing)."""
+    module = _import_reference("mkdocs")  # first: the plugins' imports need it
     for name in ("material", "mkdocstrings_handlers.python"):
         _import_reference(name)
-    return _import_reference("mkdocs")
+    return module
 
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
