@@ -93,9 +93,9 @@ def _json_name(label):
     return label if label is None or isinstance(label, str | int | float) else str(label)
 
 
-def _plain_form(kind, names) -> dict:
-    return {"type": kind, "names": names, "index": "none", "end": None, "freq": None,
-            "step": None, "tz": None}  # fmt: skip
+def _index_part(kind="none", end=None, freq=None, step=None, tz=None) -> dict:
+    """The index keys of a form (see the module doc); by default: no index."""
+    return {"index": kind, "end": end, "freq": freq, "step": step, "tz": tz}
 
 
 # ---- what an index says ------------------------------------------------------------------------
@@ -111,12 +111,11 @@ def _index_form(series, name) -> dict:
         return _datetime_form(index, name)
     if isinstance(index, pd.PeriodIndex):
         step = _constant_step(index.asi8, name, "periods")
-        return {"index": "period", "end": str(index[-1]), "freq": index.freqstr, "step": step,
-                "tz": None}  # fmt: skip
+        return _index_part("period", str(index[-1]), index.freqstr, step)
     if index.dtype.kind in "iu":
         _check_labels(index, name, missing=False)
-        return {"index": "range", "end": int(index[-1]), "freq": None,
-                "step": _constant_step(index.to_numpy(), name, "integers"), "tz": None}  # fmt: skip
+        step = _constant_step(index.to_numpy(), name, "integers")
+        return _index_part("range", int(index[-1]), step=step)
     raise TypeError(
         f"{name} must be indexed by dates (DatetimeIndex), periods (PeriodIndex) or evenly "
         f"spaced integers (RangeIndex); got an index of {index.dtype} ({type(index).__name__}); "
@@ -134,8 +133,8 @@ def _datetime_form(index, name) -> dict:
             f"inferred from them, so the dates of the forecasts are unknown; resample it "
             f"({name}.asfreq(...)) or give {name}.to_numpy() to forecast without dates"
         )
-    return {"index": "datetime", "end": index[-1].isoformat(), "freq": freq.freqstr,
-            "step": None, "tz": None if index.tz is None else str(index.tz)}  # fmt: skip
+    tz = None if index.tz is None else str(index.tz)
+    return _index_part("datetime", index[-1].isoformat(), freq.freqstr, tz=tz)
 
 
 def _check_labels(index, name, missing) -> None:
@@ -175,7 +174,7 @@ def _constant_step(labels, name, what) -> int:
 def _csv_form(series, name) -> dict:
     """The form of lstmkit's Series: its dates continue by one constant step of their unit,
     or (with pandas) by the calendar frequency pandas infers (month starts, say)."""
-    form = _plain_form("csv", list(series.columns))
+    form = {"type": "csv", "names": list(series.columns), **_index_part()}
     if series.dates is None:
         return form
     dates = series.dates

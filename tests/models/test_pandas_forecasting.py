@@ -173,3 +173,22 @@ def test_without_pandas_a_pandas_model_says_what_to_install(fitted, monkeypatch)
     monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas raises ImportError
     with pytest.raises(ImportError, match=r"lstmkit\[pandas\]"):
         fitted.predict()
+
+
+def test_a_time_zone_is_kept_through_save_and_load(passengers, tmp_path):
+    hours = pd.date_range("2020-03-23 01:00", periods=144, freq="h", tz="Europe/Paris")
+    model = fit(pd.Series(passengers.to_numpy(), index=hours))
+    expected = pd.date_range(hours[-1], periods=4, freq="h")[1:]  # across the change to DST
+    pd.testing.assert_index_equal(model.predict().index, expected)
+    model.save(tmp_path / "f.safetensors")
+    pd.testing.assert_index_equal(
+        Forecaster.load(tmp_path / "f.safetensors").predict().index, expected
+    )
+
+
+def test_without_pandas_lstmkit_dates_must_step_evenly(airline, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    assert fit(airline).predict().dates[0] == np.datetime64("1961-01")  # months: one step each
+    days = Series(airline.values, ["Passengers"], MONTHS.to_numpy().astype("datetime64[D]"), {}, "")
+    with pytest.raises(ValueError, match=r"series has irregular dates .* a calendar frequency"):
+        fit(days)  # month starts step by 28 to 31 days: only pandas names that frequency
