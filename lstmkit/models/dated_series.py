@@ -260,6 +260,35 @@ def _future_index(pd, form, steps):
     return pd.RangeIndex(end + step, end + step * (steps + 1), step)
 
 
+def check_following(forms, y, name: str = "y") -> None:
+    """Dated `y`, the values that followed the training series, must begin one step after
+    each series' end (plain arrays in `y` are taken as they come)."""
+    items = y if isinstance(y, list | tuple) else [y]
+    for form, item in zip(forms, items, strict=False):  # the counts are the caller's check
+        first = _first_label(item)
+        if first is None or form["index"] == "none":
+            continue
+        expected = _future_labels(form, 1)[0]
+        if first != expected:
+            raise ValueError(
+                f"{name} must hold the values that followed the training series: it should "
+                f"begin at {expected}, one step after {form['end']}; it begins at {first}"
+            )
+
+
+def _first_label(item):
+    """The first date (or label) of a dated series, None for plain values or no dates."""
+    if isinstance(item, Series):
+        return None if item.dates is None else item.dates[0]
+    return item.index[0] if is_dated(item) else None
+
+
+def _future_labels(form, steps):
+    if form["type"] == "csv":
+        return _future_dates(form, steps)
+    return _future_index(pandas(), form, steps)
+
+
 # ---- a loaded form is checked before use -------------------------------------------------------
 
 

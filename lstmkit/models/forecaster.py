@@ -39,7 +39,13 @@ import numpy as np
 from lstmkit.data.sequences import SequenceData
 from lstmkit.metrics import seasonal_naive_error
 from lstmkit.models.base import Estimator
-from lstmkit.models.dated_series import FormCheck, check_restored_forms, dress, undress
+from lstmkit.models.dated_series import (
+    FormCheck,
+    check_following,
+    check_restored_forms,
+    dress,
+    undress,
+)
 from lstmkit.models.fitted_state import Numbers, Value
 from lstmkit.models.forecast_network import (
     ForecastEnsemble,
@@ -350,11 +356,15 @@ class Forecaster(Estimator):
         series (shaped as the series were given, over the first h <= horizon steps); greater
         is better, so errors are negated (scikit-learn's convention): metric is one of
         "neg_mase" (default: MAE over the training series' in-sample seasonal-naive MAE,
-        averaged over series and channels), "neg_smape", "neg_mape", "neg_mae", "neg_rmse"."""
+        averaged over series and channels), "neg_smape", "neg_mape", "neg_mae", "neg_rmse".
+        Series fitted dated take `y` dated too (or plain): its dates must begin one step after
+        the training series' end."""
         self._check_fitted()
         if metric not in SCORES:
             raise ValueError(f"metric must be one of {', '.join(SCORES)}; got {metric!r}")
         actual, kind = as_series_list(undress(y, "y")[0], "y")
+        if self.index_form_ is not None:
+            check_following(self.index_form_, y)
         if kind != self.input_kind_ or len(actual) != len(self.history_):
             raise ValueError(
                 f"y must be shaped as the series given to fit ({self.input_kind_}, "

@@ -111,6 +111,13 @@ def test_lstmkit_series_from_load_airline_and_read_csv_series_fit(airline, tmp_p
 def test_score_takes_the_dated_values_that_followed(fitted, passengers):
     following = fitted.predict() * 1.1
     assert fitted.score(following) == fit(passengers.to_numpy()).score(following.to_numpy())
+    with pytest.raises(ValueError, match=r"y .* should begin at 1961-01-01 00:00:00, one step "):
+        fitted.score(passengers[-3:])  # the last training values, not those that followed
+    model = fit(load_airline())
+    forecast = model.predict()
+    month_late = Series(forecast.values, forecast.columns, forecast.dates + 1, {}, "error")
+    with pytest.raises(ValueError, match="should begin at 1961-01, one step after 1960-12"):
+        model.score(month_late)
 
 
 def test_a_saved_model_keeps_its_dates(fitted, tmp_path):
