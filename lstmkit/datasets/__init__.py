@@ -30,7 +30,8 @@ def path(name: str) -> Path:
 
 def load_airline() -> Series:
     """Monthly airline passengers 1949-1960 (Box and Jenkins series G): 144 values, column
-    "Passengers", monthly dates."""
+    "Passengers", monthly dates. It fits `Forecaster` as it is (`Forecaster().fit(series)`),
+    whose forecasts then come back as a Series dated from 1961-01."""
     return read_csv_series(path("airline"), value_columns="Passengers", date_column="Date")
 
 
