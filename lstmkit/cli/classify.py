@@ -13,6 +13,7 @@ from lstmkit.cli.common import (
     training_verbosity,
 )
 from lstmkit.cli.output import files_written
+from lstmkit.cli.parser import refuse_together, refuse_without
 from lstmkit.cli.sequence_files import add_layout_argument, read_sequences, split_sequences
 from lstmkit.cli.summary import (
     Stopwatch,
@@ -112,7 +113,14 @@ def plural(count, noun) -> str:
 
 def read_data(args):
     """(train, test, description); without TEST, a stratified split of TRAIN."""
+    refuse_together(
+        args,
+        "TEST",
+        "test_fraction",
+        "TEST is the test data; --test-fraction holds out part of TRAIN instead",
+    )
     if args.train is None:
+        refuse_without(args, "test_fraction", "TRAIN", "the built-in data has its own test part")
         train = read_sequences("japanese-vowels-train")
         test = read_sequences("japanese-vowels-test")
         return train, test, "JapaneseVowels (built-in)"

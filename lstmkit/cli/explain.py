@@ -8,6 +8,7 @@ import numpy as np
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, pyplot, say
 from lstmkit.cli.output import files_written
+from lstmkit.cli.parser import refuse_together
 from lstmkit.cli.summary import require_positive
 from lstmkit.io.atomic import write_csv, write_json
 
@@ -64,6 +65,8 @@ def run(args) -> dict:
     if args.budget < 0:
         raise UsageError(f"--budget must be 0 or more; got {args.budget}")
     require_positive(args, "hidden_size", "samples")
+    why = "--trained reads networks trained before; --budget trains new ones"
+    refuse_together(args, "trained", "budget", why)
     folder = output_dir(args)
     sizes = _matched_sizes(args.hidden_size)
     probe = {"T": args.T, "n": args.samples, "seed": args.seed}

@@ -11,7 +11,7 @@ command line already holding it would run with a value nobody chose on purpose. 
 single-valued option (store, store_const, store_true, store_false) may be given once; an
 option meant to be repeated says so with action="append". The options given are recorded
 (`given_options`), so that a command can refuse two that exclude each other
-(`refuse_together`).
+(`refuse_together`), or one that would be ignored without another (`refuse_without`).
 """
 
 import argparse
@@ -28,8 +28,9 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in (None, "store", "store_const", "store_true", "store_false"):
-            self.register("action", name, _given_once(self._registry_get("action", name)))
+        for name in (None, "store", "store_const", "store_true", "store_false", "append"):
+            base = self._registry_get("action", name)
+            self.register("action", name, _recorded(base, once=name != "append"))
 
     def error(self, message):
         text = " ".join(message.split())  # argparse's messages may hold line breaks
@@ -37,34 +38,51 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE_ERROR)
 
 
-def _given_once(action_class):
-    """A subclass of argparse's `action_class` that refuses a second use of its option."""
+def _recorded(action_class, once: bool):
+    """A subclass of argparse's `action_class` that records its option in GIVEN and, when
+    `once`, refuses a second use of it."""
 
-    class GivenOnce(action_class):
+    class Recorded(action_class):
         def __call__(self, parser, namespace, values, option_string=None):
             given = getattr(namespace, GIVEN, None)
             if given is None:
                 given = {}
                 setattr(namespace, GIVEN, given)
             if option_string is not None:  # a positional is filled once by argparse itself
-                if self.dest in given:  # (argparse has expanded an abbreviation to the option)
+                if once and self.dest in given:  # (an abbreviation arrives expanded)
                     parser.error(f"{option_string} given more than once; give it once")
                 given[self.dest] = option_string
             super().__call__(parser, namespace, values, option_string)
 
-    GivenOnce.__name__ = f"GivenOnce{action_class.__name__}"
-    return GivenOnce
-
-
-def was_given(args, dest: str) -> bool:
-    """Whether the option stored in `dest` was written on the command line."""
-    return dest in getattr(args, GIVEN, {})
+    Recorded.__name__ = f"Recorded{action_class.__name__}"
+    return Recorded
 
 
 def refuse_together(args, first: str, second: str, why: str = "") -> None:
-    """UsageError naming both options when `first` and `second` (dests) were both given;
-    `why` says what each does, for the message."""
-    given = getattr(args, GIVEN, {})
-    if first in given and second in given:
-        reason = f": {why}" if why else ""
-        raise UsageError(f"{given[first]} and {given[second]} exclude each other{reason}")
+    """UsageError naming both when `first` and `second` were both given; `why` says what
+    each does, for the message. A name is an option's dest (`test_fraction`), or a positional
+    argument's metavar (`TEST`: given when its value is not None)."""
+    names = [_given_as(args, name) for name in (first, second)]
+    if all(names):
+        reason = f" ({why})" if why else ""
+        raise UsageError(f"{names[0]} and {names[1]} exclude each other{reason}")
+
+
+def refuse_without(args, dest: str, needed: str, why: str = "") -> None:
+    """UsageError when the option `dest` was given without `needed` (a dest or a positional's
+    metavar, as in `refuse_together`): it would be ignored."""
+    option = _given_as(args, dest)
+    if option and not _given_as(args, needed):
+        reason = f" ({why})" if why else ""
+        raise UsageError(f"{option} needs {_spelled(args, needed)}{reason}")
+
+
+def _given_as(args, name: str) -> str | None:
+    """How `name` was written on the command line; None when it was not."""
+    if name.isupper():  # a positional argument
+        return name if getattr(args, name.lower(), None) is not None else None
+    return getattr(args, GIVEN, {}).get(name)
+
+
+def _spelled(args, name: str) -> str:
+    return name if name.isupper() else "--" + name.replace("_", "-")

@@ -17,6 +17,7 @@ from lstmkit.cli.common import (
     training_verbosity,
 )
 from lstmkit.cli.output import files_written
+from lstmkit.cli.parser import refuse_together, refuse_without
 from lstmkit.cli.summary import require_positive, save_interrupted_model
 from lstmkit.data.damaged_files import reading
 from lstmkit.io.atomic import write_csv, write_figure, write_json
@@ -98,6 +99,9 @@ def plot_attention(model, source: str, path, plt) -> None:
 
 
 def run(args) -> dict:
+    for training in ("TRAIN", "task"):
+        refuse_together(args, "model", training, "--model predicts with a saved model")
+    refuse_without(args, "predict", "model", "the saved model to predict with")
     if args.model:
         return _predict(args)
     return _train(args)

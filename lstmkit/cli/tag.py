@@ -6,6 +6,7 @@ import numpy as np
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
 from lstmkit.cli.output import files_written
+from lstmkit.cli.parser import refuse_together
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
 from lstmkit.io.atomic import write_json, write_text
 
@@ -106,6 +107,12 @@ def read_data(args):
     def read(path):
         return tuple(read_tagging_file(path, format=args.format, column=column))
 
+    refuse_together(
+        args,
+        "TEST",
+        "test_fraction",
+        "TEST is the test data; --test-fraction holds out part of TRAIN instead",
+    )
     train = read(args.train)
     dev = None if args.dev is None else read(args.dev)
     if args.test is not None:

@@ -5,6 +5,7 @@ import numpy as np
 from lstmkit.cli.classify import FILES, report_classification, save_interrupted
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
 from lstmkit.cli.output import files_written
+from lstmkit.cli.parser import refuse_together
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
 from lstmkit.io.atomic import write_json
 
@@ -93,6 +94,12 @@ def read_data(args):
         # ids: the example's number in its file (blank lines not counted), from 1
         return Sequences(texts, np.array(labels), list(range(1, len(texts) + 1)))
 
+    refuse_together(
+        args,
+        "TEST",
+        "test_fraction",
+        "TEST is the test data; --test-fraction holds out part of TRAIN instead",
+    )
     train = read(args.train)
     if args.test is not None:
         return train, read(args.test), f"{args.train} / {args.test}"

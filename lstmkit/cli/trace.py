@@ -5,6 +5,7 @@ import numpy as np
 from lstmkit.cells.trace import trace_lstm_cell
 from lstmkit.cli.common import UsageError, add_common_arguments
 from lstmkit.cli.lstm_input import lstm_and_input, parse_sequence
+from lstmkit.cli.parser import refuse_without
 
 EQUATIONS = """\
   i  = sigmoid(W_ii x + b_ii + W_hi h + b_hi)     input gate: how much of g to write
@@ -54,6 +55,8 @@ def add_parser(commands) -> None:
 def run(args) -> dict:
     from lstmkit.recurrent.lstm import LSTM
 
+    for option in ("index", "units"):
+        refuse_without(args, option, "model", "it selects what a saved model's trace shows")
     if args.model is not None:
         return run_model(args)
     x = parse_sequence(args.input)

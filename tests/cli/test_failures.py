@@ -140,9 +140,9 @@ def test_running_out_of_memory_with_one_size_option(monkeypatch, capsys):
         raise MemoryError("Unable to allocate 14.6 TiB")
 
     monkeypatch.setattr(lstmkit.cli.trace, "trace_lstm_cell", too_big)
-    assert main(["trace", "--units=100000"]) == 2
+    assert main(["trace", "--hidden-size=300"]) == 2  # (the mock runs out of memory)
     assert capsys.readouterr().err.splitlines() == [
-        "lstmkit: error: out of memory (Unable to allocate 14.6 TiB): --units 100000 needs "
+        "lstmkit: error: out of memory (Unable to allocate 14.6 TiB): --hidden-size 300 needs "
         "more memory than this machine has; give a smaller value"
     ]
 

@@ -253,6 +253,7 @@ def test_files_written_follow_the_umask(inputs, tmp_path, capsys, umask, onnx):
         (["charlm", "sample", "m", "--length", "3", "--length=4"], "--length given more than"),
         (["trace", "--hidden-size", "2", "--hidden-s", "3"], "--hidden-size given more than"),
         (["classify", "--quiet", "--verbose"], "--verbose: not allowed with argument --quiet"),
+        (["tag", "--verbose", "--quiet", "t"], "--quiet: not allowed with argument --verbose"),
     ],
 )
 def test_repeated_or_conflicting_options_are_usage_errors(capsys, arguments, named):
@@ -269,3 +270,44 @@ def test_options_meant_to_repeat_still_do(inputs, capsys):
     assert main(["seq2seq", "--model", model, "--predict", "ab", "--predict", "ba", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert [p["source"] for p in document["predictions"]] == ["ab", "ba"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        # TEST given: --test-fraction (a share of TRAIN held out) would be ignored
+        (
+            ["classify", "{f}/seq.npz", "{f}/seq.npz", "--test-fraction", "0.3"],
+            "TEST and --test-fraction exclude each other",
+        ),  # fmt: skip
+        (
+            ["textclf", "{f}/texts.tsv", "{f}/texts.tsv", "--test-fraction", "0.3"],
+            "TEST and --test-fraction exclude each other",
+        ),  # fmt: skip
+        (
+            ["tag", "{f}/tagged.tsv", "{f}/tagged.tsv", "--test-fraction", "0.3"],
+            "TEST and --test-fraction exclude each other",
+        ),  # fmt: skip
+        (["classify", "--test-fraction", "0.3"], "--test-fraction needs TRAIN"),
+        # a saved model to predict with, or data to train on, not both
+        (
+            ["seq2seq", "{f}/pairs.tsv", "--model", "{f}/seq2seq.safetensors", "--predict", "ab"],
+            "--model and TRAIN exclude each other",
+        ),  # fmt: skip
+        (
+            ["seq2seq", "--task", "dates", "--model", "{f}/seq2seq.safetensors", "--predict", "a"],
+            "--model and --task exclude each other",
+        ),  # fmt: skip
+        (["seq2seq", "{f}/pairs.tsv", "--predict", "ab"], "--predict needs --model"),
+        (
+            ["explain", "gradients", "--trained", "{f}", "--budget", "8"],
+            "--trained and --budget exclude each other",
+        ),  # fmt: skip
+        (["trace", "--units", "2"], "--units needs --model"),
+        (["trace", "--index", "1"], "--index needs --model"),
+    ],
+)
+def test_options_that_exclude_each_other_are_refused_naming_both(inputs, capsys, arguments, named):
+    assert main([a.format(f=inputs) for a in arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"lstmkit: error: {named}") and err.count("\n") == 1
