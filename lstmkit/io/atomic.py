@@ -18,6 +18,7 @@ Error messages name the file being written: a full disk says which file it could
 """
 
 import csv
+import errno
 import glob
 import hashlib
 import io
@@ -46,7 +47,7 @@ def atomic_write(path, chunks) -> None:
 
 
 def _write_through_temporary(path: Path, chunks) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(path)
     remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.{_writer_tag()}.", suffix=".tmp", dir=path.parent
@@ -107,6 +108,17 @@ def _process_alive(pid: int) -> bool:
     except OSError:  # PermissionError: it exists, under another user
         return True
     return True
+
+
+def _make_folder(path: Path) -> None:
+    """Create the folders above `path`; a part of that path that exists but is no folder is
+    named as such (mkdir's own error, "File exists: '/dev/null'", hides which file was meant)."""
+    for folder in (path.parent, *path.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, f"{folder} is not a folder", str(path))
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _umask() -> int:

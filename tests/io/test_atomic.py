@@ -175,3 +175,13 @@ def test_a_write_removes_the_temporaries_dead_writers_left_and_only_those(tmp_pa
     assert not dead.exists()
     assert all(p.exists() for p in kept)
     assert path.read_text() == "new"
+
+
+def test_a_file_in_the_way_of_the_folder_is_named(tmp_path):
+    """A path under a file ('/dev/null/x.onnx') is refused naming the file in the way; mkdir's
+    own error said only "File exists: '/dev/null'" (issue 23, noticed with item 18)."""
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError, match=f"{blocker} is not a folder") as refused:
+        write_text(blocker / "sub" / "model.onnx", "y")
+    assert refused.value.filename == str(blocker / "sub" / "model.onnx")
