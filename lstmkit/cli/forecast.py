@@ -1,5 +1,9 @@
 """`lstmkit forecast`: fit the Forecaster to one series, test it on the held-out end against
-the baselines, refit on everything and forecast the future with intervals."""
+the baselines, refit on everything and forecast the future with intervals.
+
+The series may have several columns (`--column a --column b`): one Forecaster forecasts them
+together (K channels); the test's errors, the forecast table and the plots are then per column.
+"""
 
 import sys
 
@@ -16,6 +20,7 @@ from lstmkit.cli.common import (
 )
 from lstmkit.cli.forecast_dates import remember_dates
 from lstmkit.cli.output import files_written
+from lstmkit.cli.parser import refuse_without
 from lstmkit.cli.summary import (
     Stopwatch,
     require_positive,
@@ -39,7 +44,12 @@ def add_parser(commands) -> None:
         "refitted on the whole series and forecasts the next HORIZON values with intervals.",
     )
     parser.add_argument("csv", nargs="?", metavar="CSV", help="the series (default: airline)")
-    parser.add_argument("--column", help="the value column (default: the only numeric one)")
+    parser.add_argument(
+        "--column",
+        action="append",
+        help="the value column (default: the only numeric one); give it once per column to "
+        "forecast several columns together (--column a --column b)",
+    )
     parser.add_argument(
         "--date-column", help="the date column (default: the first column if it holds dates)"
     )
@@ -72,21 +82,23 @@ def add_parser(commands) -> None:
 def run(args) -> dict:
     clock = Stopwatch()
     check_options(args)
-    values, time, name, source = read_series(args)
+    values, time, names, source = read_series(args)
     folder = output_dir(args)
     holdout = args.horizon if args.holdout is None else args.holdout
     check_holdout(args, holdout, len(values), source)
-    say(args, f"{source}: {len(values)} values of {name}{date_span(time, ', {} to {}')}")
-    report = {"data": source, "column": name, "length": len(values), "horizon": args.horizon}
+    span = date_span(time, ", {} to {}")
+    say(args, f"{source}: {len(values)} values of {', '.join(names)}{span}")
+    report = {"data": source, "length": len(values), "horizon": args.horizon}
+    report.update({"column": names[0]} if len(names) == 1 else {"columns": names})
     test = None
     try:
         if holdout:
-            test = test_forecast(args, values, time, holdout)
+            test = test_forecast(args, values, time, holdout, names)
             report.update(holdout=holdout, period=test["period"], test=test["metrics"])
         model = make_model(args, args.horizon).fit(values)
         remember_dates(model, time)
     except KeyboardInterrupt:
-        save_interrupted(test, holdout, folder)
+        save_interrupted(test, holdout, folder, names)
         raise
     forecast, lower, upper = model.predict(level=args.level, return_intervals=True)
     future = future_time(time, args.horizon)
@@ -96,16 +108,16 @@ def run(args) -> dict:
         f"\nForecast of the next {args.horizon} values by the model refitted on all "
         f"{len(values)} (seasonal period {model.period_}), {args.level:.0%} interval:",
     )
-    header, rows = forecast_table(future, forecast, lower, upper)
+    header, rows = forecast_table(future, forecast, lower, upper, names)
     if folder is not None:
         report["seconds"] = clock.seconds
         write_json(folder / "metrics.json", report)
-        write_outputs(args, folder, model, report, header, rows, (time, values), future, test)
-    metric = None if test is None else summary_metric(test["metrics"]["lstm"])
+        write_outputs(args, folder, model, names, header, rows, (time, values), future, test)
+    metric = None if test is None else test_summary(test["metrics"], names)
     say(args, "\n" + summary_line(clock.seconds, model.n_epochs_, metric, folder))
-    names = ("metrics.json", "model.safetensors", "forecast.csv", "forecast.png")
+    files = ("metrics.json", "model.safetensors", "forecast.csv", *plot_names(names))
     forecasts = [dict(zip(header, row, strict=True)) for row in full_precision(rows)]
-    return {**report, "forecast": forecasts, "files": files_written(folder, *names)}
+    return {**report, "forecast": forecasts, "files": files_written(folder, *files)}
 
 
 def full_precision(rows) -> list:
@@ -113,13 +125,18 @@ def full_precision(rows) -> list:
     return [(row[0], *map(float, row[1:])) for row in rows]
 
 
-def forecast_table(future, forecast, lower, upper):
+def forecast_table(future, forecast, lower, upper, names):
     """Print the forecast at a readable precision; returns (header, rows) for forecast.csv,
-    at full precision."""
+    at full precision. One column: forecast, lower, upper; several (`forecast` (h, K)): the
+    three for each, headed by the column's name."""
     header = ["date" if np.issubdtype(future.dtype, np.datetime64) else "step"]
-    header += ["forecast", "lower", "upper"]
-    decimals = readable_decimals(np.concatenate([lower, upper]))
-    columns = (forecast, lower, upper)
+    if len(names) == 1:
+        header += ["forecast", "lower", "upper"]
+        columns = (forecast, lower, upper)
+    else:
+        header += [f"{name}{part}" for name in names for part in ("", " lower", " upper")]
+        columns = [a[:, k] for k in range(len(names)) for a in (forecast, lower, upper)]
+    decimals = readable_decimals(np.concatenate([np.ravel(lower), np.ravel(upper)]))
     shown = [
         (str(t), *(f"{v:.{decimals}f}" for v in numbers))
         for t, *numbers in zip(future, *columns, strict=True)
@@ -130,6 +147,13 @@ def forecast_table(future, forecast, lower, upper):
         for t, *numbers in zip(future, *columns, strict=True)
     ]
     return header, rows
+
+
+def test_summary(metrics: dict, names) -> str:
+    """The summary line's test metric: of the one column, or of each column in turn."""
+    if len(names) == 1:
+        return summary_metric(metrics["lstm"])
+    return "; ".join(f"{name} {summary_metric(metrics[name]['lstm'])}" for name in names)
 
 
 def summary_metric(lstm: dict) -> str:
@@ -144,7 +168,7 @@ def summary_metric(lstm: dict) -> str:
     return metric
 
 
-def save_interrupted(test, holdout, folder) -> None:
+def save_interrupted(test, holdout, folder, names) -> None:
     """Ctrl-C: a forecaster is only usable once fitted, so the best model so far is the test
     model (fitted without the last `holdout` values) when the refit was interrupted."""
     if test is None:
@@ -153,7 +177,7 @@ def save_interrupted(test, holdout, folder) -> None:
     path = save_interrupted_model(test["model"], folder)
     print(
         f"interrupted during the refit: saved the model fitted without the last {holdout} "
-        f"values ({summary_metric(test['metrics']['lstm'])}) to {path}",
+        f"values ({test_summary(test['metrics'], names)}) to {path}",
         file=sys.stderr,
     )
 
@@ -187,11 +211,13 @@ def check_holdout(args, holdout, length, source) -> None:
 
 
 def read_series(args):
-    """(values (T,), time (T,) dates or step numbers, column name, description of the source)."""
+    """(values (T,) or, for several --column, (T, K); time (T,) dates or step numbers; the
+    column names; a description of the source)."""
     from lstmkit import datasets
     from lstmkit.data.csv_series import read_csv_series
 
     if args.csv is None:
+        refuse_without(args, "column", "CSV", "the built-in series has one column")
         series = datasets.load_airline()
         source = "airline (built-in: monthly airline passengers, thousands)"
     else:
@@ -201,13 +227,14 @@ def read_series(args):
         missing = sum(series.missing_count.values())
         if missing:
             note(args, f"note: {missing} missing values in {path}, filled by {args.missing}")
-    if series.values.shape[1] > 1:
+    if series.values.shape[1] > 1 and args.column is None:
         raise UsageError(
             f"{args.csv} has several value columns ({', '.join(series.columns)}); "
-            "choose one with --column"
+            "choose one with --column (or several: --column a --column b)"
         )
     time = series.dates if series.dates is not None else np.arange(len(series))
-    return series.values[:, 0], time, series.columns[0], source
+    values = series.values[:, 0] if series.values.shape[1] == 1 else series.values
+    return values, time, list(series.columns), source
 
 
 def make_model(args, horizon):
@@ -225,8 +252,9 @@ def make_model(args, horizon):
     )
 
 
-def test_forecast(args, values, time, holdout) -> dict:
-    """Fit without the last `holdout` values, forecast them; print and return the metrics."""
+def test_forecast(args, values, time, holdout, names) -> dict:
+    """Fit without the last `holdout` values, forecast them; print and return the metrics
+    ({method: metrics} for one column, {column: {method: metrics}} for several)."""
     from lstmkit.models.baselines import drift_forecast, naive_forecast, seasonal_naive_forecast
 
     train, actual = values[:-holdout], values[-holdout:]
@@ -239,17 +267,23 @@ def test_forecast(args, values, time, holdout) -> dict:
         "naive": naive_forecast(train, holdout),
         "drift": drift_forecast(train, holdout),
     }
-    metrics = {
-        method: forecast_metrics(actual, f, train, period) for method, f in forecasts.items()
-    }
     say(
         args,
         f"\nTest: the last {holdout} values{date_span(time[-holdout:], ' ({} to {})')} "
         f"forecast by models fitted on the {len(train)} before them (seasonal period {period}"
         f"{' detected' if args.season_length is None else ''}):",
     )
-    rows = metric_rows(metrics)
-    say(args, table(["method", "MAE", "RMSE", "MAPE %", "sMAPE %", f"MASE (m={period})"], rows))
+    header = ["method", "MAE", "RMSE", "MAPE %", "sMAPE %", f"MASE (m={period})"]
+    by_column = {}
+    for k, name in enumerate(names):
+        by_column[name] = {
+            method: forecast_metrics(*(channel(a, k, names) for a in (actual, f, train)), period)
+            for method, f in forecasts.items()
+        }
+        if len(names) > 1:
+            say(args, f"{name}:")
+        say(args, table(header, metric_rows(by_column[name])))
+    metrics = by_column[names[0]] if len(names) == 1 else by_column
     return {
         "period": period,
         "metrics": metrics,
@@ -257,6 +291,11 @@ def test_forecast(args, values, time, holdout) -> dict:
         "lstm": forecasts["lstm"],
         "model": model,
     }
+
+
+def channel(array, k, names):
+    """Column k of a (T, K) array of several columns; a one-column series is (T,), as is."""
+    return array if len(names) == 1 else array[:, k]
 
 
 def metric_rows(metrics: dict) -> list:
@@ -311,7 +350,14 @@ def date_span(time, pattern) -> str:
     return pattern.format(time[0], time[-1])
 
 
-def write_outputs(args, folder, model, report, header, rows, observed, future, test) -> None:
+def plot_names(names) -> list[str]:
+    """The plots' file names: forecast.png for one column, forecast-1.png ... for several."""
+    if len(names) == 1:
+        return ["forecast.png"]
+    return [f"forecast-{k + 1}.png" for k in range(len(names))]
+
+
+def write_outputs(args, folder, model, names, header, rows, observed, future, test) -> None:
     model.save(folder / "model.safetensors")
     write_csv(folder / "forecast.csv", header, rows)
     plt = pyplot(args)
@@ -319,18 +365,21 @@ def write_outputs(args, folder, model, report, header, rows, observed, future, t
         return
     from lstmkit.viz.forecast import plot_forecast
 
-    forecast, lower, upper = np.array([row[1:] for row in full_precision(rows)]).T
-    plot_forecast(
-        plt,
-        folder / "forecast.png",
-        observed[0],
-        observed[1],
-        future,
-        forecast,
-        lower,
-        upper,
-        level=args.level,
-        test=None if test is None else (test["time"], test["lstm"]),
-        title=f"{report['column']}: forecast of the next {len(rows)} values",
-        ylabel=report["column"],
-    )
+    time, values = observed
+    numbers = np.array([row[1:] for row in full_precision(rows)])  # (h, 3 K)
+    for k, (name, path) in enumerate(zip(names, plot_names(names), strict=True)):
+        forecast, lower, upper = numbers[:, 3 * k : 3 * k + 3].T
+        plot_forecast(
+            plt,
+            folder / path,
+            time,
+            channel(values, k, names),
+            future,
+            forecast,
+            lower,
+            upper,
+            level=args.level,
+            test=None if test is None else (test["time"], channel(test["lstm"], k, names)),
+            title=f"{name}: forecast of the next {len(rows)} values",
+            ylabel=name,
+        )

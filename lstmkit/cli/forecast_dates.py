@@ -38,7 +38,8 @@ def remember_dates(model, time) -> None:
 
 def values_after_training(model, series, name) -> tuple[np.ndarray, str]:
     """(the values of `series` (read from file `name`) that followed the model's training
-    data, a description of which rows they are), by the rules of the module doc."""
+    data, (n, K) for its K columns; a description of which rows they are), by the rules of
+    the module doc."""
     end = getattr(model, "end_date_", None)
     if end is None:
         return _undated(series, name, model.horizon)
@@ -58,7 +59,7 @@ def _undated(series, name, horizon):
             "that followed that data cannot be found; refit it with `lstmkit forecast` on a "
             "dated CSV, or give the values that followed without dates"
         )
-    actual = series.values[:horizon, 0]
+    actual = series.values[:horizon]
     return (
         actual,
         f"the first {len(actual)} rows of {name} (undated: taken as the values "
@@ -87,7 +88,7 @@ def _dated(series, name, end, step, horizon):
             "not one step later"
         )
     first, last = series.dates[after[0]], series.dates[after[-1]]
-    return series.values[after, 0], f"the {len(after)} values of {name} from {first} to {last}"
+    return series.values[after], f"the {len(after)} values of {name} from {first} to {last}"
 
 
 def _end_date(text: str) -> np.datetime64:

@@ -113,12 +113,17 @@ def _forecaster_predict(model, name, args):
             "INPUT (to forecast another series, fit it with `lstmkit forecast FILE`)"
         )
     horizon = args.horizon or model.horizon
-    forecast, lower, upper = model.predict(horizon=horizon, return_intervals=True)
+    predicted = model.predict(horizon=horizon, return_intervals=True)
+    parts = [np.reshape(a, (horizon, -1)) for a in predicted]  # forecast, lower, upper: (h, K)
+    channels = parts[0].shape[1]
+    header = ["forecast", "lower", "upper"]
+    if channels > 1:  # several columns forecast together: the three for each, numbered
+        header = [f"{name} {k + 1}" for k in range(channels) for name in header]
     rows = [
-        (step, f"{f:#.6g}", f"{lo:#.6g}", f"{hi:#.6g}")  # "#": keep trailing zeros
-        for step, f, lo, hi in zip(range(1, horizon + 1), forecast, lower, upper, strict=True)
+        (step, *(f"{part[t, k]:#.6g}" for k in range(channels) for part in parts))  # "#": keep
+        for t, step in enumerate(range(1, horizon + 1))  # trailing zeros
     ]
-    return ["step", "forecast", "lower", "upper"], rows
+    return ["step", *header], rows
 
 
 def _forecaster_evaluate(model, name, args, folder):
@@ -130,25 +135,50 @@ def _forecaster_evaluate(model, name, args, folder):
     from lstmkit.data.csv_series import read_csv_series
     from lstmkit.datasets import resolve
 
+    channels = model.history_.shape[2]
     series = read_csv_series(resolve(name), args.column)
-    if series.values.shape[1] > 1:
-        raise UsageError(
-            f"{name} has several value columns ({', '.join(series.columns)}); choose --column"
-        )
+    _check_columns(series, channels, name, args.column)
     actual, which = values_after_training(model, series, name)
-    forecast = model.predict(horizon=len(actual))
-    metrics = forecast_metrics(actual, forecast)
-    metrics["MASE"] = _saved_mase(model, metrics["MAE"])
+    forecast = np.reshape(model.predict(horizon=len(actual)), (len(actual), channels))
     print(f"the model's forecast of {which}:")
-    rows = metric_rows({"lstm": metrics})
-    print(table(["method", "MAE", "RMSE", "MAPE %", "sMAPE %", f"MASE (m={model.period_})"], rows))
-    return {**metrics, "n": len(actual), "forecast": np.asarray(forecast).tolist()}
+    header = ["method", "MAE", "RMSE", "MAPE %", "sMAPE %", f"MASE (m={model.period_})"]
+    by_column = {}
+    for k, column in enumerate(series.columns):
+        metrics = forecast_metrics(actual[:, k], forecast[:, k])
+        metrics["MASE"] = _saved_mase(model, metrics["MAE"], k)
+        if channels > 1:
+            print(f"{column}:")
+        print(table(header, metric_rows({"lstm": metrics})))
+        by_column[column] = metrics
+    scores = by_column[series.columns[0]] if channels == 1 else {"columns": by_column}
+    shown = forecast[:, 0] if channels == 1 else forecast
+    return {**scores, "n": len(actual), "forecast": shown.tolist()}
 
 
-def _saved_mase(model, mae):
-    """MAE over the seasonal-naive in-sample error the model kept from its training series;
-    None when it kept none (a file saved before it did) or the scale is undefined."""
-    scale = None if model.naive_error_ is None else float(model.naive_error_[0, 0])
+def _check_columns(series, channels, name, columns) -> None:
+    """DATA's value columns must be as many as the model forecasts (one, or K together)."""
+    found = series.values.shape[1]
+    if found == channels:
+        return
+    if columns is not None:
+        raise UsageError(
+            f"--column names {_columns(len(columns))}, but the model forecasts "
+            f"{_columns(channels)}; give --column once per column it forecasts"
+        )
+    raise UsageError(
+        f"{name} has {found} value columns ({', '.join(series.columns)}), but the model "
+        f"forecasts {_columns(channels)}; choose them with --column (once per column)"
+    )
+
+
+def _columns(count) -> str:
+    return f"{count} column{'' if count == 1 else 's'}"
+
+
+def _saved_mase(model, mae, k=0):
+    """MAE over the seasonal-naive in-sample error the model kept from its training series
+    (column k); None when it kept none (a file saved before it did) or it is undefined."""
+    scale = None if model.naive_error_ is None else float(model.naive_error_[0, k])
     return None if scale is None or not np.isfinite(scale) else mae / scale
 
 

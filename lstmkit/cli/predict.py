@@ -15,7 +15,11 @@ def add_model_arguments(parser, data, data_help, run, optional=False) -> None:
     parser.add_argument("--label-column", default="label", help="CSV label column (label)")
     parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
     add_layout_argument(parser)
-    parser.add_argument("--column", help="CSV value column (forecasters)")
+    parser.add_argument(
+        "--column",
+        action="append",
+        help="CSV value column (forecasters); once per column for a forecaster of several",
+    )
     parser.add_argument("--horizon", type=positive_int, default=None, help="steps (forecasters)")
     parser.add_argument(
         "--length", type=int, default=200, help="characters to sample (language models)"

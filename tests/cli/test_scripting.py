@@ -248,7 +248,7 @@ def test_files_written_follow_the_umask(inputs, tmp_path, capsys, umask, onnx):
     [
         (["forecast", "--epochs", "3", "--epochs", "4"], "--epochs given more than once"),
         (["forecast", "--quiet", "--quiet"], "--quiet given more than once"),
-        (["predict", "m", "--column", "a", "--column", "b"], "--column given more than once"),
+        (["forecast", "--horizon", "3", "--horizon=4"], "--horizon given more than once"),
         (["tag", "t.tsv", "--column", "1", "--column", "2"], "--column given more than once"),
         (["charlm", "sample", "m", "--length", "3", "--length=4"], "--length given more than"),
         (["trace", "--hidden-size", "2", "--hidden-s", "3"], "--hidden-size given more than"),
@@ -311,3 +311,64 @@ def test_options_that_exclude_each_other_are_refused_naming_both(inputs, capsys,
     assert main([a.format(f=inputs) for a in arguments]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"lstmkit: error: {named}") and err.count("\n") == 1
+
+
+@pytest.fixture
+def two_columns(tmp_path):
+    """40 monthly rows of two related series, a and b, and the 2 months that followed them."""
+    t = np.arange(42)
+    months = np.arange("2000-01", "2003-07", dtype="datetime64[M]")
+    a, b = 100 + t + 10 * np.sin(t * np.pi / 3), 50 + t / 2 + 5 * np.cos(t * np.pi / 3)
+    rows = [f"{m},{x:.3f},{y:.3f},{k}\n" for m, x, y, k in zip(months, a, b, t, strict=True)]
+    (tmp_path / "ab.csv").write_text("month,a,b,n\n" + "".join(rows[:40]))
+    (tmp_path / "after.csv").write_text("month,a,b,n\n" + "".join(rows[40:]))
+    return tmp_path
+
+
+def test_several_columns_are_forecast_together(two_columns, capsys):
+    out = two_columns / "run"
+    argv = ["forecast", str(two_columns / "ab.csv"), "--column", "a", "--column", "b", *FORECAST]
+    assert main([*argv, "--out", str(out), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["columns"] == ["a", "b"] and set(document["test"]) == {"a", "b"}
+    assert set(document["test"]["b"]) == {"lstm", "seasonal naive", "naive", "drift"}
+    first = document["forecast"][0]
+    assert list(first) == ["date", "a", "a lower", "a upper", "b", "b lower", "b upper"]
+    assert first["date"] == "2003-05" and first["a lower"] < first["a"] < first["a upper"]
+    # one model of 2 channels, saved: predict gives its forecast of both, evaluate scores both
+    model = Forecaster.load(out / "model.safetensors")
+    np.testing.assert_allclose(model.predict()[0], [first["a"], first["b"]], rtol=1e-5)
+    assert {"forecast-1.png", "forecast-2.png"} <= {p.name for p in out.iterdir()}
+    saved = str(out / "model.safetensors")
+    assert main(["evaluate", saved, str(two_columns / "after.csv"), "--column", "a",
+                 "--column", "b", "--json"]) == 0  # fmt: skip
+    scores = json.loads(capsys.readouterr().out)
+    assert set(scores["columns"]) == {"a", "b"} and scores["n"] == 2
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        # several numeric columns and no --column: which to forecast is not guessed
+        (["forecast", "{d}/ab.csv"], "has several value columns (a, b, n); choose one with"),
+        # the built-in series has one column: --column would be ignored
+        (["forecast", "--column", "a"], "--column needs CSV"),
+        # a one-column model is scored on one column
+        (
+            ["evaluate", "{d}/one.safetensors", "{d}/after.csv", "--column", "a", "--column", "b"],
+            "--column names 2 columns, but the model forecasts 1 column",
+        ),  # fmt: skip
+        (
+            ["evaluate", "{d}/one.safetensors", "{d}/after.csv"],
+            "after.csv has 3 value columns (a, b, n), but the model forecasts 1 column",
+        ),  # fmt: skip
+    ],
+)
+def test_several_columns_where_one_is_expected_are_refused(two_columns, capsys, arguments, message):
+    series = np.loadtxt(two_columns / "ab.csv", delimiter=",", skiprows=1, usecols=1)
+    Forecaster(horizon=2, epochs=1, hidden_size=4, ensemble=1).fit(series).save(
+        two_columns / "one.safetensors"
+    )
+    assert main([a.format(d=two_columns) for a in arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lstmkit: error: ") and err.count("\n") == 1 and message in err
