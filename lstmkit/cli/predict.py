@@ -31,6 +31,19 @@ def add_model_arguments(parser, data, data_help, run, optional=False) -> None:
     parser.set_defaults(run=run)
 
 
+# the predictions' columns that hold numbers (the table holds them as formatted text; a forecast
+# of several columns numbers them: "forecast 2"); a label or id stays text, as it was read
+NUMBER_COLUMNS = ("forecast", "lower", "upper", "probability")
+
+
+def numbers_as_numbers(prediction: dict) -> dict:
+    """One prediction for --json: its number columns as numbers."""
+    return {
+        key: float(value) if key.split(" ")[0] in NUMBER_COLUMNS else value
+        for key, value in prediction.items()
+    }
+
+
 def handled_inputs() -> str:
     """What INPUT / DATA are for each model class (from the handlers), for --help."""
     from lstmkit.cli.model_io import HANDLERS
@@ -59,7 +72,7 @@ def run(args) -> dict:
     results = {
         "model": args.model,
         "model_class": type(model).__name__,
-        "predictions": [dict(zip(header, row, strict=True)) for row in rows],
+        "predictions": [numbers_as_numbers(dict(zip(header, row, strict=True))) for row in rows],
     }
     if folder is None:
         print(table(header, rows))

@@ -372,3 +372,17 @@ def test_several_columns_where_one_is_expected_are_refused(two_columns, capsys, 
     assert main([a.format(d=two_columns) for a in arguments]) == 2
     err = capsys.readouterr().err
     assert err.startswith("lstmkit: error: ") and err.count("\n") == 1 and message in err
+
+
+def test_json_predictions_hold_numbers_as_numbers(inputs, capsys):
+    path = inputs / "forecaster.safetensors"
+    assert main(["predict", str(path), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["predictions"][0]
+    forecast, lower, upper = (a[0] for a in Forecaster.load(path).predict(return_intervals=True))
+    assert first["step"] == 1
+    np.testing.assert_allclose([first[k] for k in ("forecast", "lower", "upper")],
+                               [forecast, lower, upper], rtol=1e-5)  # fmt: skip
+    assert main(["predict", str(inputs / "classifier.safetensors"), str(inputs / "seq.npz"),
+                 "--json"]) == 0  # fmt: skip
+    first = json.loads(capsys.readouterr().out)["predictions"][0]
+    assert first["predicted"] in ("pos", "neg") and 0.5 <= first["probability"] <= 1
