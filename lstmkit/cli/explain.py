@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, pyplot, say
+from lstmkit.cli.common import UsageError, add_common_arguments, note, output_dir, pyplot, say
 from lstmkit.cli.output import files_written
 from lstmkit.cli.parser import refuse_together
 from lstmkit.cli.summary import require_positive
@@ -116,10 +116,11 @@ def _trained_networks(args, sizes) -> dict:
         biases = {"forget_bias": 3.0, "input_bias": -3.0} if kind == "lstm" else {}
         network_seed, training_seed = spawn(args.seed, 2)  # as run_experiment does
         network = TaskNetwork(2, 1, kind, sizes[kind], seed=network_seed, **biases)
-        say(args, f"training {kind} (H = {sizes[kind]}) on the adding problem, T = {args.T}, "
+        # progress, not results: on stderr (the results are the table and the files)
+        note(args, f"training {kind} (H = {sizes[kind]}) on the adding problem, T = {args.T}, "
             f"{args.budget} sequences")  # fmt: skip
         summary = train_network(network, task, budget=args.budget, seed=training_seed)
-        say(args, f"  test sequences wrong: {summary['test_wrong']} of {task.test_size}")
+        note(args, f"  test sequences wrong: {summary['test_wrong']} of {task.test_size}")
         networks[kind] = network
     return networks
 

@@ -10,10 +10,10 @@ import time
 from lstmkit.cli.common import (
     UsageError,
     add_common_arguments,
+    note,
     output_dir,
     positive_int,
     pyplot,
-    say,
     training_verbosity,
 )
 from lstmkit.cli.output import files_written
@@ -179,7 +179,7 @@ def _train(args) -> dict:
     except TrainingInterrupted:
         if out is not None and model.history_.epochs:
             path = save_interrupted_model(model, out)
-            say(args, f"interrupted: the best epoch's model is in {path}")
+            note(args, f"interrupted: the best epoch's model is in {path}")
         raise
     seconds = time.perf_counter() - started
     predictions = model.predict(test_sources)

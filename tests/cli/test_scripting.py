@@ -386,3 +386,12 @@ def test_json_predictions_hold_numbers_as_numbers(inputs, capsys):
                  "--json"]) == 0  # fmt: skip
     first = json.loads(capsys.readouterr().out)["predictions"][0]
     assert first["predicted"] in ("pos", "neg") and 0.5 <= first["probability"] <= 1
+
+
+def test_training_progress_goes_to_stderr(capsys):
+    argv = ["explain", "gradients", "--T", "10", "--budget", "16", "--samples", "1",
+            "--hidden-size", "4"]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "training lstm (H = 4) on the adding problem" in captured.err
+    assert "training" not in captured.out and "k=0" in captured.out  # the results table only
