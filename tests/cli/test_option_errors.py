@@ -15,13 +15,24 @@ from lstmkit.cli import main
         (["predict", "m.safetensors", "--horizon", "-3"], "--horizon: must be a positive integer"),
         (["seq2seq", "--beam-size", "0"], "argument --beam-size: must be a positive integer"),
         (["inspect", "m.safetensors", "--layer", "-1"], "--layer: must be a non-negative integer"),
+        # an option given twice (issue 20): refused instead of keeping the last silently
+        (["forecast", "--epochs", "3", "--epochs", "4"], "--epochs given more than once"),
+        (["forecast", "--quiet", "--quiet"], "--quiet given more than once"),
+        (["forecast", "--horizon", "3", "--horizon=4"], "--horizon given more than once"),
+        (["tag", "t.tsv", "--column", "1", "--column", "2"], "--column given more than once"),
+        (["charlm", "sample", "m", "--length", "3", "--length=4"], "--length given more than"),
+        (["trace", "--hidden-size", "2", "--hidden-s", "3"], "--hidden-size given more than"),
+        (["classify", "--quiet", "--verbose"], "--verbose: not allowed with argument --quiet"),
+        (["tag", "--verbose", "--quiet", "t"], "--quiet: not allowed with argument --verbose"),
     ],
 )
 def test_bad_option_values_exit_2_naming_the_option(capsys, command, message):
     with pytest.raises(SystemExit) as stop:
         main(command)
     assert stop.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("lstmkit: error: ") and err.count("\n") == 1
+    assert message in err
 
 
 def test_a_layer_the_model_does_not_have_is_a_usage_error(tmp_path, capsys):

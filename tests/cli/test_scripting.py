@@ -10,17 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-from lstmkit import LSTM, save
+from lstmkit import LSTM, models, save
 from lstmkit._version import __version__
 from lstmkit.cli import SUBCOMMANDS, main
-from lstmkit.models import (
-    CharLanguageModel,
-    Forecaster,
-    Seq2Seq,
-    SequenceClassifier,
-    SequenceTagger,
-    TextClassifier,
-)
+from lstmkit.models import Forecaster
 
 FORECAST = ["--epochs", "1", "--hidden-size", "4", "--ensemble", "1", "--horizon", "3"]
 
@@ -37,7 +30,7 @@ def inputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scripting")
     X, y = _sequences(24, 0)
     np.savez(folder / "seq.npz", X=X, y=y)
-    SequenceClassifier(hidden_size=4, epochs=1, ensemble=1, seed=0).fit(X, y).save(
+    models.SequenceClassifier(hidden_size=4, epochs=1, ensemble=1, seed=0).fit(X, y).save(
         folder / "classifier.safetensors"
     )
     series = 50 + np.arange(40) + 5 * np.sin(np.arange(40) * np.pi / 3)
@@ -50,27 +43,27 @@ def inputs(tmp_path_factory):
     )
     text = "to be or not to be, that is the question. " * 6
     (folder / "text.txt").write_text(text, encoding="utf-8")
-    CharLanguageModel(hidden_size=8, num_layers=1, epochs=1, seq_len=8, batch_size=4, seed=0).fit(
-        text
-    ).save(folder / "lm.safetensors")
+    models.CharLanguageModel(
+        hidden_size=8, num_layers=1, epochs=1, seq_len=8, batch_size=4, seed=0
+    ).fit(text).save(folder / "lm.safetensors")
     texts = ["good fine nice", "bad awful poor", "nice good", "poor bad"] * 4
     labels = ["pos", "neg", "pos", "neg"] * 4
     (folder / "texts.tsv").write_text(
         "".join(f"{t}\t{c}\n" for t, c in zip(texts, labels, strict=True))
     )
-    TextClassifier(embedding_dim=4, hidden_size=4, epochs=1, seed=0).fit(texts, labels).save(
+    models.TextClassifier(embedding_dim=4, hidden_size=4, epochs=1, seed=0).fit(texts, labels).save(
         folder / "textclf.safetensors"
     )
     (folder / "lines.txt").write_text("good nice\nawful bad\n")
     (folder / "tagged.tsv").write_text(
         "".join(f"{n}\tB-PER\nwent\tO\nhome\tO\n\n" for n in ["Ann", "Bob", "Cy", "Di"] * 3)
     )
-    SequenceTagger(word_dim=4, char_dim=2, char_hidden_size=2, hidden_size=4, epochs=1).fit(
+    models.SequenceTagger(word_dim=4, char_dim=2, char_hidden_size=2, hidden_size=4, epochs=1).fit(
         [["Ann", "went"], ["Bob", "went"]], [["B-PER", "O"], ["B-PER", "O"]]
     ).save(folder / "tagger.safetensors")
     pairs = [(w, w[::-1]) for w in ["ab", "ba", "abc", "cab", "bca", "aab"]] * 2
     (folder / "pairs.tsv").write_text("".join(f"{s}\t{t}\n" for s, t in pairs))
-    Seq2Seq(hidden_size=8, embedding_size=4, epochs=1, seed=0).fit(
+    models.Seq2Seq(hidden_size=8, embedding_size=4, epochs=1, seed=0).fit(
         [s for s, _ in pairs], [t for _, t in pairs]
     ).save(folder / "seq2seq.safetensors")
     save(LSTM(2, 3, seed=0), folder / "layer.safetensors")
@@ -241,28 +234,6 @@ def test_files_written_follow_the_umask(inputs, tmp_path, capsys, umask, onnx):
     assert {p.name for p in written} == expected
     for path in written:
         assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~umask), path.name
-
-
-@pytest.mark.parametrize(
-    ("arguments", "named"),
-    [
-        (["forecast", "--epochs", "3", "--epochs", "4"], "--epochs given more than once"),
-        (["forecast", "--quiet", "--quiet"], "--quiet given more than once"),
-        (["forecast", "--horizon", "3", "--horizon=4"], "--horizon given more than once"),
-        (["tag", "t.tsv", "--column", "1", "--column", "2"], "--column given more than once"),
-        (["charlm", "sample", "m", "--length", "3", "--length=4"], "--length given more than"),
-        (["trace", "--hidden-size", "2", "--hidden-s", "3"], "--hidden-size given more than"),
-        (["classify", "--quiet", "--verbose"], "--verbose: not allowed with argument --quiet"),
-        (["tag", "--verbose", "--quiet", "t"], "--quiet: not allowed with argument --verbose"),
-    ],
-)
-def test_repeated_or_conflicting_options_are_usage_errors(capsys, arguments, named):
-    with pytest.raises(SystemExit) as exit_:
-        main(arguments)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("lstmkit: error: ") and err.count("\n") == 1
-    assert named in err
 
 
 def test_options_meant_to_repeat_still_do(inputs, capsys):
