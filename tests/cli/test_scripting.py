@@ -16,6 +16,11 @@ from lstmkit.cli import SUBCOMMANDS, main
 from lstmkit.models import Forecaster
 
 FORECAST = ["--epochs", "1", "--hidden-size", "4", "--ensemble", "1", "--horizon", "3"]
+TRAINING = ["--epochs", "1", "--hidden-size", "4"]
+CHARLM = [*TRAINING, "--layers", "1", "--batch-size", "4", "--seq-len", "8"]
+EXPERIMENT = ["--T", "10", "--budget", "16", "--batch-size", "8", "--eval-every", "16"]
+EXPERIMENT += ["--test-size", "8", "--hidden-size", "4", "--models", "lstm"]
+GRADIENTS = ["--T", "10", "--samples", "1", "--hidden-size", "4"]
 
 
 def _sequences(count, seed):
@@ -76,65 +81,20 @@ JSON_CASES = [
     ("trace", [], {"input_size", "hidden_size", "steps"}),
     ("trace", ["--model", "{f}/layer.safetensors", "--input", "1,0; 0,1"], {"model", "steps"}),
     ("forecast", ["{f}/series.csv", *FORECAST, "--out", "{out}"], {"test", "forecast", "files"}),
-    (
-        "classify",
-        ["{f}/seq.npz", "--epochs", "1", "--hidden-size", "4", "--ensemble", "1"],
-        {"accuracy", "confusion", "classes"},
-    ),  # fmt: skip
+    ("classify", ["{f}/seq.npz", *TRAINING, "--ensemble", "1"], {"accuracy", "confusion"}),
     ("predict", ["{f}/classifier.safetensors", "{f}/seq.npz"], {"predictions"}),
     ("predict", ["{f}/forecaster.safetensors", "--out", "{out}"], {"predictions", "files"}),
     ("evaluate", ["{f}/classifier.safetensors", "{f}/seq.npz"], {"accuracy", "confusion"}),
     ("evaluate", ["{f}/lm.safetensors", "{f}/text.txt"], {"nats_per_char"}),
     ("export", ["{f}/classifier.safetensors", "--onnx", "{out}.onnx"], {"inputs", "files"}),
     ("inspect", ["{f}/layer.safetensors", "1,0; 0,1; 1,1", "--out", "{out}"], {"gates", "files"}),
-    (
-        "experiment",
-        [
-            "adding",
-            "--T",
-            "10",
-            "--budget",
-            "16",
-            "--batch-size",
-            "8",
-            "--eval-every",
-            "16",
-            "--test-size",
-            "8",
-            "--hidden-size",
-            "4",
-            "--models",
-            "lstm",
-        ],
-        {"runs"},
-    ),  # fmt: skip
-    (
-        "explain",
-        ["gradients", "--T", "10", "--budget", "0", "--samples", "1", "--hidden-size", "4"],
-        {"gradient_norms"},
-    ),  # fmt: skip
+    ("experiment", ["adding", *EXPERIMENT], {"runs"}),
+    ("explain", ["gradients", *GRADIENTS, "--budget", "0"], {"gradient_norms"}),
     ("seq2seq", ["{f}/pairs.tsv", "--hidden-size", "8", "--epochs", "1"], {"train_exact_match"}),
     ("seq2seq", ["--model", "{f}/seq2seq.safetensors", "--predict", "ab"], {"predictions"}),
-    ("tag", ["{f}/tagged.tsv", "--epochs", "1", "--hidden-size", "4"], {"accuracy", "tags"}),
-    ("textclf", ["{f}/texts.tsv", "--epochs", "1", "--hidden-size", "4"], {"accuracy"}),
-    (
-        "charlm",
-        [
-            "train",
-            "{f}/text.txt",
-            "--hidden-size",
-            "8",
-            "--layers",
-            "1",
-            "--epochs",
-            "1",
-            "--batch-size",
-            "4",
-            "--seq-len",
-            "8",
-        ],
-        {"nats_per_char"},
-    ),  # fmt: skip
+    ("tag", ["{f}/tagged.tsv", *TRAINING], {"accuracy", "tags"}),
+    ("textclf", ["{f}/texts.tsv", *TRAINING], {"accuracy"}),
+    ("charlm", ["train", "{f}/text.txt", *CHARLM], {"nats_per_char"}),
     ("charlm", ["sample", "{f}/lm.safetensors", "--prime", "to", "--length", "5"], {"sample"}),
 ]
 
@@ -226,11 +186,15 @@ def test_files_written_follow_the_umask(inputs, tmp_path, capsys, umask, onnx):
         model = str(inputs / "classifier.safetensors")
         assert main(["export", model, "--onnx", str(onnx_path)]) == 0
         assert main(["predict", model, str(inputs / "seq.npz"), "--out", str(out)]) == 0
+        text = str(inputs / "text.txt")
+        assert main(["charlm", "train", text, *CHARLM, "--out", str(out / "lm")]) == 0
+        assert main(["experiment", "adding", *EXPERIMENT, "--out", str(out / "x")]) == 0
     finally:
         os.umask(previous)
-    written = sorted(out.iterdir())
+    written = sorted(path for path in out.rglob("*") if path.is_file())
     expected = {"model.safetensors", "metrics.json", "forecast.csv", "forecast.png", "gates.npz",
-                "gates.png", "model.onnx", "predictions.csv"}  # fmt: skip
+                "gates.png", "model.onnx", "predictions.csv", "sample.txt", "results.csv",
+                "results.json", "lstm_seed0.safetensors"}  # fmt: skip
     assert {p.name for p in written} == expected
     for path in written:
         assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~umask), path.name
@@ -360,9 +324,7 @@ def test_json_predictions_hold_numbers_as_numbers(inputs, capsys):
 
 
 def test_training_progress_goes_to_stderr(capsys):
-    argv = ["explain", "gradients", "--T", "10", "--budget", "16", "--samples", "1",
-            "--hidden-size", "4"]  # fmt: skip
-    assert main(argv) == 0
+    assert main(["explain", "gradients", *GRADIENTS, "--budget", "16"]) == 0
     captured = capsys.readouterr()
     assert "training lstm (H = 4) on the adding problem" in captured.err
     assert "training" not in captured.out and "k=0" in captured.out  # the results table only
