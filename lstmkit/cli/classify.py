@@ -46,8 +46,12 @@ def add_parser(commands) -> None:
     )
     parser.add_argument("train", nargs="?", metavar="TRAIN", help="training data")
     parser.add_argument("test", nargs="?", metavar="TEST", help="test data")
-    parser.add_argument("--label-column", default="label", help="CSV label column (label)")
-    parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
+    parser.add_argument(
+        "--label-column", help="CSV label column (default: the column 'label', if any)"
+    )
+    parser.add_argument(
+        "--id-column", help="CSV sequence id column (default: the column 'id', if any)"
+    )
     add_layout_argument(parser)
     parser.add_argument(
         "--test-fraction",

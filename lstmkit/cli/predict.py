@@ -12,8 +12,12 @@ def add_model_arguments(parser, data, data_help, run, optional=False) -> None:
     """MODEL, the data argument, the options some models' readers use, the common ones."""
     parser.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
     parser.add_argument(data.lower(), nargs="?" if optional else None, metavar=data, help=data_help)
-    parser.add_argument("--label-column", default="label", help="CSV label column (label)")
-    parser.add_argument("--id-column", default="id", help="CSV sequence id column (id)")
+    parser.add_argument(
+        "--label-column", help="CSV label column (default: the column 'label', if any)"
+    )
+    parser.add_argument(
+        "--id-column", help="CSV sequence id column (default: the column 'id', if any)"
+    )
     add_layout_argument(parser)
     parser.add_argument(
         "--column",

@@ -72,12 +72,12 @@ def add_layout_argument(parser) -> None:
     )
 
 
-def read_sequences(
-    name, label_column="label", id_column="id", labels=True, layout="NTC"
-) -> Sequences:
+def read_sequences(name, label_column=None, id_column=None, labels=True, layout="NTC") -> Sequences:
     """Read sequences from a file or built-in name; `labels=True` requires labels. `layout`
     says how a 3-D X in an .npz file is laid out ("NTC" or "NCT", see
-    `lstmkit.models.sequence_input`)."""
+    `lstmkit.models.sequence_input`). In a CSV file, `label_column` and `id_column` name the
+    labels and the sequence ids; None takes the columns "label" and "id" when the file has
+    them, while a name the user gave must be a column of the file."""
     from lstmkit.datasets import resolve
 
     path = os.fspath(resolve(name))
@@ -95,7 +95,7 @@ def read_sequences(
         raise ValueError(f"{path}: unknown file type; expected .ts, .ts.gz, .csv or .npz")
     _refuse_empty_channels(path, result.X)
     if labels and result.y is None:
-        where = f"a '{label_column}' column" if lowered.endswith(".csv") else "labels"
+        where = f"a '{label_column or 'label'}' column" if lowered.endswith(".csv") else "labels"
         raise ValueError(f"{path}: the file has no labels (expected {where})")
     return result
 
@@ -150,10 +150,22 @@ def _read_csv(path, label_column, id_column) -> Sequences:
             raise ValueError(
                 f"{path}, line {number}: {len(row)} fields; the header has {len(header)}"
             )
-    label = header.index(label_column) if label_column in header else None
-    if id_column in header:
-        return _long_layout(path, header, body, header.index(id_column), label)
+    label = _column(path, header, label_column, "label", "--label-column")
+    id_index = _column(path, header, id_column, "id", "--id-column")
+    if id_index is not None:
+        return _long_layout(path, header, body, id_index, label)
     return _wide_layout(path, header, body, label)
+
+
+def _column(path, header, chosen, usual, option) -> int | None:
+    """The index of the column `chosen` (None: the column named `usual`, if any). A chosen
+    name the file lacks is an error: ignoring it would read the file in another layout, or
+    without labels, and never say so."""
+    if chosen is None:
+        return header.index(usual) if usual in header else None
+    if chosen not in header:
+        raise ValueError(f"{path}: no column {chosen!r} ({option}); the header has {header}")
+    return header.index(chosen)
 
 
 def _number(path, number, text, column) -> float:

@@ -115,6 +115,10 @@ CASES = [
     ("classify seq.csv --hidden-size 0", USAGE, r"--hidden-size must be a positive integer"),
     ("classify seq.csv --patience 0", USAGE, r"--patience must be a positive integer"),
     ("classify seq.csv --layout XYZ", USAGE, r"argument --layout: invalid choice: 'XYZ'"),
+    # a column the user names must exist: before, --id-column was ignored (the file read in
+    # the other layout) and --label-column blamed the column 'label'
+    ("classify seq.csv --id-column nope", DATA, r"seq\.csv: no column 'nope' \(--id-column\)"),
+    ("classify seq.csv --label-column nope", DATA, r"no column 'nope' \(--label-column\)"),
     # ---- predict
     ("predict missing.safetensors", DATA, r"no such model file: missing\.safetensors"),
     ("predict notes.txt x", DATA, r"notes\.txt is not an lstmkit model file"),
