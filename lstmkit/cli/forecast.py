@@ -20,7 +20,7 @@ from lstmkit.cli.common import (
 )
 from lstmkit.cli.forecast_dates import remember_dates
 from lstmkit.cli.output import files_written
-from lstmkit.cli.parser import refuse_without
+from lstmkit.cli.parser import refuse_together, refuse_without
 from lstmkit.cli.summary import (
     Stopwatch,
     require_positive,
@@ -52,6 +52,12 @@ def add_parser(commands) -> None:
     )
     parser.add_argument(
         "--date-column", help="the date column (default: the first column if it holds dates)"
+    )
+    parser.add_argument(
+        "--no-dates",
+        action="store_true",
+        help="read the CSV without dates (dates in a format lstmkit does not accept, such as "
+        "03/29/1958, are otherwise an error)",
     )
     parser.add_argument(
         "--missing",
@@ -222,7 +228,9 @@ def read_series(args):
         source = "airline (built-in: monthly airline passengers, thousands)"
     else:
         path = datasets.resolve(args.csv)
-        series = read_csv_series(path, args.column, args.date_column, args.missing)
+        refuse_together(args, "no_dates", "date_column", "one says where the dates are")
+        dates = False if args.no_dates else args.date_column
+        series = read_csv_series(path, args.column, dates, args.missing)
         source = str(args.csv)
         missing = sum(series.missing_count.values())
         if missing:

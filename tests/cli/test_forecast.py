@@ -204,3 +204,20 @@ def test_ctrl_c_before_any_fit_saves_nothing(series_csv, tmp_path, capsys, monke
     assert main(["forecast", str(series_csv), *TINY, "--out", str(tmp_path / "run")]) == 130
     assert "interrupted before a model was fitted: nothing saved" in capsys.readouterr().err
     assert not (tmp_path / "run" / "model.safetensors").exists()
+
+
+def test_no_dates_reads_a_file_whose_dates_lstmkit_does_not_accept(tmp_path, capsys):
+    """US-style dates in the first column are refused (issue 23, item 21: never silently
+    ignored); --no-dates is the command line's way to read such a file without its dates,
+    as date_column=False is in Python."""
+    us = tmp_path / "us.csv"
+    rows = [
+        f"{m % 12 + 1:02d}/01/{1950 + m // 12},{100 + 10 * np.sin(m / 2) + m:.2f}"
+        for m in range(60)
+    ]
+    us.write_text("d,v\n" + "\n".join(rows) + "\n")
+    assert main(["forecast", str(us), *tiny("--column", "v")]) == 1
+    assert "looks like a date but is not a valid date" in capsys.readouterr().err
+    assert main(["forecast", str(us), *tiny("--column", "v", "--no-dates")]) == 0
+    assert main(["forecast", str(us), *tiny("--no-dates", "--date-column", "d")]) == 2
+    assert "--no-dates and --date-column exclude each other" in capsys.readouterr().err
