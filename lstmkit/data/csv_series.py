@@ -5,14 +5,27 @@
     1958-04-05,
     1958-04-12,317.6
 
+The separator is `,`, `;` or tab (the one the header holds most often); in a file separated by
+`;` or tab a comma in a number is its decimal mark (`3,14`). Files compressed as `.gz`, `.bz2`,
+`.xz` or `.zip` (one file inside) are read by their suffix. With pandas installed the table is
+read by `pandas.read_csv` (`data.csv_table`), without it by the `csv` module: the same cells,
+judged by the same rules below either way.
+
 Dates (optional): ISO `YYYY-MM-DD`, `YYYY-MM`, `YYYY`, `YYYY-MM-DD HH:MM[:SS]` (or with `T`),
 and the compact `YYYYMMDD` (statsmodels' co2 data). They must strictly increase. Values are
 numbers; a missing value is an empty cell, `NA`, `NaN` or `?` (case-insensitive), and how it is
 filled is the `missing` policy. The count of missing values of each column is always reported,
 whatever the policy, in `Series.missing_count`.
+
+A date that appears twice is an error. So is a long-format file, several series stacked one
+after the other (an id column such as `store`, then each store's dates and values), when its
+dates start again for each series: it is refused, naming the id column, unless `series_id`
+picks one of its series. (Stacked series without dates cannot be told from one series.)
+
+A `Series` feeds `Forecaster.fit` as it is; the forecasts come back as a `Series` whose dates
+continue its dates.
 """
 
-import csv
 import math
 import os
 import re
@@ -20,7 +33,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.data.csv_table import (
+    FieldCountError,
+    damaged_archives,
+    first_line,
+    rows_of,
+    separator,
+    split_line,
+)
 from lstmkit.data.damaged_files import reading, refuse_nul
+from lstmkit.data.pandas_import import pandas_if_installed
 
 MISSING_POLICIES = ("interpolate", "ffill", "drop", "error")
 _MISSING = frozenset({"", "na", "nan", "?"})
@@ -41,6 +63,8 @@ _DATE_LIKE = re.compile(
     re.ASCII,
 )
 _UNITS = ("Y", "M", "D", "m", "s")  # coarse to fine
+# a number written with a decimal comma (3,14 or -1,5e3): read as such where `,` is no separator
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?", re.ASCII)
 
 
 @dataclass
@@ -66,10 +90,17 @@ class Series:
         return len(self.values)
 
 
-def read_csv_series(path, value_columns=None, date_column=None, missing="interpolate") -> Series:
+def read_csv_series(
+    path,
+    value_columns=None,
+    date_column=None,
+    missing="interpolate",
+    series_id=None,
+    id_column=None,
+) -> Series:
     """Read a CSV file of one time series (rows = time steps) into a Series.
 
-    path: the file; its first row names the columns.
+    path: the file (compressed by its suffix or not); its first row names the columns.
     value_columns: the names of the value columns (a list, or one name); None takes every
         column other than the date column whose first non-missing cell is a number (text
         columns are skipped; a numeric column with a non-numeric cell further down is an error).
@@ -84,9 +115,15 @@ def read_csv_series(path, value_columns=None, date_column=None, missing="interpo
         "ffill": the last observed value; a leading gap takes the first observed value;
         "drop": rows with any missing value (in the value columns) are dropped;
         "error": the first missing value raises a ValueError naming its line and column.
+    series_id: in a long-format file (several series stacked, an id column naming the series of
+        each row), the id of the one series to read: only its rows are read, and the id column
+        is left out. None (default): a file whose dates start again with each id is refused.
+    id_column: the name of that id column; None guesses it: the first column whose values come
+        in blocks, each id in one run of rows.
 
     Raises ValueError naming the file, line and problem for a malformed file (a wrong number
-    of fields, a non-numeric value, an unparsable or non-increasing date, an unknown column).
+    of fields, a non-numeric value, an unparsable, repeated or non-increasing date, an unknown
+    column, several series stacked).
     """
     if missing not in MISSING_POLICIES:
         raise ValueError(f"missing must be one of {MISSING_POLICIES}; got {missing!r}")
@@ -94,6 +131,9 @@ def read_csv_series(path, value_columns=None, date_column=None, missing="interpo
         value_columns = [value_columns]
     name = os.fspath(path)
     header, rows, line_numbers = _read_rows(name)
+    header, rows, line_numbers = _pick_series(
+        name, header, rows, line_numbers, series_id, id_column
+    )
     if date_column is None:
         date_index = _detect_date_column(name, header, rows, line_numbers)
     elif date_column is False:
@@ -103,6 +143,8 @@ def read_csv_series(path, value_columns=None, date_column=None, missing="interpo
     value_indices = _value_indices(name, header, line_numbers[0], rows, date_index, value_columns)
     if not value_indices:
         raise ValueError(_no_value_columns(name, header, rows, line_numbers, date_index))
+    if series_id is None:
+        _refuse_stacked(name, header, rows, line_numbers, date_index, value_indices)
 
     dates = None
     if date_index is not None:
@@ -133,34 +175,56 @@ def _read_rows(name):
 
     line_numbers[0] is the header's line; line_numbers[1 + r] is data row r's.
     """
+    with reading(name), damaged_archives(name):
+        first = first_line(name)
+        if first is None:
+            raise ValueError(f"{name}: the file is empty (no header row)")
+        start, text = first
+        sep = separator(text)
+        try:
+            return _collect_rows(name, rows_of(name, sep, start, pandas_if_installed()), sep)
+        except FieldCountError as error:  # pandas stops at the line, before the header is seen
+            header = [cell.strip() for cell in split_line(text, sep)]
+            raise _error(name, error.line, _field_count(error.count, start, header)) from None
+
+
+def _collect_rows(name, lines, sep):
+    """The header and data rows of `lines` ((line number, cells) pairs), checked."""
     rows, line_numbers = [], []
     header = None
-    with reading(name), open(name, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        for row in reader:
-            if all(not cell.strip() for cell in row):
-                continue  # blank line
-            refuse_nul(name, reader.line_num, row)
-            cells = [cell.strip() for cell in row]
-            if header is None:
-                header = cells
-                line_numbers.append(reader.line_num)
-                _check_header(name, reader.line_num, header)
-            elif len(cells) != len(header):
-                raise _error(
-                    name,
-                    reader.line_num,
-                    f"{len(cells)} fields; the header (line {line_numbers[0]}) has "
-                    f"{len(header)} ({', '.join(header)})",
-                )
-            else:
-                rows.append(cells)
-                line_numbers.append(reader.line_num)
+    for number, row in lines:
+        if all(not cell.strip() for cell in row):
+            continue  # blank line
+        refuse_nul(name, number, row)
+        cells = [_cell(cell, sep) for cell in row]
+        if header is None:
+            header = cells
+            line_numbers.append(number)
+            _check_header(name, number, header)
+        elif len(cells) != len(header):
+            raise _error(name, number, _field_count(len(cells), line_numbers[0], header))
+        else:
+            rows.append(cells)
+            line_numbers.append(number)
     if header is None:
         raise ValueError(f"{name}: the file is empty (no header row)")
     if not rows:
         raise ValueError(f"{name}: no data rows after the header (line {line_numbers[0]})")
     return header, rows, line_numbers
+
+
+def _field_count(count, header_line, header) -> str:
+    return (
+        f"{count} fields; the header (line {header_line}) has {len(header)} ({', '.join(header)})"
+    )
+
+
+def _cell(text, sep) -> str:
+    """A cell stripped; a decimal comma made a point where `,` is not the separator."""
+    text = text.strip()
+    if sep != "," and _DECIMAL_COMMA.fullmatch(text):
+        return text.replace(",", ".")
+    return text
 
 
 def _check_header(name, number, header):
@@ -308,6 +372,13 @@ def _parse_dates(name, column, rows, line_numbers, index) -> np.ndarray:
     steps = np.diff(dates)
     if np.any(steps <= np.timedelta64(0, finest)):
         bad = int(np.argmax(steps <= np.timedelta64(0, finest))) + 1
+        if steps[bad - 1] == np.timedelta64(0, finest):
+            raise _error(
+                name,
+                line_numbers[1 + bad],
+                f"date {rows[bad][index]!r} repeats line {line_numbers[bad]}'s (a duplicated "
+                "timestamp: one value per date); dates must strictly increase",
+            )
         raise _error(
             name,
             line_numbers[1 + bad],
@@ -361,3 +432,87 @@ def _fill(name, values, mask, dates, columns, missing):
             source[source < 0] = int(np.argmax(observed))
             values[:, c] = values[source, c]
     return values, dates
+
+
+# ---- several series stacked (long format) ------------------------------------------------------
+
+
+def _pick_series(name, header, rows, line_numbers, series_id, id_column):
+    """With `series_id`: the rows of that series only, and the header and rows without their id
+    column; without it, everything as it is (id_column then has nothing to do)."""
+    if series_id is None:
+        if id_column is not None:
+            raise ValueError(
+                f"id_column is {id_column!r} but series_id is None: give series_id, the id of "
+                "the series to read"
+            )
+        return header, rows, line_numbers
+    if id_column is None:
+        index = next((i for i in range(len(header)) if _in_blocks(rows, i)), None)
+        if index is None:
+            raise ValueError(
+                f"{name}: series_id is {series_id!r}, but no column holds series ids (values in "
+                "blocks, one run of rows per series); name it with id_column"
+            )
+    else:
+        index = _column_index(name, header, line_numbers[0], id_column, "id_column")
+    keep = [r for r, row in enumerate(rows) if row[index] == str(series_id)]
+    if not keep:
+        raise ValueError(
+            f"{name}: series_id {series_id!r} is not in the id column {header[index]!r}; its "
+            f"ids are {_ids(rows, index)}"
+        )
+
+    def without_id(cells):
+        return cells[:index] + cells[index + 1 :]
+
+    kept_lines = [line_numbers[0]] + [line_numbers[1 + r] for r in keep]
+    return without_id(header), [without_id(rows[r]) for r in keep], kept_lines
+
+
+def _refuse_stacked(name, header, rows, line_numbers, date_index, value_indices):
+    """Refuse several series stacked: a column of ids in blocks while dates start again."""
+    ids = next((i for i in range(len(header)) if i != date_index and _in_blocks(rows, i)), None)
+    if ids is None:
+        return
+    date_columns = [date_index] if date_index is not None else []
+    date_columns += [i for i in range(len(header)) if i not in value_indices and i != ids]
+    for column in dict.fromkeys(date_columns):
+        restart = _restart(rows, column)
+        if restart is not None:
+            raise _error(
+                name,
+                line_numbers[1 + restart],
+                f"several series stacked in one file (long format): column {header[ids]!r} "
+                f"names {len({row[ids] for row in rows})} series ({_ids(rows, ids)}) and the "
+                f"dates of column {header[column]!r} start again ({rows[restart][column]!r} after "
+                f"{rows[restart - 1][column]!r}); give series_id (one of the ids) to read one "
+                "series, or store one column per series",
+            )
+
+
+def _in_blocks(rows, index) -> bool:
+    """Whether the column's values come in runs, each value in one run, at least two runs and
+    fewer values than rows (ids of stacked series, not one label per row)."""
+    values = [row[index] for row in rows]
+    if any(value.lower() in _MISSING for value in values):
+        return False
+    runs = 1 + sum(a != b for a, b in zip(values, values[1:], strict=False))
+    distinct = len(set(values))
+    return 2 <= runs == distinct <= len(values) // 2
+
+
+def _restart(rows, index):
+    """The first row whose date does not come after the one before, when every cell of the
+    column is a date; else None."""
+    dates = [_to_date(row[index]) for row in rows]
+    if any(date is None for date in dates):
+        return None
+    return next((r for r in range(1, len(dates)) if not dates[r - 1] < dates[r]), None)
+
+
+def _ids(rows, index) -> str:
+    """The ids of an id column, in order of appearance (the first few)."""
+    ids = list(dict.fromkeys(row[index] for row in rows))
+    shown = ", ".join(repr(i) for i in ids[:5])
+    return shown + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lstmkit.data import Series, read_csv_series
+from tests.data.test_csv_series_pandas import both_readers  # noqa: F401 (each test on both)
 
 
 def write(tmp_path, text, name="series.csv"):
