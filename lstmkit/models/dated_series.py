@@ -196,6 +196,24 @@ def _csv_form(series, name) -> dict:
     return form
 
 
+def evaluation_dates(series) -> tuple[str | None, int | None]:
+    """(end_date_, date_step_) for `series` given to fit: its last date as ISO text and the
+    median step between its dates in their NumPy unit, as `lstmkit evaluate` finds the values
+    that followed; (None, None) unless it is one series whose dates NumPy holds (lstmkit's
+    dates, or a DatetimeIndex without time zone)."""
+    if isinstance(series, Series):
+        dates = series.dates
+    elif is_dated(series) and _loaded_pandas().api.types.is_datetime64_dtype(series.index):
+        dates = series.index.to_numpy()
+    else:
+        return None, None
+    if dates is None or len(dates) < 2:
+        return None, None
+    unit = np.datetime_data(dates.dtype)[0]
+    step = int(round(float(np.median(np.diff(dates).astype(np.int64)))))
+    return str(np.datetime_as_string(dates[-1], unit=unit)), step
+
+
 # ---- forecasts dressed as the series came ------------------------------------------------------
 
 

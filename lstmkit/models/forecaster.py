@@ -44,6 +44,7 @@ from lstmkit.models.dated_series import (
     check_following,
     check_restored_forms,
     dress,
+    evaluation_dates,
     undress,
 )
 from lstmkit.models.fitted_state import Numbers, Value
@@ -127,9 +128,10 @@ class Forecaster(Estimator):
         "covariate_scale_": Numbers(),
         # None: no MASE for a model saved before it was kept
         "naive_error_": Numbers(since_files=True, nan_ok=True),
-        # the series' last date and the usual step between dates (a count of the date's unit):
-        # None unless the caller knew the dates and set them (lstmkit forecast, whose evaluate
-        # scores the values dated after the training data)
+        # the series' last date and the usual step between dates (a count of the date's unit),
+        # by which lstmkit evaluate finds the values dated after the training data: set by fit
+        # for one series dated in NumPy's terms (models.dated_series.evaluation_dates), by
+        # lstmkit forecast from its CSV's dates, else None
         "end_date_": Value(Text(none_ok=True), since_files=True),
         "date_step_": Value(Integer(low=1, none_ok=True), since_files=True),
         # how the series came (pandas Series / DataFrame, lstmkit Series) and where their
@@ -178,7 +180,7 @@ class Forecaster(Estimator):
     def fit(self, series, covariates=None) -> "Forecaster":
         plain, self.index_form_ = undress(series)
         values, self.input_kind_ = as_series_list(plain)
-        self.end_date_ = self.date_step_ = None  # the steps' dates are not known here
+        self.end_date_, self.date_step_ = evaluation_dates(series)
         covariate_list = as_covariate_list(covariates, [len(v) for v in values], "covariates")
         z = self._transform(values)
         longest = max(z, key=len)

@@ -199,3 +199,18 @@ def test_without_pandas_lstmkit_dates_must_step_evenly(airline, monkeypatch):
     days = Series(airline.values, ["Passengers"], MONTHS.to_numpy().astype("datetime64[D]"), {}, "")
     with pytest.raises(ValueError, match=r"series has irregular dates .* a calendar frequency"):
         fit(days)  # month starts step by 28 to 31 days: only pandas names that frequency
+
+
+def test_one_dated_series_tells_evaluate_where_its_data_end(fitted, airline, passengers):
+    from lstmkit.cli.forecast_dates import values_after_training
+
+    model = fit(airline)
+    assert (model.end_date_, model.date_step_) == ("1960-12", 1)
+    assert fitted.end_date_.startswith("1960-12-01T00:00:00") and fitted.date_step_ > 0
+    following = Series(np.array([[1.0], [2.0]]), ["P"], np.array(["1961-01", "1961-02"],
+                       dtype="datetime64[M]"), {}, "error")  # fmt: skip
+    for dated in (model, fitted):  # lstmkit evaluate then scores the values dated after 1960-12
+        np.testing.assert_array_equal(
+            np.ravel(values_after_training(dated, following, "f")[0]), [1, 2]
+        )
+    assert fit(passengers.to_numpy()).end_date_ is None
