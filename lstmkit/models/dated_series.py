@@ -44,6 +44,7 @@ from lstmkit.data.pandas_import import pandas, pandas_if_installed
 TYPES = ("series", "frame", "csv")
 INDEXES = ("datetime", "period", "range", "none")
 KEYS = ("type", "names", "index", "end", "freq", "step", "tz")
+_END_TYPES = {"datetime": str, "period": str, "range": int, "none": type(None)}  # of "end"
 
 
 def _loaded_pandas():
@@ -329,7 +330,7 @@ def _is_form(form) -> bool:
         return False
     if form["type"] not in TYPES or form["index"] not in INDEXES:
         return False
-    if not isinstance(form["names"], list):
+    if not isinstance(form["names"], list) or type(form["end"]) is not _END_TYPES[form["index"]]:
         return False
     step_ok = form["step"] is None or (type(form["step"]) is int and form["step"] > 0)
     return step_ok and all(form[k] is None or isinstance(form[k], str) for k in ("freq", "tz"))

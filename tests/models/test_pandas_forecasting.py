@@ -12,6 +12,7 @@ from lstmkit.data import Series, read_csv_series
 from lstmkit.datasets import load_airline
 from lstmkit.models import dated_series
 from lstmkit.models.forecaster import Forecaster
+from tests.io.test_model_file import _rewrite_metadata
 
 pd = pytest.importorskip("pandas")
 
@@ -129,14 +130,26 @@ def test_a_saved_model_keeps_its_dates(fitted, tmp_path):
     )
 
 
-def test_a_damaged_form_is_refused_at_load(fitted):
-    model = Forecaster(**TINY)
-    model.__dict__.update(fitted.__dict__)
-    model.index_form_ = fitted.index_form_ * 2  # two forms for one series
-    with pytest.raises(ValueError, match="index_form_ has 2 forms for 1 series"):
-        model._check_restored()
-    assert dated_series.FormCheck().problem([{"type": "series"}]) is not None
-    assert dated_series.FormCheck().problem(fitted.index_form_) is None
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda forms: forms * 2, "index_form_ has 2 forms for 1 series"),
+        (lambda forms: [{**forms[0], "end": 1960}], "fitted index_form_ must be None or a"),
+        (lambda forms: [{**forms[0], "names": []}], "names 0 columns for 1 channels"),
+        (lambda forms: "monthly", "fitted index_form_ must be None or a"),
+    ],
+)
+def test_a_damaged_form_in_a_file_is_refused_at_load(airline, tmp_path, change, problem):
+    path = tmp_path / "f.safetensors"
+    fit(airline).save(path)
+
+    def damage(info, tensors):
+        fitted = info["config"]["fitted"]
+        fitted["index_form_"] = change(fitted["index_form_"])
+
+    _rewrite_metadata(path, damage)
+    with pytest.raises(ValueError, match=problem):
+        Forecaster.load(path)
 
 
 # -- indexes that cannot be continued are refused, naming the argument -------------------------
