@@ -10,7 +10,6 @@ import pytest
 
 from lstmkit.data import Series, read_csv_series
 from lstmkit.datasets import load_airline
-from lstmkit.models import dated_series
 from lstmkit.models.forecaster import Forecaster
 from tests.io.test_model_file import _rewrite_metadata
 
