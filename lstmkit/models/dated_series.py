@@ -308,6 +308,50 @@ def _future_labels(form, steps):
     return _future_index(pandas(), form, steps)
 
 
+def check_covariate_index(series, covariates, name: str = "covariates") -> None:
+    """pandas covariates of pandas series must carry the series' index: their rows are matched
+    by position, so covariates indexed otherwise (other dates, another order) are refused."""
+    pairs = _pairs(series, covariates)
+    for i, (item, given) in enumerate(pairs):
+        if _is_pandas(item) and _is_pandas(given):
+            _same_index(given.index, item.index, _nth(name, i, len(pairs)), "the series'")
+
+
+def check_future_index(forms, future_covariates, steps: int) -> None:
+    """pandas future covariates must be indexed by the `steps` dates after each series."""
+    if forms is None or future_covariates is None:
+        return
+    many = isinstance(future_covariates, list | tuple)
+    given = future_covariates if many else [future_covariates]
+    for i, (form, item) in enumerate(zip(forms, given, strict=False)):  # counts: checked before
+        if form["type"] != "csv" and _is_pandas(item):
+            expected = _future_index(pandas(), form, steps)
+            name = _nth("future_covariates", i, len(given))
+            _same_index(item.index, expected, name, "the forecasts'")
+
+
+def _pairs(series, covariates) -> list:
+    many = isinstance(series, list | tuple) and isinstance(covariates, list | tuple)
+    return list(zip(series, covariates, strict=False)) if many else [(series, covariates)]
+
+
+def _nth(name, i, count) -> str:
+    return f"{name}[{i}]" if count > 1 else name
+
+
+def _is_pandas(value) -> bool:
+    return is_dated(value) and not isinstance(value, Series)
+
+
+def _same_index(got, expected, name, whose) -> None:
+    if not got.equals(expected):
+        raise ValueError(
+            f"{name} must carry {whose} index ({len(expected)} rows, {expected[0]} .. "
+            f"{expected[-1]}); got {len(got)} rows, {got[0]} .. {got[-1]}: rows are matched by "
+            "position, so give them in the same order (or plain arrays)"
+        )
+
+
 # ---- a loaded form is checked before use -------------------------------------------------------
 
 

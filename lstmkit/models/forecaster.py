@@ -41,7 +41,9 @@ from lstmkit.metrics import seasonal_naive_error
 from lstmkit.models.base import Estimator
 from lstmkit.models.dated_series import (
     FormCheck,
+    check_covariate_index,
     check_following,
+    check_future_index,
     check_restored_forms,
     dress,
     evaluation_dates,
@@ -182,6 +184,7 @@ class Forecaster(Estimator):
         values, self.input_kind_ = as_series_list(plain)
         self.end_date_, self.date_step_ = evaluation_dates(series)
         covariate_list = as_covariate_list(covariates, [len(v) for v in values], "covariates")
+        check_covariate_index(series, covariates)
         z = self._transform(values)
         longest = max(z, key=len)
         self.period_ = int(self.period) if self.period else detect_period(longest[:, 0])
@@ -343,6 +346,7 @@ class Forecaster(Estimator):
         if Flag().problem(return_intervals) is not None:  # "no" would count as True
             raise ValueError(f"return_intervals must be True or False; got {return_intervals!r}")
         future = self._future_covariates(future_covariates)
+        check_future_index(self.index_form_, future_covariates, self.horizon)
         scale = self.scale_[:, None, :]
         x = window_inputs(self.history_, self.history_covariates_, scale, self.period_)
         mean, var = self.network_.gaussian(x, future)

@@ -226,3 +226,16 @@ def test_one_dated_series_tells_evaluate_where_its_data_end(fitted, airline, pas
             np.ravel(values_after_training(dated, following, "f")[0]), [1, 2]
         )
     assert fit(passengers.to_numpy()).end_date_ is None
+
+
+def test_pandas_covariates_must_carry_the_series_dates(passengers):
+    covariates = pd.DataFrame({"month": MONTHS.month}, index=MONTHS)
+    model = Forecaster(**TINY).fit(passengers, covariates=covariates)
+    future = pd.date_range("1961-01-01", periods=3, freq="MS")
+    forecast = model.predict(future_covariates=pd.DataFrame({"month": future.month}, index=future))
+    pd.testing.assert_index_equal(forecast.index, future)
+    with pytest.raises(ValueError, match=r"covariates must carry the series' index .* 1949-01-01"):
+        Forecaster(**TINY).fit(passengers, covariates=covariates[::-1])
+    late = pd.DataFrame({"month": future.month}, index=future + pd.offsets.MonthBegin())
+    with pytest.raises(ValueError, match=r"future_covariates must carry the forecasts' index"):
+        model.predict(future_covariates=late)
