@@ -24,6 +24,11 @@ A form is plain JSON, saved with the model (`Forecaster.index_form_`):
      "step": steps between consecutive labels (integer index, periods, numpy dates) or None,
      "tz": the DatetimeIndex's time zone or None}
 
+pandas covariates (and future covariates) must carry the series' index (the forecasts' dates),
+since their rows are matched by position. One series dated as NumPy can hold it also gives the
+Forecaster its `end_date_` and `date_step_`, by which `lstmkit evaluate` finds the values that
+followed; a dated `y` given to `score` must begin one step after the series' end.
+
 Dates must be usable to continue: no missing date (NaT), none twice, increasing, and regular
 (a frequency pandas can name, or one constant step for lstmkit's numpy dates). Irregular dates
 are refused; give the values alone (`series.to_numpy()`) to forecast without dates.
