@@ -27,7 +27,9 @@ def run_command(args) -> None:
         results = args.run(args)
     if results is None:  # a bug (status 3): every subcommand returns its results
         raise RuntimeError(f"{args.run.__module__}.{args.run.__name__} returned no results")
-    sys.stdout.write(json.dumps(results, default=_plain) + "\n")
+    # strict JSON: NaN and infinity (an undefined MASE) are not JSON; they are written as null
+    plain = json.loads(json.dumps(results, default=_plain), parse_constant=lambda name: None)
+    sys.stdout.write(json.dumps(plain, allow_nan=False) + "\n")
     sys.stdout.flush()
 
 

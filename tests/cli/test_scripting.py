@@ -328,3 +328,20 @@ def test_training_progress_goes_to_stderr(capsys):
     captured = capsys.readouterr()
     assert "training lstm (H = 4) on the adding problem" in captured.err
     assert "training" not in captured.out and "k=0" in captured.out  # the results table only
+
+
+def test_json_writes_undefined_numbers_as_null_not_nan(capsys):
+    """A MASE without a scale is NaN: json.dumps wrote the token NaN, which is not JSON and
+    which strict parsers (jq, JSON.parse) refuse; it is written as null."""
+    from types import SimpleNamespace
+
+    from lstmkit.cli.output import run_command
+
+    results = {"mase": float("nan"), "worst": np.float64(np.inf), "errors": np.array([1.0, np.nan])}
+    run_command(SimpleNamespace(json=True, run=lambda args: results))
+
+    def refuse(name):
+        raise AssertionError(f"{name} is not JSON")
+
+    document = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert document == {"mase": None, "worst": None, "errors": [1.0, None]}
