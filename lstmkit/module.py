@@ -6,6 +6,9 @@ the recurrent ones included, is a Module; `lstmkit.nn` re-exports it for users.
 Contract:
 - A module registers its own parameters with `add_parameter(name, array)`; assigning a Module
   to an attribute registers it as a child under that attribute's name.
+- State that is saved but not learned (BatchNorm1d's running statistics) is a buffer,
+  registered with `add_buffer(name, array)`: `buffers` collects them like `params`, state
+  dicts and files carry them after the parameters, and optimizers never see them.
 - `params` and `grads` are dicts with the same keys, the module's own names first and then
   every child's with a dotted prefix (`encoder.weight_ih_l0`); their values are the arrays
   themselves, not copies. `backward` adds into the gradients (so gradients of several losses
@@ -42,6 +45,7 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_own_params", {})
         object.__setattr__(self, "_own_grads", {})
+        object.__setattr__(self, "_own_buffers", {})
         object.__setattr__(self, "_children", {})
         self.training = True
 
@@ -79,6 +83,14 @@ class Module:
         self._own_grads[name] = parameter_grad(value)
         return value
 
+    def add_buffer(self, name: str, value: np.ndarray) -> np.ndarray:
+        """Register `value` (kept, not copied) as a buffer: saved and loaded with the
+        parameters, updated in place by the module itself, without a gradient."""
+        if "." in name:
+            raise ValueError(f"buffer names cannot contain '.'; got {name!r}")
+        self._own_buffers[name] = value
+        return value
+
     def children(self):
         """(name, module) of the direct children, in registration order."""
         return list(self._children.items())
@@ -98,6 +110,15 @@ class Module:
     def grads(self) -> dict:
         """The gradient array of each parameter, by the same dotted names as `params`."""
         return self._collect("_own_grads")
+
+    @property
+    def buffers(self) -> dict:
+        """Every buffer array (saved state that is not learned), by dotted name."""
+        return self._collect("_own_buffers")
+
+    def _state_arrays(self) -> dict:
+        """What a state dict holds: the parameters, then the buffers."""
+        return {**self.params, **self.buffers}
 
     def _collect(self, attribute: str) -> dict:
         collected = dict(getattr(self, attribute))
@@ -190,13 +211,14 @@ class Module:
     # ---- state dicts ------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter, keyed by dotted name, in a stable order."""
-        return {name: value.copy() for name, value in self.params.items()}
+        """A copy of every parameter and then every buffer, keyed by dotted name, in a stable
+        order."""
+        return {name: value.copy() for name, value in self._state_arrays().items()}
 
     def load_state_dict(self, state_dict) -> None:
-        """Copy parameters in from a mapping of name -> array-like.
+        """Copy parameters (and buffers) in from a mapping of name -> array-like.
 
-        The key set must equal `params`' exactly and every shape must match; otherwise a
+        The key set must equal `state_dict()`'s exactly and every shape must match; otherwise a
         ValueError lists the missing, unexpected and misshapen keys (and any non-finite values),
         and nothing is changed. Values are cast to each parameter's dtype.
         """
@@ -205,7 +227,7 @@ class Module:
                 f"state_dict must be a mapping of parameter name to array; "
                 f"got {type(state_dict).__name__}"
             )
-        params = self.params
+        params = self._state_arrays()
         arrays = {name: np.asarray(state_dict[name]) for name in state_dict.keys()}
         problems = state_dict_mismatches(params, arrays)
         if not problems:
@@ -369,7 +391,7 @@ def check_declared_state(owner: str, build, arrays: dict) -> None:
     initial weights are drawn.
     """
     with _loading(_Budget(arrays)):
-        declared = build().params
+        declared = build()._state_arrays()
     given = {name: np.asarray(value) for name, value in arrays.items()}
     problems = state_dict_mismatches(declared, given)
     wrong_dtypes = [
