@@ -7,6 +7,7 @@ Attention                   additive / multiplicative attention over encoder out
 Embedding                   y = weight[ids]
 Dropout                     inverted dropout (training mode only)
 LayerNorm                   normalisation over the last axis
+BatchNorm1d                 normalisation per channel over batch and valid steps
 LastStep, MeanPool, MaxPool heads from a padded batch (N, T, F) with lengths to (N, F)
 CharEncoder                 word features from characters (a small BiLSTM)
 CRF                         linear-chain conditional random field (NLL, Viterbi)
@@ -16,6 +17,7 @@ LSTMCell, GRUCell, RNNCell  one recurrent step as a module (torch's contract), f
 
 from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
+from lstmkit.nn.batch_norm import BatchNorm1d
 from lstmkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from lstmkit.nn.char_encoder import CharEncoder
 from lstmkit.nn.crf import CRF
@@ -31,6 +33,7 @@ __all__ = [
     "CRF",
     "CharEncoder",
     "Attention",
+    "BatchNorm1d",
     "GRU",
     "GRUCell",
     "LSTM",

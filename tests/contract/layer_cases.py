@@ -34,6 +34,7 @@ from lstmkit.nn import (
     LSTM,
     RNN,
     Attention,
+    BatchNorm1d,
     CharEncoder,
     Dropout,
     Embedding,
@@ -150,6 +151,27 @@ def layer_norm_case(affine):
         backward=input_gradient("x"),
         differentiable=("x",),
         bad_shapes={"x": [(2, 3, 5), ()]},
+        random_init=False,
+    )
+
+
+def batch_norm_case(affine=True, batch_first=True):
+    def inputs(rng, dtype):
+        shape = (2, 3, 4) if batch_first else (3, 2, 4)
+        return {"x": floats(rng, dtype, *shape), "lengths": LENGTHS}
+
+    return LayerCase(
+        name="BatchNorm1d"
+        + ("" if affine else "-noaffine")
+        + ("" if batch_first else "-timemajor"),
+        cls=BatchNorm1d,
+        build=lambda dtype, seed: BatchNorm1d(
+            4, affine=affine, dtype=dtype, batch_first=batch_first
+        ),
+        inputs=inputs,
+        backward=input_gradient("x"),
+        differentiable=("x",),
+        bad_shapes={"x": [(2, 3, 5), (2,)], "lengths": [(3,)]},
         random_init=False,
     )
 
@@ -616,6 +638,8 @@ CASES = [
     dropout_case(),
     layer_norm_case(affine=True),
     layer_norm_case(affine=False),
+    batch_norm_case(),
+    batch_norm_case(affine=False, batch_first=False),
     pool_case(LastStep),
     pool_case(MeanPool, batch_first=False),
     pool_case(MaxPool),
