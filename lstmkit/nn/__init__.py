@@ -7,6 +7,7 @@ Attention                   additive / multiplicative attention over encoder out
 Embedding                   y = weight[ids]
 Dropout                     inverted dropout (training mode only)
 LayerNorm                   normalisation over the last axis
+Conv1d                      convolution over time (stride, dilation, groups, lengths)
 BatchNorm1d                 normalisation per channel over batch and valid steps
 LastStep, MeanPool, MaxPool heads from a padded batch (N, T, F) with lengths to (N, F)
 CharEncoder                 word features from characters (a small BiLSTM)
@@ -20,6 +21,7 @@ from lstmkit.nn.attention import Attention
 from lstmkit.nn.batch_norm import BatchNorm1d
 from lstmkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from lstmkit.nn.char_encoder import CharEncoder
+from lstmkit.nn.conv import Conv1d
 from lstmkit.nn.crf import CRF
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
@@ -32,6 +34,7 @@ from lstmkit.recurrent import GRU, LSTM, RNN
 __all__ = [
     "CRF",
     "CharEncoder",
+    "Conv1d",
     "Attention",
     "BatchNorm1d",
     "GRU",

@@ -36,6 +36,7 @@ from lstmkit.nn import (
     Attention,
     BatchNorm1d,
     CharEncoder,
+    Conv1d,
     Dropout,
     Embedding,
     GRUCell,
@@ -173,6 +174,28 @@ def batch_norm_case(affine=True, batch_first=True):
         differentiable=("x",),
         bad_shapes={"x": [(2, 3, 5), (2,)], "lengths": [(3,)]},
         random_init=False,
+    )
+
+
+def conv_case(batch_first=True, **options):
+    """x (T = 4 steps so a stride-2 valid window fits) and lengths; x takes a gradient."""
+
+    def inputs(rng, dtype):
+        shape = (2, 4, 4) if batch_first else (4, 2, 4)
+        return {"x": floats(rng, dtype, *shape), "lengths": np.array([4, 3])}
+
+    return LayerCase(
+        name="Conv1d"
+        + "".join(f"-{key}{value}" for key, value in options.items())
+        + ("" if batch_first else "-timemajor"),
+        cls=Conv1d,
+        build=lambda dtype, seed: Conv1d(
+            4, 2, 2, dtype=dtype, seed=seed, batch_first=batch_first, **options
+        ),
+        inputs=inputs,
+        backward=input_gradient("x"),
+        differentiable=("x",),
+        bad_shapes={"x": [(2, 4, 3), (2, 4)], "lengths": [(3,)]},
     )
 
 
@@ -640,6 +663,8 @@ CASES = [
     layer_norm_case(affine=False),
     batch_norm_case(),
     batch_norm_case(affine=False, batch_first=False),
+    conv_case(),
+    conv_case(batch_first=False, stride=2, padding="valid", groups=2),
     pool_case(LastStep),
     pool_case(MeanPool, batch_first=False),
     pool_case(MaxPool),
