@@ -234,6 +234,12 @@ def test_load_state_dict_checks_the_buffers():
         )
 
 
+def test_buffer_names_cannot_contain_dots():
+    layer = BatchNorm1d(2)
+    with pytest.raises(ValueError, match=r"buffer names cannot contain '.'; got 'a.b'"):
+        layer.add_buffer("a.b", np.zeros(2))
+
+
 def test_optimizers_leave_the_buffers_alone():
     rng = np.random.default_rng(10)
     layer = BatchNorm1d(2, dtype="float64")
