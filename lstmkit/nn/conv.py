@@ -258,18 +258,9 @@ class Conv1d(Module):
     # ---- configuration ----------------------------------------------------------------------
 
     def get_config(self) -> dict:
-        return {
-            "in_channels": self.in_channels,
-            "out_channels": self.out_channels,
-            "kernel_size": self.kernel_size,
-            "stride": self.stride,
-            "padding": self.padding,
-            "dilation": self.dilation,
-            "groups": self.groups,
-            "bias": self.bias is not None,
-            "dtype": self.dtype.name,
-            "batch_first": self.batch_first,
-        }
+        """The constructor's arguments, read from the attributes of the same names (bias:
+        whether there is one)."""
+        return {**super().get_config(), "bias": self.bias is not None}
 
     def __repr__(self) -> str:
         extra = "" if self.stride == 1 else f", stride={self.stride}"
