@@ -156,23 +156,9 @@ class Conv1d(Module):
     def forward(self, x, lengths=None):
         """y (N, T_out, out_channels) for x (N, T, in_channels) (time-major with batch_first=
         False) and optional lengths (N,) ints in 1..T."""
-        x = check_array(x, "x", np.shape(x), self.dtype)
-        layout = "(N, T, C)" if self.batch_first else "(T, N, C)"
-        if x.ndim != 3 or 0 in x.shape or x.shape[2] != self.in_channels:
-            raise ValueError(
-                f"x must have shape {layout} with batch_first={self.batch_first}, C = "
-                f"{self.in_channels} (in_channels) and no axis empty; got {x.shape}"
-            )
-        shape = x.shape
-        if not self.batch_first:
-            x = x.transpose(1, 0, 2)
+        x = self._batch_major(x)
         batch, steps = x.shape[:2]
         out_steps = self._output_steps(steps)
-        if out_steps < 1:
-            raise ValueError(
-                f"x must have at least {self.span - sum(self.pads())} time steps for "
-                f"{self!r} (one window); got shape {shape}"
-            )
         lengths = check_lengths(lengths, batch, steps)
         out_lengths = None
         if lengths is not None:
@@ -222,7 +208,24 @@ class Conv1d(Module):
             dx = dx * _valid_steps(lengths, steps)[:, :, None]
         return dx if self.batch_first else dx.transpose(1, 0, 2)
 
-    # ---- helpers: padding, taps and groups ----------------------------------------------------
+    # ---- helpers: input, padding, taps and groups -------------------------------------------
+
+    def _batch_major(self, x) -> np.ndarray:
+        """x checked (rank 3, in_channels, at least one window of steps), cast and (N, T, C)."""
+        x = check_array(x, "x", np.shape(x), self.dtype)
+        layout = "(N, T, C)" if self.batch_first else "(T, N, C)"
+        if x.ndim != 3 or 0 in x.shape or x.shape[2] != self.in_channels:
+            raise ValueError(
+                f"x must have shape {layout} with batch_first={self.batch_first}, C = "
+                f"{self.in_channels} (in_channels) and no axis empty; got {x.shape}"
+            )
+        steps = x.shape[1 if self.batch_first else 0]
+        if self._output_steps(steps) < 1:
+            raise ValueError(
+                f"x must have at least {self.span - sum(self.pads())} time steps for "
+                f"{self!r} (one window); got shape {x.shape}"
+            )
+        return x if self.batch_first else x.transpose(1, 0, 2)
 
     def _pad(self, x: np.ndarray) -> np.ndarray:
         """x with the padding's zero steps before and after it (N, left + T + right, C)."""
