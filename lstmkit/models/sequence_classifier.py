@@ -18,6 +18,7 @@ from lstmkit.data.sequences import SequenceData, pad_sequences
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.class_labels import class_labels, label_array
+from lstmkit.models.fcn_network import ARCHITECTURES
 from lstmkit.models.fitted_state import Labels, Numbers, Value
 from lstmkit.models.hyperparameters import ENCODER, TRAINING, Choice, Integer, declare
 from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seeds
@@ -40,6 +41,12 @@ class SequenceClassifier(Estimator):
         ensemble: how many networks are trained (each with its own seed and validation
             split) and averaged; 3 by default (a steadier result on JapaneseVowels than
             one network, at three times the training time: docs/benchmarks.md).
+        architecture: "lstm" (default: the encoder, head and output layer above), "lstm-fcn"
+            or "alstm-fcn" (Karim et al. 2017: that encoder and head, with attention over the
+            encoder's outputs for "alstm-fcn", beside three convolutional blocks; see
+            `lstmkit.models.fcn_network`).
+        filters: the first and last convolutional blocks' filters (the middle one has twice
+            as many); 128 as in the paper; used by "lstm-fcn" and "alstm-fcn" only.
         patience: early-stopping patience in epochs on the validation loss.
         validation_fraction: share of the training data held out (stratified) for early
             stopping; 0 trains on everything for `epochs` epochs.
@@ -62,6 +69,8 @@ class SequenceClassifier(Estimator):
         "weight_decay",
         head=Choice("max", "mean", "last"),
         ensemble=Integer(low=1),
+        architecture=Choice("lstm", *ARCHITECTURES),
+        filters=Integer(low=1),
         layout=Choice(*LAYOUTS),
     )
     fitted_state = {
@@ -91,6 +100,8 @@ class SequenceClassifier(Estimator):
         patience=40,
         validation_fraction=0.15,
         ensemble=3,
+        architecture="lstm",
+        filters=128,
         layout="NTC",
         seed=None,
         verbose=0,
@@ -109,6 +120,8 @@ class SequenceClassifier(Estimator):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.ensemble = ensemble
+        self.architecture = architecture
+        self.filters = filters
         self.layout = layout
         self.seed = seed
         self.verbose = verbose
@@ -140,6 +153,8 @@ class SequenceClassifier(Estimator):
             dropout=self.dropout,
             members=self.ensemble,
             seed=self.seed,
+            architecture=self.architecture,
+            filters=self.filters,
         )
         histories = []
         for k in range(self.ensemble):

@@ -10,6 +10,7 @@ held out (JapaneseVowels over five seeds: docs/benchmarks.md).
 
 import numpy as np
 
+from lstmkit.models.fcn_network import classifier_network
 from lstmkit.models.sequence_network import SequenceNetwork
 from lstmkit.module import Module
 from lstmkit.ops.softmax import softmax
@@ -17,8 +18,9 @@ from lstmkit.random import child, spawn
 
 
 class SequenceEnsemble(Module):
-    """`members` SequenceNetworks of one shape; member k is initialised from
-    `member_seeds(seed, k)[0]`.
+    """`members` networks of one shape (SequenceNetworks, or FCNNetworks for `architecture`
+    "lstm-fcn" / "alstm-fcn", whose convolutional blocks have `filters`, 2 `filters`,
+    `filters` filters); member k is initialised from `member_seeds(seed, k)[0]`.
 
     `seed`: None, an int, a np.random.Generator or a SeedSequence (see lstmkit.random).
     """
@@ -36,16 +38,21 @@ class SequenceEnsemble(Module):
         members=1,
         dtype="float32",
         seed=None,
+        architecture="lstm",
+        filters=128,
     ):
         super().__init__()
         self.input_size, self.output_size = input_size, output_size
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.bidirectional, self.head, self.dropout = bidirectional, head, dropout
         self.members, self.dtype = members, dtype
+        self.architecture, self.filters = architecture, filters
         for k in range(members):
-            network = SequenceNetwork(
+            network = classifier_network(
                 input_size,
                 output_size,
+                architecture,
+                filters,
                 cell=cell,
                 hidden_size=hidden_size,
                 num_layers=num_layers,

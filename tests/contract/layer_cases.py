@@ -21,6 +21,7 @@ import numpy as np
 
 from lstmkit.experiments.network import TaskNetwork
 from lstmkit.models.char_lm_network import CharLMNetwork
+from lstmkit.models.fcn_network import FCNNetwork
 from lstmkit.models.forecast_network import ForecastEnsemble, ForecastNetwork
 from lstmkit.models.seq2seq_decoder import Decoder
 from lstmkit.models.seq2seq_network import Seq2SeqNetwork
@@ -429,6 +430,20 @@ def sequence_network_case(cell, head):
     )
 
 
+def fcn_network_case(architecture):
+    return LayerCase(
+        name=f"FCNNetwork-{architecture}",
+        cls=FCNNetwork,
+        build=lambda dtype, seed: FCNNetwork(
+            3, 2, architecture, filters=2, dtype=dtype, seed=seed, **SEQUENCE_OPTIONS
+        ),
+        inputs=sequences,
+        backward=input_gradient("x"),
+        differentiable=("x",),
+        bad_shapes={"x": [(2, 3, 4), (2, 3)], "lengths": [(3,)]},
+    )
+
+
 def members_forward(module, inputs):
     """Every member's output: an ensemble is trained member by member."""
     return tuple(module.member(k)(**inputs) for k in range(module.members))
@@ -686,6 +701,8 @@ CASES = [
     sequence_network_case("lstm", "mean"),
     sequence_network_case("rnn", "max"),
     sequence_ensemble_case(),
+    fcn_network_case("lstm-fcn"),
+    fcn_network_case("alstm-fcn"),
     forecast_network_case(),
     forecast_ensemble_case(),
     text_network_case(),

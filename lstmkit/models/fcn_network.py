@@ -1,0 +1,179 @@
+"""LSTM-FCN and ALSTM-FCN (Karim et al. 2017): a recurrent branch beside a fully convolutional
+branch, their two summaries concatenated into one output layer.
+
+    recurrent branch:  y, _ = encoder(x, lengths)          LSTM, GRU or RNN
+                       r    = head(y, lengths)             last valid step, mean or max
+          (attention)  r, _ = attention(r, y, lengths)     ALSTM-FCN: r attends over y
+                       r    = dropout(r)
+    convolutional:     z    = x
+                       3 x: z = relu(batch_norm(conv(z, lengths), lengths))
+                            filters f, 2 f, f (the paper's 128, 256, 128), kernels 8, 5, 3
+                       g    = mean of z over the valid steps
+    logits = linear([r, g])
+
+Variable lengths end to end: the convolutions ("same" padding, stride 1, so each sequence keeps
+its length) read the steps past each length as zeros and write zeros there, the batch
+normalisation counts valid steps only, the pool averages valid steps only, and the recurrent
+layer and its head take `lengths`. So, in evaluation mode, a sequence in a padded batch gets
+exactly the logits it gets alone.
+
+The paper's "dimension shuffle" (the LSTM reads a univariate series as one step of T features)
+needs every series to have the same T, so the recurrent branch here reads the series step by
+step, as the SequenceNetwork's encoder does.
+"""
+
+import numpy as np
+
+from lstmkit.errors import NoForwardPassError
+from lstmkit.models.sequence_network import CELLS, HEADS, SequenceNetwork
+from lstmkit.module import Module
+from lstmkit.nn.attention import Attention
+from lstmkit.nn.batch_norm import BatchNorm1d
+from lstmkit.nn.conv import Conv1d
+from lstmkit.nn.dropout import Dropout
+from lstmkit.nn.linear import Linear
+from lstmkit.nn.pooling import MeanPool
+from lstmkit.random import spawn
+from lstmkit.validation import check_positive_int
+
+ARCHITECTURES = ("lstm-fcn", "alstm-fcn")
+KERNELS = (8, 5, 3)  # the paper's kernel sizes of the three convolutional blocks
+WIDTHS = (1, 2, 1)  # the blocks' filters as multiples of `filters` (128, 256, 128 in the paper)
+
+
+class FCNNetwork(Module):
+    """LSTM-FCN (or ALSTM-FCN) over padded batches (N, T, C) with lengths.
+
+    Args:
+        input_size, output_size: C and the number of classes.
+        architecture: "lstm-fcn" or "alstm-fcn" (attention of the head's output over the
+            recurrent layer's outputs, Bahdanau's additive score).
+        cell, hidden_size, num_layers, bidirectional, head, dropout: the recurrent branch, as
+            in `SequenceNetwork`; the dropout acts on that branch's summary (as in the paper).
+        filters: f, the first block's filters; the blocks have f, 2 f, f.
+        dtype: "float32" (default) or "float64".
+        seed: None, an int, a np.random.Generator or a SeedSequence (lstmkit.random); each
+            layer draws from its own child of it.
+    """
+
+    def __init__(
+        self,
+        input_size,
+        output_size,
+        architecture="lstm-fcn",
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=True,
+        head="mean",
+        dropout=0.0,
+        filters=128,
+        dtype="float32",
+        seed=None,
+    ):
+        super().__init__()
+        _check_choice(architecture, ARCHITECTURES, "architecture")
+        _check_choice(cell, CELLS, "cell")
+        _check_choice(head, HEADS, "head")
+        self.input_size, self.output_size = input_size, output_size
+        self.architecture, self.cell, self.hidden_size = architecture, cell, hidden_size
+        self.num_layers, self.bidirectional, self.head = num_layers, bidirectional, head
+        self.dropout, self.dtype = dropout, dtype
+        self.filters = check_positive_int(filters, "filters")
+        seeds = spawn(seed, 4 + len(KERNELS))  # encoder, attention, dropout, output, convs
+        self.encoder = CELLS[cell](
+            input_size,
+            hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout if num_layers > 1 else 0.0,
+            dtype=dtype,
+            seed=seeds[0],
+        )
+        self.pool = HEADS[head]()
+        width = hidden_size * (2 if bidirectional else 1)
+        if architecture == "alstm-fcn":
+            self.attention = Attention(width, width, dtype=dtype, seed=seeds[1])
+        self.drop = Dropout(dropout, seed=seeds[2])
+        channels = input_size
+        for k, (kernel, scale) in enumerate(zip(KERNELS, WIDTHS, strict=True)):
+            # no bias: the batch normalisation right after it subtracts any constant again
+            conv = Conv1d(
+                channels, scale * self.filters, kernel, bias=False, dtype=dtype, seed=seeds[4 + k]
+            )
+            setattr(self, f"conv{k}", conv)
+            setattr(self, f"norm{k}", BatchNorm1d(scale * self.filters, dtype=dtype))
+            channels = scale * self.filters
+        self.average = MeanPool()
+        self.output = Linear(width + channels, output_size, dtype=dtype, seed=seeds[3])
+        self._cache = None
+
+    def forward(self, x, lengths=None):
+        """logits (N, output_size) for x (N, T, C) and optional lengths (N,)."""
+        recurrent = self._recurrent_forward(x, lengths)
+        convolutional, active = self._convolutional_forward(x, lengths)
+        self._cache = (recurrent.shape[1], active)
+        return self.output(np.concatenate([recurrent, convolutional], axis=1))
+
+    def backward(self, dlogits):
+        """Backpropagate dL/dlogits into every parameter's gradient; returns dL/dx."""
+        if self._cache is None:
+            raise NoForwardPassError(
+                "FCNNetwork.backward called before forward: run forward(x) first"
+            )
+        width, active = self._cache
+        dfeatures = self.output.backward(dlogits)
+        dx = self._recurrent_backward(dfeatures[:, :width])
+        return dx + self._convolutional_backward(dfeatures[:, width:], active)
+
+    # ---- the two branches ----------------------------------------------------------------------
+
+    def _recurrent_forward(self, x, lengths):
+        y, _ = self.encoder(x, lengths=lengths)
+        summary = self.pool(y, lengths)
+        if self.architecture == "alstm-fcn":
+            summary, _ = self.attention(summary, y, lengths=lengths)
+        return self.drop(summary)
+
+    def _recurrent_backward(self, dsummary):
+        dsummary = self.drop.backward(dsummary)
+        dy = 0.0
+        if self.architecture == "alstm-fcn":
+            dsummary, dy = self.attention.backward(dsummary)
+        dy = dy + self.pool.backward(dsummary)
+        dx, _ = self.encoder.backward(dy)
+        return dx
+
+    def _convolutional_forward(self, x, lengths):
+        """(the mean over valid steps of the last block's output, each block's ReLU mask)."""
+        z, active = x, []
+        for k in range(len(KERNELS)):
+            z = self._norm(k)(self._conv(k)(z, lengths), lengths)
+            active.append(z > 0)
+            z = z * active[-1]  # ReLU
+        return self.average(z, lengths), active
+
+    def _convolutional_backward(self, dsummary, active):
+        dz = self.average.backward(dsummary)
+        for k in reversed(range(len(KERNELS))):
+            dz = self._conv(k).backward(self._norm(k).backward(dz * active[k]))
+        return dz
+
+    def _conv(self, k) -> Conv1d:
+        return getattr(self, f"conv{k}")
+
+    def _norm(self, k) -> BatchNorm1d:
+        return getattr(self, f"norm{k}")
+
+
+def _check_choice(value, choices, name: str) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
+
+
+def classifier_network(input_size, output_size, architecture="lstm", filters=128, **options):
+    """The network of one classifier: a `SequenceNetwork` for "lstm", else an `FCNNetwork`
+    (`options`: cell, hidden_size, ..., seed, which both take)."""
+    if architecture == "lstm":
+        return SequenceNetwork(input_size, output_size, **options)
+    return FCNNetwork(input_size, output_size, architecture, filters=filters, **options)

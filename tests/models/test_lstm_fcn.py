@@ -1,0 +1,102 @@
+"""LSTM-FCN and ALSTM-FCN (issue 22): the network's gradients, padding, and the classifier."""
+
+import numpy as np
+import pytest
+
+import lstmkit
+from lstmkit.models import SequenceClassifier
+from lstmkit.models.fcn_network import ARCHITECTURES, FCNNetwork
+from lstmkit.testing import gradient_errors
+
+TOLERANCE = 1e-6
+LENGTHS = np.array([9, 4, 6])  # unsorted, the longest = T
+
+
+def _network(architecture, **changes):
+    options = dict(hidden_size=3, filters=2, head="max", dtype="float64", seed=0)
+    return FCNNetwork(2, 3, architecture, **{**options, **changes})
+
+
+@pytest.mark.parametrize("bidirectional", [True, False], ids=["bidirectional", "forward"])
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_every_gradient_matches_finite_differences_with_lengths(architecture, bidirectional):
+    network = _network(architecture, bidirectional=bidirectional, head="mean")
+    x = np.random.default_rng(1).standard_normal((3, 9, 2))
+
+    def backward(upstream):
+        return {"x": network.backward(*upstream)}
+
+    # eps 1e-5, not 1e-6: the query's gradients through attention after the head are ~1e-4,
+    # where the loss's rounding (~1e-15 / eps) dominates a 1e-6 step (the error shrinks as the
+    # step grows, which a wrong gradient would not do); the truncation error is ~eps^2
+    errors = gradient_errors(network, lambda: network(x, LENGTHS), backward, {"x": x}, eps=1e-5)
+    assert "input x" in errors and "conv2.weight" in errors and "norm1.weight" in errors
+    if architecture == "alstm-fcn":
+        assert "attention.v" in errors
+    worst = {name: error for name, error in errors.items() if not error < TOLERANCE}
+    assert not worst, f"relative errors above {TOLERANCE}: {worst}"
+    dx = network.backward(np.ones((3, 3)))
+    for n, length in enumerate(LENGTHS):  # padded steps take no gradient
+        assert not dx[n, length:].any()
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_a_padded_batch_predicts_what_each_series_gets_alone(architecture):
+    network = _network(architecture)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 9, 2))
+    network.train()
+    network(x, LENGTHS)  # running statistics away from their start
+    network.eval()
+    x[1, LENGTHS[1] :] = 1e3  # the padding must not matter, whatever it holds
+    batch = network(x, LENGTHS)
+    for n, length in enumerate(LENGTHS):
+        alone = network(x[n : n + 1, :length], np.array([length]))
+        np.testing.assert_allclose(batch[n], alone[0], rtol=1e-12, atol=1e-12)
+
+
+def _two_rhythms(count, seed):
+    """Noisy sines of two periods (the classes), of lengths 8..16."""
+    rng = np.random.default_rng(seed)
+    labels = np.array(["slow", "fast"] * (count // 2))
+    series = []
+    for label in labels:
+        steps = np.arange(rng.integers(8, 17))
+        period = 3.0 if label == "fast" else 9.0
+        wave = np.sin(2 * np.pi * steps / period + rng.uniform(0, 2 * np.pi))
+        series.append((wave + 0.3 * rng.standard_normal(len(steps)))[:, None])
+    return series, labels
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_the_classifier_learns_saves_and_loads(architecture, tmp_path):
+    X, y = _two_rhythms(40, seed=0)
+    X_test, y_test = _two_rhythms(20, seed=1)
+    model = SequenceClassifier(
+        architecture=architecture,
+        hidden_size=4,
+        filters=4,
+        epochs=30,
+        lr=1e-2,
+        ensemble=1,
+        validation_fraction=0,
+        seed=0,
+    ).fit(X, y)
+    assert model.score(X_test, y_test) >= 0.8  # chance is 0.5
+    assert isinstance(model.network_.member(0), FCNNetwork)
+    path = tmp_path / "model.lstmkit"
+    lstmkit.save(model, path)
+    loaded = lstmkit.load(path)
+    assert loaded.architecture == architecture
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
+
+
+def test_an_unknown_architecture_is_refused():
+    X, y = _two_rhythms(4, seed=0)
+    with pytest.raises(ValueError, match="architecture must be one of 'lstm', 'lstm-fcn' or"):
+        SequenceClassifier(architecture="fcn").fit(X, y)
+
+
+def test_the_network_refuses_an_unknown_architecture():
+    with pytest.raises(ValueError, match=r"architecture must be one of .*; got 'lstm'"):
+        FCNNetwork(1, 2, "lstm")
