@@ -17,15 +17,25 @@ normalisation counts valid steps only, the pool averages valid steps only, and t
 layer and its head take `lengths`. So, in evaluation mode, a sequence in a padded batch gets
 exactly the logits it gets alone.
 
-The paper's "dimension shuffle" (the LSTM reads a univariate series as one step of T features)
-needs every series to have the same T, so the recurrent branch here reads the series step by
-step, as the SequenceNetwork's encoder does.
+Where this differs from the paper, and why:
+- The paper's "dimension shuffle" (the LSTM reads a univariate series as one step of T
+  features) needs every series to have the same T, so the recurrent branch here reads the
+  series step by step with `lengths`, as the SequenceNetwork's encoder does (exact for
+  variable lengths, and the same branch the "lstm" architecture has).
+- The paper's LSTM branch is one unidirectional LSTM (8 to 128 cells) read at its last step,
+  with dropout 0.8; here it is the classifier's encoder and head (`cell`, `hidden_size`,
+  `bidirectional`, `head`, `dropout`), so that "lstm" and "lstm-fcn" differ by the
+  convolutional branch only.
+- ALSTM-FCN's attention LSTM attends inside the recurrence; here the head's summary attends
+  over the encoder's outputs (`nn.Attention`, additive), masked by `lengths`.
+- The convolutions have no bias: the batch normalisation right after each subtracts any
+  per-channel constant again, so a bias would only take a zero gradient.
 """
 
 import numpy as np
 
 from lstmkit.errors import NoForwardPassError
-from lstmkit.models.sequence_network import CELLS, HEADS, SequenceNetwork
+from lstmkit.models.sequence_network import CELLS, HEADS, SequenceNetwork, recurrent_encoder
 from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
 from lstmkit.nn.batch_norm import BatchNorm1d
@@ -81,15 +91,7 @@ class FCNNetwork(Module):
         self.dropout, self.dtype = dropout, dtype
         self.filters = check_positive_int(filters, "filters")
         seeds = spawn(seed, 4 + len(KERNELS))  # encoder, attention, dropout, output, convs
-        self.encoder = CELLS[cell](
-            input_size,
-            hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0,
-            dtype=dtype,
-            seed=seeds[0],
-        )
+        self.encoder = recurrent_encoder(self, seeds[0])
         self.pool = HEADS[head]()
         width = hidden_size * (2 if bidirectional else 1)
         if architecture == "alstm-fcn":
@@ -97,7 +99,7 @@ class FCNNetwork(Module):
         self.drop = Dropout(dropout, seed=seeds[2])
         channels = input_size
         for k, (kernel, scale) in enumerate(zip(KERNELS, WIDTHS, strict=True)):
-            # no bias: the batch normalisation right after it subtracts any constant again
+            # no bias: the batch normalisation right after it would cancel it (docstring)
             conv = Conv1d(
                 channels, scale * self.filters, kernel, bias=False, dtype=dtype, seed=seeds[4 + k]
             )

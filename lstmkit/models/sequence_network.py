@@ -50,15 +50,7 @@ class SequenceNetwork(Module):
             dtype,
         )
         seeds = spawn(seed, 3)  # encoder, dropout, output layer
-        self.encoder = CELLS[cell](
-            input_size,
-            hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0,
-            dtype=dtype,
-            seed=seeds[0],
-        )
+        self.encoder = recurrent_encoder(self, seeds[0])
         self.pool = HEADS[head]()
         self.drop = Dropout(dropout, seed=seeds[1])
         width = hidden_size * (2 if bidirectional else 1)
@@ -74,3 +66,17 @@ class SequenceNetwork(Module):
         dy = self.pool.backward(self.drop.backward(self.output.backward(dlogits)))
         dx, _ = self.encoder.backward(dy)
         return dx
+
+
+def recurrent_encoder(network, seed):
+    """The recurrent layer of `network` (which stores input_size, cell, hidden_size,
+    num_layers, bidirectional, dropout and dtype): dropout between stacked layers only."""
+    return CELLS[network.cell](
+        network.input_size,
+        network.hidden_size,
+        num_layers=network.num_layers,
+        bidirectional=network.bidirectional,
+        dropout=network.dropout if network.num_layers > 1 else 0.0,
+        dtype=network.dtype,
+        seed=seed,
+    )
