@@ -109,6 +109,11 @@ def classifier_graph(g, model, with_lengths: bool) -> None:
 
 def ensemble_probabilities(g, ensemble, x_tm: str, lengths: Lengths) -> str:
     """SequenceEnsemble.probabilities: p = (1 / M) sum_k softmax(logits_k), x (T, N, C)."""
+    if ensemble.architecture != "lstm":  # FCNNetwork members: no graph for their conv branch
+        raise ValueError(
+            f"cannot export architecture={ensemble.architecture!r} to ONNX: only the 'lstm' "
+            "architecture of SequenceEnsemble and SequenceClassifier has a graph"
+        )
     members = [
         g.op("Softmax", [network_logits(g, ensemble.member(k), x_tm, lengths)], axis=-1)
         for k in range(ensemble.members)
