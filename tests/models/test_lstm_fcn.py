@@ -91,10 +91,18 @@ def test_the_classifier_learns_saves_and_loads(architecture, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X_test), model.predict_proba(X_test))
 
 
-def test_an_unknown_architecture_is_refused():
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"architecture": "fcn"}, "architecture must be one of 'lstm', 'lstm-fcn' or"),
+        ({"filters": 0}, "filters must be a positive integer; got 0"),
+    ],
+    ids=["architecture", "filters"],
+)
+def test_bad_fcn_hyperparameters_are_refused(change, message):
     X, y = _two_rhythms(4, seed=0)
-    with pytest.raises(ValueError, match="architecture must be one of 'lstm', 'lstm-fcn' or"):
-        SequenceClassifier(architecture="fcn").fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        SequenceClassifier(**change).fit(X, y)
 
 
 def test_the_network_refuses_an_unknown_architecture():
