@@ -105,6 +105,15 @@ def warm_up(train):
     minirocket_run(sample, sample, seed=0)
 
 
+def check_aeon(parser):
+    """Refuse to start without aeon, naming the install command, instead of failing with an
+    import error in the middle of the first data set."""
+    import importlib.util
+
+    if importlib.util.find_spec("aeon") is None:
+        parser.error('aeon is not installed; the baselines need it: pip install -e ".[bench]"')
+
+
 def check_architecture(parser, architecture):
     """Refuse --architecture up front (not after the baselines) when this lstmkit's
     SequenceClassifier has no `architecture` argument yet."""
@@ -232,6 +241,7 @@ def main(argv=None) -> None:
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
     sys.path.insert(0, str(REPO))
+    check_aeon(parser)
     check_architecture(parser, args.architecture)
     budget = float("inf") if args.max_minutes is None else 60 * args.max_minutes
     deadline = time.monotonic() + budget
