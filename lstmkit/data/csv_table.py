@@ -92,10 +92,17 @@ def rows_of(name, sep: str, start: int, use_pandas):
     """(line number, cells) of each line from line `start` (the header's) on; cells are the
     text of each field, unstripped; a blank line has none. `use_pandas`: the pandas module to
     read with, or None for the csv module."""
-    if use_pandas is None:
+    # a NUL byte: pandas' C parser cuts the field there in some versions (3.0), so the csv
+    # module reads such a file, and the caller reports the NUL with its line and field
+    if use_pandas is None or _holds_nul(name):
         yield from _csv_rows(name, sep)
         return
     yield from _pandas_rows(use_pandas, name, sep, start)
+
+
+def _holds_nul(name) -> bool:
+    with open_text(name) as handle:
+        return any("\0" in chunk for chunk in iter(lambda: handle.read(1 << 16), ""))
 
 
 def _csv_rows(name, sep):
