@@ -60,6 +60,13 @@ def add_parser(commands) -> None:
         help="share of TRAIN held out for testing when no TEST is given (default 0.25)",
     )
     parser.add_argument("--cell", default="lstm", choices=("lstm", "gru", "rnn"))
+    parser.add_argument(
+        "--architecture",
+        default="lstm",
+        choices=("lstm", "lstm-fcn", "alstm-fcn"),
+        help="the recurrent network alone (default), or beside a convolutional branch "
+        "(LSTM-FCN; ALSTM-FCN with attention)",
+    )
     parser.add_argument("--hidden-size", type=int, default=64, help="units (default 64)")
     parser.add_argument("--epochs", type=int, default=300, help="most epochs (default 300)")
     parser.add_argument(
@@ -85,6 +92,7 @@ def run(args) -> dict:
         f"{plural(train.X[0].shape[1], 'channel')}, {plural(len(np.unique(train.y)), 'class')}",
     )
     model = SequenceClassifier(
+        architecture=args.architecture,
         cell=args.cell,
         hidden_size=args.hidden_size,
         epochs=args.epochs,

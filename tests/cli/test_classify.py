@@ -258,3 +258,14 @@ def test_split_holds_out_a_stratified_part_of_anything():
     assert sorted(held.y.tolist()) == ["a"] * 3 + ["b"] * 2
     assert sorted(kept.ids + held.ids) == list(range(20))
     assert all(texts[i] == x for i, x in zip(held.ids, held.X, strict=True))
+
+
+@pytest.mark.parametrize("architecture", ["lstm-fcn", "alstm-fcn"])
+def test_architecture_trains_the_chosen_network(tmp_path, architecture):
+    """`--architecture` reaches SequenceClassifier(architecture=...): the saved model is one
+    (issue 22; before, the command could only train the recurrent network)."""
+    write_npz(tmp_path / "train.npz")
+    out = tmp_path / "run"
+    command = ["classify", str(tmp_path / "train.npz"), *TINY, "--out", str(out)]
+    assert main([*command, "--architecture", architecture]) == 0
+    assert SequenceClassifier.load(out / "model.safetensors").architecture == architecture

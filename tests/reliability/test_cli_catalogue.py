@@ -115,6 +115,7 @@ CASES = [
     ("classify seq.csv --hidden-size 0", USAGE, r"--hidden-size must be a positive integer"),
     ("classify seq.csv --patience 0", USAGE, r"--patience must be a positive integer"),
     ("classify seq.csv --layout XYZ", USAGE, r"argument --layout: invalid choice: 'XYZ'"),
+    ("classify seq.csv --architecture fcn", USAGE, r"argument --architecture: invalid choice"),
     # a column the user names must exist: before, --id-column was ignored (the file read in
     # the other layout) and --label-column blamed the column 'label'
     ("classify seq.csv --id-column nope", DATA, r"seq\.csv: no column 'nope' \(--id-column\)"),
