@@ -14,7 +14,7 @@ from lstmkit.cli.common import (
 )
 from lstmkit.cli.output import files_written
 from lstmkit.cli.parser import refuse_together, refuse_without
-from lstmkit.cli.sequence_files import add_layout_argument, read_sequences, split_sequences
+from lstmkit.cli.sequence_files import add_sequence_file_arguments, read_sequences, split_sequences
 from lstmkit.cli.summary import (
     Stopwatch,
     require_positive,
@@ -46,13 +46,7 @@ def add_parser(commands) -> None:
     )
     parser.add_argument("train", nargs="?", metavar="TRAIN", help="training data")
     parser.add_argument("test", nargs="?", metavar="TEST", help="test data")
-    parser.add_argument(
-        "--label-column", help="CSV label column (default: the column 'label', if any)"
-    )
-    parser.add_argument(
-        "--id-column", help="CSV sequence id column (default: the column 'id', if any)"
-    )
-    add_layout_argument(parser)
+    add_sequence_file_arguments(parser)
     parser.add_argument(
         "--test-fraction",
         type=float,

@@ -3,7 +3,7 @@
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, positive_int, say
 from lstmkit.cli.model_io import handler_for, load_model
 from lstmkit.cli.output import files_written
-from lstmkit.cli.sequence_files import add_layout_argument
+from lstmkit.cli.sequence_files import add_sequence_file_arguments
 from lstmkit.cli.summary import table
 from lstmkit.io.atomic import write_csv
 
@@ -12,13 +12,7 @@ def add_model_arguments(parser, data, data_help, run, optional=False) -> None:
     """MODEL, the data argument, the options some models' readers use, the common ones."""
     parser.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
     parser.add_argument(data.lower(), nargs="?" if optional else None, metavar=data, help=data_help)
-    parser.add_argument(
-        "--label-column", help="CSV label column (default: the column 'label', if any)"
-    )
-    parser.add_argument(
-        "--id-column", help="CSV sequence id column (default: the column 'id', if any)"
-    )
-    add_layout_argument(parser)
+    add_sequence_file_arguments(parser)
     parser.add_argument(
         "--column",
         action="append",

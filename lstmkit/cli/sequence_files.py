@@ -61,8 +61,15 @@ def split_sequences(data: Sequences, fraction: float, seed) -> tuple[Sequences, 
     return subset(kept), subset(held)
 
 
-def add_layout_argument(parser) -> None:
-    """--layout: how a 3-D X in an .npz file is laid out (the reading is never guessed)."""
+def add_sequence_file_arguments(parser) -> None:
+    """The options of `read_sequences`: --label-column and --id-column (CSV files) and
+    --layout (how a 3-D X in an .npz file is laid out: the reading is never guessed)."""
+    parser.add_argument(
+        "--label-column", help="CSV label column (default: the column 'label', if any)"
+    )
+    parser.add_argument(
+        "--id-column", help="CSV sequence id column (default: the column 'id', if any)"
+    )
     parser.add_argument(
         "--layout",
         default="NTC",

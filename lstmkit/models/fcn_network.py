@@ -35,7 +35,13 @@ Where this differs from the paper, and why:
 import numpy as np
 
 from lstmkit.errors import NoForwardPassError
-from lstmkit.models.sequence_network import CELLS, HEADS, SequenceNetwork, recurrent_encoder
+from lstmkit.models.sequence_network import (
+    CELLS,
+    HEADS,
+    SequenceNetwork,
+    check_choice,
+    recurrent_encoder,
+)
 from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
 from lstmkit.nn.batch_norm import BatchNorm1d
@@ -82,9 +88,9 @@ class FCNNetwork(Module):
         seed=None,
     ):
         super().__init__()
-        _check_choice(architecture, ARCHITECTURES, "architecture")
-        _check_choice(cell, CELLS, "cell")
-        _check_choice(head, HEADS, "head")
+        check_choice(architecture, ARCHITECTURES, "architecture")
+        check_choice(cell, CELLS, "cell")
+        check_choice(head, HEADS, "head")
         self.input_size, self.output_size = input_size, output_size
         self.architecture, self.cell, self.hidden_size = architecture, cell, hidden_size
         self.num_layers, self.bidirectional, self.head = num_layers, bidirectional, head
@@ -166,11 +172,6 @@ class FCNNetwork(Module):
 
     def _norm(self, k) -> BatchNorm1d:
         return getattr(self, f"norm{k}")
-
-
-def _check_choice(value, choices, name: str) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
 
 
 def classifier_network(input_size, output_size, architecture="lstm", filters=128, **options):

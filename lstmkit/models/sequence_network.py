@@ -37,10 +37,8 @@ class SequenceNetwork(Module):
         seed=None,
     ):
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}; got {cell!r}")
-        if head not in HEADS:
-            raise ValueError(f"head must be one of {sorted(HEADS)}; got {head!r}")
+        check_choice(cell, CELLS, "cell")
+        check_choice(head, HEADS, "head")
         self.input_size, self.output_size = input_size, output_size
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.bidirectional, self.head, self.dropout, self.dtype = (
@@ -66,6 +64,12 @@ class SequenceNetwork(Module):
         dy = self.pool.backward(self.drop.backward(self.output.backward(dlogits)))
         dx, _ = self.encoder.backward(dy)
         return dx
+
+
+def check_choice(value, choices, name: str) -> None:
+    """ValueError naming `name` unless `value` is one of `choices` (a network's options)."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
 
 
 def recurrent_encoder(network, seed):
