@@ -206,15 +206,18 @@ class Forecaster(Estimator):
         train, validation, everything = self._window_sets(z, covariate_list)
         self.n_epochs_ = self._best_epochs(train, validation)
         self.network_ = ForecastEnsemble(members=self.ensemble, seed=self.seed, **self._shape())
+        # each member's per-epoch loss, kept (not saved) for the training curves of a report
+        self.member_histories_ = []
         for k in range(self.ensemble):
             member = self.network_.member(k)
-            Trainer(
+            history = Trainer(
                 lr=self.lr,
                 epochs=self.n_epochs_,
                 batch_size=self.batch_size,
                 verbose=self.verbose,
                 seed=member_seeds(self.seed, k)[1],
             ).fit(member, gaussian_step(member), everything)
+            self.member_histories_.append(history)
         return self
 
     def _transform(self, values) -> list[np.ndarray]:
@@ -295,7 +298,9 @@ class Forecaster(Estimator):
         return train, validation, everything
 
     def _best_epochs(self, train, validation) -> int:
-        """Epochs that minimise the loss on the held-out windows (first member's seed)."""
+        """Epochs that minimise the loss on the held-out windows (first member's seed); the
+        probe network's History is kept as `probe_history_` (None without held-out windows)."""
+        self.probe_history_ = None
         if len(train) == 0 or len(validation) == 0:
             return self.epochs
         network_seed, shuffle_seed = member_seeds(self.seed, 0)
@@ -308,6 +313,7 @@ class Forecaster(Estimator):
             verbose=self.verbose,
             seed=shuffle_seed,
         ).fit(probe, gaussian_step(probe), train, validation)
+        self.probe_history_ = history
         return int(np.argmin(history["val_loss"])) + 1
 
     # ---- prediction ---------------------------------------------------------------------------

@@ -166,6 +166,7 @@ class SequenceClassifier(Estimator):
                 self.network_.keep_first(k + 1)
                 raise
         self.history_ = histories[0]
+        self.member_histories_ = histories  # one History per member (not saved)
         self.n_epochs_ = self.history_.epochs
         return self
 
