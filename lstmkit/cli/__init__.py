@@ -60,6 +60,7 @@ def main(argv=None) -> int:
         from lstmkit.cli.output import run_command
 
         args = build_parser().parse_args(argv)
+        args.command_line = ["lstmkit", *argv]  # as typed, for the model card of report.html
         run_command(args)
     except BrokenPipeError:
         # the reader closed the pipe (`lstmkit trace | head`): stop quietly, like other tools
