@@ -1,4 +1,5 @@
-"""The LSTM and the input sequence that `lstmkit trace --model` and `lstmkit inspect` read.
+"""The LSTM and the input sequence that `lstmkit trace --model` and `lstmkit inspect` read
+(`lstmkit explore --model` reads the LSTM).
 
 Both commands take a model file (a SequenceClassifier or a bare LSTM layer) and one sequence,
 given inline ('1,0; 0,1') or as a sequence of a file; this module turns them into the LSTM
@@ -28,33 +29,38 @@ def lstm_and_input(model_name, input_text, index=0):
     For a SequenceClassifier the input is standardised as the classifier does before its
     encoder; a bare LSTM reads the input as given.
     """
-    from lstmkit.cli.model_io import load_model_or_module
-    from lstmkit.recurrent.lstm import LSTM
-
-    model = load_model_or_module(model_name)
+    model, layer = model_lstm(model_name)
     sequence = read_one_sequence(input_text, index)
-    if isinstance(model, LSTM):
-        layer, x = model, sequence
-    elif type(model).__name__ == "SequenceClassifier":
-        network = model.network_
-        if hasattr(network, "member"):  # an ensemble of networks: its first member
-            network = network.member(0)
-        layer = network.encoder
-        if not isinstance(layer, LSTM):
-            raise ValueError(
-                f"{model_name}: the classifier's encoder is a {model.cell}, not an LSTM"
-            )
-        x = model._standardise([sequence])[0]
-    else:
-        raise ValueError(
-            f"{model_name} holds a {type(model).__name__}; inspect reads a SequenceClassifier "
-            "or an LSTM layer file"
-        )
+    x = sequence if model is layer else model._standardise([sequence])[0]
     if x.shape[1] != layer.input_size:
         raise ValueError(
             f"the input has {x.shape[1]} features per step; the model reads {layer.input_size}"
         )
     return layer, x
+
+
+def model_lstm(model_name):
+    """(the model in the file, its LSTM): a bare LSTM layer is both; a SequenceClassifier's
+    LSTM is its encoder (the first member's, for an ensemble). Anything else is refused."""
+    from lstmkit.cli.model_io import load_model_or_module
+    from lstmkit.recurrent.lstm import LSTM
+
+    model = load_model_or_module(model_name)
+    if isinstance(model, LSTM):
+        return model, model
+    if type(model).__name__ == "SequenceClassifier":
+        network = model.network_
+        if hasattr(network, "member"):  # an ensemble of networks: its first member
+            network = network.member(0)
+        if not isinstance(network.encoder, LSTM):
+            raise ValueError(
+                f"{model_name}: the classifier's encoder is a {model.cell}, not an LSTM"
+            )
+        return model, network.encoder
+    raise ValueError(
+        f"{model_name} holds a {type(model).__name__}; trace, inspect and explore read a "
+        "SequenceClassifier or an LSTM layer file"
+    )
 
 
 def read_one_sequence(text, index) -> np.ndarray:
