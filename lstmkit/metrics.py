@@ -8,6 +8,15 @@ With actual values y_t, forecasts f_t over the evaluated horizon (t = 1..h) and 
     sMAPE = 100 * mean 2 |e_t| / (|y_t| + |f_t|)          (percent, in [0, 200])
     MASE  = MAE / mean_{t>m} |x_t - x_{t-m}|              (Hyndman and Koehler 2006)
 
+and for prediction intervals [l_t, u_t] of nominal coverage `level` (alpha = 1 - level):
+
+    coverage = mean 1{l_t <= y_t <= u_t}                  (the share of values inside)
+    MSIS  = mean (u_t - l_t + 2/alpha (l_t - y_t) 1{y_t < l_t} + 2/alpha (y_t - u_t) 1{y_t > u_t})
+            / mean_{t>m} |x_t - x_{t-m}|                  (the M4 competition's interval score)
+
+MSIS rewards narrow intervals and charges 2/alpha per unit a value falls outside them, in the
+units of MASE's scale, so it can be averaged over series of different sizes.
+
 MASE scales the error by the in-sample MAE of the seasonal naive forecast with period m on the
 training series x (m = 1: the naive forecast), so MASE < 1 means better than that baseline's
 one-step in-sample error. All take arrays of any matching shape and reduce over every element.
@@ -83,3 +92,32 @@ def seasonal_naive_error(training, period: int = 1):
     (T, K) array, one value per column. `training` must be longer than `period`."""
     training = np.asarray(training, dtype=np.float64)
     return np.mean(np.abs(training[period:] - training[:-period]), axis=0)
+
+
+def coverage(actual, lower, upper) -> float:
+    """The share of actual values inside [lower, upper] (bounds included), in [0, 1]."""
+    actual, lower = _pair(actual, lower)
+    _, upper = _pair(actual, upper)
+    return float(np.mean((lower <= actual) & (actual <= upper)))
+
+
+def interval_score(actual, lower, upper, level: float = 0.95) -> float:
+    """The mean interval score of [lower, upper] at nominal `level` (MSIS before scaling)."""
+    actual, lower = _pair(actual, lower)
+    _, upper = _pair(actual, upper)
+    if isinstance(level, bool) or not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1; got {level!r}")
+    if np.any(lower > upper):
+        raise ValueError("lower must not exceed upper (interval bounds)")
+    alpha = 1 - level
+    below = np.maximum(lower - actual, 0)
+    above = np.maximum(actual - upper, 0)
+    return float(np.mean(upper - lower + 2 / alpha * (below + above)))
+
+
+def msis(actual, lower, upper, training, period: int = 1, level: float = 0.95) -> float:
+    """Mean scaled interval score: interval_score over MASE's scale (the in-sample MAE of the
+    period-`period` seasonal naive on `training`)."""
+    score = interval_score(actual, lower, upper, level)
+    # mase(score, 0, ...) is |score| / scale, with mase's checks of training and period
+    return mase(score, 0.0, training, period)

@@ -108,3 +108,21 @@ def window_targets(z_windows, z_future, scale, period) -> np.ndarray:
 def forecast_from(z_windows, y, scale, period) -> np.ndarray:
     """Invert window_targets: z of the future (N, H, K) from network outputs y (N, H, K)."""
     return seasonal_anchor(z_windows, y.shape[1], period) + scale * y
+
+
+def pad_start(values, length: int, period: int) -> np.ndarray:
+    """`values` (T, K) lengthened to `length` rows by rows put before its first, each a copy of
+    the first season's value at the same point of the season (period 1, or a series shorter
+    than its period: the first value):
+
+        padded[t] = values[t mod period]   for t < 0   (t counted from the first real row)
+
+    so a short series reads as if its first season had repeated before it: the level and the
+    seasonal shape of its start, no growth. Series already `length` long come back as they are.
+    """
+    missing = length - len(values)
+    if missing <= 0:
+        return values
+    season = period if len(values) >= period else 1
+    before = values[np.arange(-missing, 0) % season]
+    return np.concatenate([before, values])

@@ -8,12 +8,20 @@ after (details and equations in `forecast_windows`):
    growth into additive ones.
 2. The seasonal period is given or detected (`seasonality.detect_period`, on the longest
    series' first channel).
-3. Windows: the network reads `lookback` past rows (default two seasons, at least 12) and
-   predicts the next `horizon` rows at once. Each window is normalised by its own level (the
-   mean of its last season) and by the series' typical one-step change, and also carries its
+3. Windows: the network reads `lookback` past rows (default two seasons, at least 12, but
+   shortened when the longest series is short: see "Short series" below) and predicts the
+   next `horizon` rows at once. Each window is normalised by its own level (the mean of its
+   last season) and by the series' typical one-step change, and also carries its
    seasonal differences (the recent growth); the target is the future measured from the
    seasonal-naive forecast (the last value at the same point of the season). So the network
    learns how the coming season differs from the last one: shapes, not levels.
+
+Short series are forecast, never refused. The default lookback is shortened so that the
+longest series still gives 8 training windows (never below the period: a 14-value yearly series
+with horizon 6 is read through a window of 1); a series shorter than lookback + horizon is
+padded at its start to give one training window, and one shorter than the lookback is padded
+for its forecast, both by `forecast_windows.pad_start` (its first season repeated backwards: the
+level and shape of its start, no growth).
 
 Multi-step output is DIRECT, the default and the only mode: one pass gives all `horizon`
 steps, so the network's errors do not compound as they do when its own forecasts are fed
@@ -57,21 +65,31 @@ from lstmkit.models.forecast_network import (
     member_seeds,
 )
 from lstmkit.models.forecast_restore import check_restored_forecaster
-from lstmkit.models.forecast_score import SCORES, forecast_score
+from lstmkit.models.forecast_score import SCORES, forecast_score, needs_intervals
 from lstmkit.models.forecast_windows import (
     as_covariate_list,
     as_series_list,
     forecast_from,
+    pad_start,
     window_inputs,
     window_starts,
     window_targets,
 )
 from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Text, declare
+from lstmkit.models.panel import (
+    PanelCheck,
+    check_restored_panel,
+    join_panel,
+    panel_items,
+    split_panel,
+)
 from lstmkit.models.seasonality import detect_period
 from lstmkit.training import Trainer
 from lstmkit.validation import check_spread
 
 __all__ = ["Forecaster", "detect_period"]
+
+MIN_WINDOWS = 8  # the default lookback leaves the longest series at least this many windows
 
 
 class Forecaster(Estimator):
@@ -93,6 +111,11 @@ class Forecaster(Estimator):
     a list of such arrays (many series, any lengths, the same K); `covariates` the matching
     (T, C) array (or list) of known inputs. `predict` returns arrays shaped as the series were
     given: (h,), (h, K), or a list of those.
+
+    Panels fit too (`models.panel`): a long pandas DataFrame (columns `id_col`, `time_col`,
+    `target_col`, by default "unique_id", "ds", "y", the other columns covariates), or a dict
+    {id: series}; `predict` then answers with a long DataFrame (columns unique_id, ds,
+    lstmkit, and lstmkit-lo-95, lstmkit-hi-95 with intervals) or a dict.
 
     Dated series fit too: a pandas Series (DatetimeIndex, PeriodIndex or RangeIndex), a
     DataFrame (its columns one series of K channels), lstmkit's `Series` (`read_csv_series`,
@@ -140,6 +163,8 @@ class Forecaster(Estimator):
         # indexes end, one form per series (models.dated_series): predict dresses its
         # forecasts so; None for plain arrays (and files saved before it was kept)
         "index_form_": Value(FormCheck(), since_files=True),
+        # a long DataFrame's or a dict's ids and columns (models.panel); None otherwise
+        "panel_": Value(PanelCheck(), since_files=True),
     }
     estimator_type = None  # a forecaster: fit(series), predict(horizon)
     input_kind = "series"
@@ -179,7 +204,13 @@ class Forecaster(Estimator):
 
     # ---- fitting ------------------------------------------------------------------------------
 
-    def fit(self, series, covariates=None) -> "Forecaster":
+    def fit(
+        self, series, covariates=None, *, id_col="unique_id", time_col="ds", target_col="y"
+    ) -> "Forecaster":
+        """Fit to `series` (see the class doc); id_col, time_col and target_col name the
+        columns of a long DataFrame."""
+        columns = (id_col, time_col, target_col)
+        series, covariates, self.panel_ = split_panel(series, covariates, columns)
         plain, self.index_form_ = undress(series)
         values, self.input_kind_ = as_series_list(plain)
         self.end_date_, self.date_step_ = evaluation_dates(series)
@@ -188,8 +219,8 @@ class Forecaster(Estimator):
         z = self._transform(values)
         longest = max(z, key=len)
         self.period_ = int(self.period) if self.period else detect_period(longest[:, 0])
-        self.lookback_ = int(self.lookback or max(2 * self.period_, 12))
-        self._check_lengths(z)
+        self.lookback_ = self._lookback(len(longest))
+        self._check_lengths()
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
             self.scale_ = np.array([_typical_change(series_z) for series_z in z])
         check_spread(self.scale_, "series", "one-step changes (per series and channel)")
@@ -201,8 +232,8 @@ class Forecaster(Estimator):
         check_spread(spread, "covariates", "columns")
         self.covariate_scale_ = np.where(spread > 0, spread, 1.0)
         covariate_list = [self._standardise_covariates(c) for c in covariate_list]
-        self.history_ = np.stack([series_z[-self.lookback_ :] for series_z in z])
-        self.history_covariates_ = np.stack([c[-self.lookback_ :] for c in covariate_list])
+        self.history_ = np.stack([self._last_window(series_z) for series_z in z])
+        self.history_covariates_ = np.stack([self._last_window(c) for c in covariate_list])
         train, validation, everything = self._window_sets(z, covariate_list)
         self.n_epochs_ = self._best_epochs(train, validation)
         self.network_ = ForecastEnsemble(members=self.ensemble, seed=self.seed, **self._shape())
@@ -227,24 +258,23 @@ class Forecaster(Estimator):
             raise ValueError("log=True needs every value of series to be positive")
         return [np.log(v) for v in values] if self.log_ else values
 
-    def _check_lengths(self, z) -> None:
+    def _lookback(self, longest: int) -> int:
+        """The given lookback; by default two periods, at least 12, shortened (not below the
+        period) so that the longest series gives MIN_WINDOWS windows."""
+        if self.lookback:
+            return int(self.lookback)
+        room = longest - self.horizon - (MIN_WINDOWS - 1)
+        return max(min(max(2 * self.period_, 12), room), self.period_)
+
+    def _check_lengths(self) -> None:
         if self.lookback_ < self.period_:
             raise ValueError(
                 f"lookback must be at least the period ({self.period_}); got {self.lookback_}"
             )
-        short = [i for i, series_z in enumerate(z) if len(series_z) < self.lookback_]
-        if short:
-            raise ValueError(
-                f"series {short[0]} has {len(z[short[0]])} rows, fewer than the lookback "
-                f"({self.lookback_}): it cannot be forecast"
-            )
-        windows = sum(max(0, len(s) - self.lookback_ - self.horizon + 1) for s in z)
-        if windows < 8:
-            raise ValueError(
-                f"series of length {max(len(s) for s in z)} is too short for lookback "
-                f"{self.lookback_} and horizon {self.horizon}: it gives {windows} training "
-                "windows (need 8)"
-            )
+
+    def _last_window(self, rows) -> np.ndarray:
+        """The last `lookback_` rows, padded at the start when fewer (module doc)."""
+        return pad_start(rows, self.lookback_, self.period_)[-self.lookback_ :]
 
     def _standardise_covariates(self, covariates):
         return (covariates - self.covariate_mean_) / self.covariate_scale_
@@ -264,10 +294,13 @@ class Forecaster(Estimator):
         """(train, validation, everything) SequenceData of windows; the validation windows
         are the last tenth (at least one) of each series'."""
         L, H = self.lookback_, self.horizon
-        total = sum(max(0, len(s) - L - H + 1) for s in z)
+        total = sum(max(1, len(s) - L - H + 1) for s in z)
         stride = -(-total // self.max_windows)
         parts = {"train": ([], []), "validation": ([], [])}
         for index, (series_z, covariates) in enumerate(zip(z, covariate_list, strict=True)):
+            # a series shorter than one window gives one, padded at its start
+            series_z = pad_start(series_z, L + H, self.period_)
+            covariates = pad_start(covariates, L + H, self.period_)
             starts = window_starts(len(series_z), L, H, stride)
             if len(starts) == 0:
                 continue
@@ -321,6 +354,7 @@ class Forecaster(Estimator):
     def _check_restored(self) -> None:
         check_restored_forecaster(self)
         check_restored_forms(self.index_form_, self.history_.shape[0], self.history_.shape[2])
+        check_restored_panel(self.panel_, self.history_.shape[0])
 
     def predict(self, horizon=None, level=None, return_intervals=False, future_covariates=None):
         """Point forecasts for the next `horizon` steps after each training series (default:
@@ -330,16 +364,60 @@ class Forecaster(Estimator):
 
         Series given dated (pandas, lstmkit Series) get their forecasts dated the same way,
         from the step after their last one; intervals then come as `models.dated_series`
-        lays them out (a DataFrame with columns forecast, lower, upper for a pandas Series)."""
+        lays them out (a DataFrame with columns forecast, lower, upper for a pandas Series).
+        A panel (long DataFrame, dict) gets its layout back (`models.panel`); its
+        future_covariates come in the same layout."""
+        self._check_fitted()
+        if self.panel_ is not None and future_covariates is not None:
+            covariates = (self.panel_["columns"] or [])[3:]
+            future_covariates = panel_items(
+                self.panel_, future_covariates, "future_covariates", covariates
+            )
         parts = self._forecast(horizon, level, return_intervals, future_covariates)
         if self.index_form_ is not None:
-            return dress(self.index_form_, parts, many=self.input_kind_ in ("vectors", "matrices"))
+            many = self.input_kind_ in ("vectors", "matrices")
+            result = dress(self.index_form_, parts, many=many)
+        else:
+            shaped = tuple(self._shaped(part) for part in parts)
+            result = shaped if return_intervals else shaped[0]
+        if self.panel_ is None:
+            return result
+        return join_panel(self.panel_, result, self.level if level is None else level)
+
+    def predict_after(self, series, horizon=None, level=None, return_intervals=False):
+        """Forecasts of the steps after `series` by the fitted network, without refitting:
+        `series` are the series given to fit (plain arrays, shaped as fit's values, the
+        same number of series), cut earlier or continued later; each keeps its fitted scale.
+        Answers as predict does for plain arrays. Rolling-origin backtests without refits
+        (`models.backtest.cross_validation(refit=False)`) forecast so. A model fitted with
+        covariates is refused (their future rows would be needed)."""
+        self._check_fitted()
+        if self.history_covariates_.shape[2]:
+            raise ValueError(
+                "predict_after needs a model fitted without covariates (it has no way to take "
+                "their future rows); refit for each cut-off instead"
+            )
+        values, kind = as_series_list(series)
+        shape = (self.input_kind_, len(self.history_), self.history_.shape[2])
+        if (kind, len(values), values[0].shape[1]) != shape:
+            raise ValueError(
+                f"series must be shaped as the values given to fit ({shape[0]}, {shape[1]} "
+                f"series of {shape[2]} channels); got {kind}, {len(values)} of "
+                f"{values[0].shape[1]}"
+            )
+        if self.log_ and not all(np.all(v > 0) for v in values):
+            raise ValueError("series must be positive: the model was fitted on their logarithm")
+        z = [np.log(v) for v in values] if self.log_ else values
+        history = np.stack([self._last_window(series_z) for series_z in z])
+        parts = self._forecast(horizon, level, return_intervals, None, history)
         shaped = tuple(self._shaped(part) for part in parts)
         return shaped if return_intervals else shaped[0]
 
-    def _forecast(self, horizon, level, return_intervals, future_covariates) -> list:
-        """predict's forecasts as (S, h, K) arrays: [forecast], or [forecast, lower, upper]."""
+    def _forecast(self, horizon, level, return_intervals, future_covariates, history=None):
+        """predict's forecasts as (S, h, K) arrays: [forecast], or [forecast, lower, upper],
+        after the fitted series' last windows (or `history`, windows (S, L, K) of z)."""
         self._check_fitted()
+        history = self.history_ if history is None else history
         level = self.level if level is None else level
         expected = type(self).hyperparameters["level"].problem(level)  # the same range as fit's
         if expected is not None:
@@ -354,26 +432,38 @@ class Forecaster(Estimator):
         future = self._future_covariates(future_covariates)
         check_future_index(self.index_form_, future_covariates, self.horizon)
         scale = self.scale_[:, None, :]
-        x = window_inputs(self.history_, self.history_covariates_, scale, self.period_)
+        x = window_inputs(history, self.history_covariates_, scale, self.period_)
         mean, var = self.network_.gaussian(x, future)
-        center = forecast_from(self.history_, mean, scale, self.period_)[:, :horizon]
+        center = forecast_from(history, mean, scale, self.period_)[:, :horizon]
         if not return_intervals:
             return [self._untransform(center)]
         z = _normal_quantile(0.5 + level / 2)
         spread = z * scale * np.sqrt(var[:, :horizon])
         return [self._untransform(part) for part in (center, center - spread, center + spread)]
 
-    def score(self, y, metric="neg_mase", future_covariates=None) -> float:
+    def score(self, y, metric="neg_mase", future_covariates=None, level=None) -> float:
         """Accuracy of the forecasts against `y`, the values that followed the training
-        series (shaped as the series were given, over the first h <= horizon steps); greater
-        is better, so errors are negated (scikit-learn's convention): metric is one of
+        series (shaped as the series were given, over the first h <= horizon steps). A
+        "neg_" metric is negated so that greater is better (scikit-learn's convention):
         "neg_mase" (default: MAE over the training series' in-sample seasonal-naive MAE,
-        averaged over series and channels), "neg_smape", "neg_mape", "neg_mae", "neg_rmse".
+        averaged over series and channels), "neg_smape", "neg_mape", "neg_mae", "neg_rmse",
+        "neg_msis"; the same names without "neg_" give the error itself, as forecasters
+        report it ("smape": lower is better); "coverage" the share of y inside the intervals.
+        msis and coverage judge the intervals at `level` (default: the model's).
         Series fitted dated take `y` dated too (or plain): its dates must begin one step after
-        the training series' end."""
+        the training series' end; a panel takes `y` in its layout (a long DataFrame with the
+        id, time and target columns, or a dict)."""
         self._check_fitted()
         if metric not in SCORES:
             raise ValueError(f"metric must be one of {', '.join(SCORES)}; got {metric!r}")
+        if self.panel_ is not None:
+            target = (self.panel_["columns"] or [None] * 3)[2:3]
+            y = panel_items(self.panel_, y, "y", target)
+            if future_covariates is not None:
+                covariates = (self.panel_["columns"] or [])[3:]
+                future_covariates = panel_items(
+                    self.panel_, future_covariates, "future_covariates", covariates
+                )
         actual, kind = as_series_list(undress(y, "y")[0], "y")
         if self.index_form_ is not None:
             check_following(self.index_form_, y)
@@ -390,8 +480,11 @@ class Forecaster(Estimator):
                 f"y must cover at most the fitted horizon ({self.horizon} steps) after each "
                 f"series; got {max(steps)} steps"
             )
-        (forecast,) = self._forecast(steps.pop(), None, False, future_covariates)
-        return -forecast_score(metric, np.stack(actual), forecast, self.naive_error_)
+        level = self.level if level is None else level
+        intervals = needs_intervals(metric)
+        forecast, *bounds = self._forecast(steps.pop(), level, intervals, future_covariates)
+        bounds = (*bounds, level) if intervals else None
+        return forecast_score(metric, np.stack(actual), forecast, self.naive_error_, bounds)
 
     def _future_covariates(self, future_covariates):
         series, covariates = len(self.history_), self.history_covariates_.shape[2]

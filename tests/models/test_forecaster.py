@@ -5,6 +5,7 @@ import pytest
 
 from lstmkit.metrics import mape
 from lstmkit.models.baselines import seasonal_naive_forecast
+from lstmkit.models.forecast_windows import pad_start
 from lstmkit.models.forecaster import Forecaster, detect_period
 
 
@@ -63,8 +64,6 @@ def test_errors(fitted):
     model, _ = fitted
     with pytest.raises(ValueError, match=r"horizon must lie in 1..12"):
         model.predict(horizon=13)
-    with pytest.raises(ValueError, match="too short for lookback"):
-        Forecaster(horizon=12).fit(np.arange(1.0, 25.0))
     with pytest.raises(ValueError, match="finite"):
         Forecaster().fit([1.0, np.nan, 2.0])
 
@@ -78,3 +77,29 @@ def test_the_interval_quantile_is_the_normal_distributions_own():
 
     for p in np.linspace(0.5005, 0.9995, 200):
         assert _normal_quantile(p) == NormalDist().inv_cdf(p)
+
+
+def test_pad_start_repeats_the_first_season_backwards():
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])[:, None]
+    # period 2: rows -3, -2, -1 take the first season's values at their positions: 2, 1, 2
+    np.testing.assert_array_equal(pad_start(values, 8, 2)[:, 0], [2, 1, 2, 1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(pad_start(values, 7, 1)[:, 0], [1, 1, 1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(pad_start(values[:1], 3, 4)[:, 0], [1, 1, 1])
+    assert pad_start(values, 5, 2) is values
+
+
+def test_short_series_get_a_forecast_not_an_error():
+    """Issue 17: 14 values with horizon 6 and period 1 (an M3 yearly series) were refused
+    ("too short for lookback"); the default lookback shrinks to 14 - 6 - 7 = 1 (8 windows)."""
+    model = Forecaster(horizon=6, period=1, hidden_size=4, epochs=2, ensemble=1, seed=0)
+    forecast = model.fit(np.arange(1.0, 15.0)).predict()
+    assert model.lookback_ == 1 and forecast.shape == (6,) and np.all(np.isfinite(forecast))
+
+
+def test_a_series_shorter_than_the_lookback_is_padded_for_its_forecast():
+    short, long = np.array([3.0, 5.0, 4.0]), 10 + np.sin(np.arange(40.0))
+    model = Forecaster(horizon=2, period=2, lookback=6, log=False, hidden_size=4, epochs=2)
+    forecasts = model.set_params(ensemble=1, seed=0).fit([long, short]).predict()
+    assert [f.shape for f in forecasts] == [(2,), (2,)]
+    # the short series' last window: its first season (3, 5) repeated before it, in step
+    np.testing.assert_array_equal(model.history_[1, :, 0], [5, 3, 5, 3, 5, 4])
