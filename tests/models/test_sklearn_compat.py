@@ -67,6 +67,7 @@ NOT_APPLICABLE = {
             "check_estimators_nan_inf",
             "check_estimators_pickle",
             "check_f_contiguous_array_estimator",
+            "check_fit1d",
             "check_fit2d_1feature",
             "check_fit2d_1sample",
             "check_fit2d_predict1d",
@@ -195,8 +196,10 @@ def test_forecaster_score_names_its_metric():
     assert model.score(test[:3], metric="neg_mae") == pytest.approx(
         -np.mean(np.abs(test[:3] - forecast[:3]))
     )
-    with pytest.raises(ValueError, match="metric must be one of neg_mase, .*; got 'mase'"):
-        model.score(test, metric="mase")
+    # issue 17: the plain names give the error itself
+    assert model.score(test, metric="mase") == -model.score(test)
+    with pytest.raises(ValueError, match="metric must be one of neg_mase, .*; got 'r2'"):
+        model.score(test, metric="r2")
 
 
 def test_tags_for_scikit_learn_before_1_6():
