@@ -38,7 +38,7 @@ FLOORS = (
     ("training", ("training",)),
     # task estimators, and the long-time-lag experiments (networks trained on synthetic tasks)
     ("models", ("models", "experiments")),
-    ("interop", ("interop", "viz")),
+    ("interop", ("interop", "viz", "explore")),
     ("cli", ("cli", "__main__")),
     ("root", ("__init__",)),
 )
