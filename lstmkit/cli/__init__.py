@@ -30,6 +30,7 @@ SUBCOMMANDS = (
     "tag",
     "textclf",
     "charlm",
+    "explore",
 )
 
 

@@ -96,6 +96,7 @@ JSON_CASES = [
     ("textclf", ["{f}/texts.tsv", *TRAINING], {"accuracy"}),
     ("charlm", ["train", "{f}/text.txt", *CHARLM], {"nats_per_char"}),
     ("charlm", ["sample", "{f}/lm.safetensors", "--prime", "to", "--length", "5"], {"sample"}),
+    ("explore", ["--out", "{out}.html"], {"input_size", "hidden_size", "sequences", "files"}),
 ]
 
 
