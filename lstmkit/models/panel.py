@@ -116,7 +116,7 @@ def _json_ids(ids, name) -> list:
                 f"{name}: series ids must be text or integers; got {key!r} ({type(key).__name__})"
             )
     if not plain:
-        raise ValueError(f"{name} holds no series")
+        raise ValueError(f"{name} is empty: it holds no series to fit")
     return plain
 
 

@@ -66,10 +66,12 @@ def test_a_nan_scaler_is_neither_saved_nor_loaded(tmp_path):
 
 
 @pytest.mark.parametrize("series", [[5.0], [1.0, 2.0], [3.0, 1.0, 2.0, 4.0, 2.0]])
-def test_a_series_too_short_to_forecast_is_refused_by_name(series):
-    # a single value used to end in NumPy's "SVD did not converge" from the period detection
-    with pytest.raises(ValueError, match=r"series 0 has \d rows, fewer than the lookback"):
-        Forecaster().fit(series)
+def test_a_series_too_short_for_the_window_is_still_forecast(series):
+    # a single value used to end in NumPy's "SVD did not converge" from the period detection;
+    # then such series were refused; since issue 17 they are padded and forecast
+    model = Forecaster(horizon=3, hidden_size=4, epochs=2, ensemble=1, seed=0).fit(series)
+    forecast = model.predict()
+    assert forecast.shape == (3,) and np.all(np.isfinite(forecast))
 
 
 @pytest.mark.parametrize(

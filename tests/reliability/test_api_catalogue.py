@@ -302,10 +302,16 @@ ESTIMATOR_CASES = [
         r"^series\[10\] holds a string 'a'; expected numbers$",
     ),
     Bad(
-        "Forecaster-series-dict",
-        fit_forecaster({"y": SERIES}),
+        "Forecaster-series-dict-of-floats",  # issue 17: a dict is a panel {id: series}
+        fit_forecaster({1.5: SERIES}),
         TypeError,
-        r"series must be an array of numbers; got a dict",
+        r"series: series ids must be text or integers; got 1.5 \(float\)",
+    ),
+    Bad(
+        "Forecaster-series-empty-dict",
+        fit_forecaster({}),
+        ValueError,
+        r"series is empty: it holds no series to fit",
     ),
     Bad(
         "Forecaster-series-None",
@@ -319,12 +325,7 @@ ESTIMATOR_CASES = [
         ValueError,
         r"^series\[0\] is ragged: series\[0\]\[1\] has 1 entry where series\[0\]\[0\] has 2",
     ),
-    Bad(
-        "Forecaster-series-one-value",
-        fit_forecaster([5.0]),
-        ValueError,
-        r"series 0 has 1 rows, fewer than the lookback",
-    ),
+    # issue 17: a series of one value is forecast (padded), no longer refused
     Bad(
         "Forecaster-series-empty",
         fit_forecaster([]),
