@@ -47,6 +47,13 @@ def safetensors_numpy():
 
 
 @pytest.fixture(scope="session")
+def mpi4py():
+    """mpi4py, not initialised (skips, or fails under CI, when it is not installed): the
+    distributed tests run their workers under mpiexec."""
+    return _import_reference("mpi4py")
+
+
+@pytest.fixture(scope="session")
 def mkdocs():
     """mkdocs, with the site's theme and API plugin (skips, or fails under CI, when missing)."""
     module = _import_reference("mkdocs")  # first: the plugins' imports need it
