@@ -25,9 +25,29 @@ fused time loops (`lstmkit.recurrent.scans`), which compute the same as stepping
 The idea is flax's `RNNCellBase` (a cell declares its carry and steps; `RNN` scans it).
 """
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class StepNoise:
+    """Random masks of one training-mode call that a cell's step may take (None: absent).
+
+    A layer draws them (`lstmkit.recurrent.RecurrentLayer`) and hands them to the cell in its
+    parameters under the key "noise"; a cell without such options never sees them.
+
+        state   (N, P) inverted-dropout mask on h in the recurrent product (dropout_state),
+                the same at every step
+        zone_c  (N, H) for one step, or (T, N, H) for a whole scan: 1 where the unit of c
+                keeps its previous value (zoneout_cell), else 0
+        zone_h  (N, P), or (T, N, P): the same for h (zoneout_hidden)
+    """
+
+    state: np.ndarray | None = None
+    zone_c: np.ndarray | None = None
+    zone_h: np.ndarray | None = None
 
 
 class CellSpec:

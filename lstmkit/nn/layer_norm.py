@@ -6,6 +6,7 @@ import numpy as np
 
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module, parameter_array
+from lstmkit.ops.layer_norm import layer_norm_backward, layer_norm_forward
 from lstmkit.validation import check_array, check_flag, check_positive_int, resolve_dtype
 
 
@@ -69,14 +70,10 @@ class LayerNorm(Module):
                 f"x must have last dimension {self.normalized_shape} (normalized_shape); "
                 f"got shape {x.shape}"
             )
-        centred = x - x.mean(axis=-1, keepdims=True)
-        var = np.mean(centred * centred, axis=-1, keepdims=True)
-        rstd = 1.0 / np.sqrt(var + self.dtype.type(self.eps))
-        xhat = centred * rstd
+        weight, bias = (self.weight, self.bias) if self.elementwise_affine else (None, None)
+        y, xhat, rstd = layer_norm_forward(x, weight, bias, self.eps)
         self._cache = (xhat, rstd)
-        if not self.elementwise_affine:
-            return xhat.copy()
-        return xhat * self.weight + self.bias
+        return y
 
     def backward(self, dy):
         """dx = dL/dx for dy = dL/dy; adds dL/dweight and dL/dbias into `grads`."""
@@ -86,16 +83,11 @@ class LayerNorm(Module):
             )
         xhat, rstd = self._cache
         dy = check_array(dy, "dy", xhat.shape, self.dtype)
+        dx, dweight, dbias = layer_norm_backward(dy, xhat, rstd, self.weight)
         if self.elementwise_affine:
-            leading = tuple(range(dy.ndim - 1))
-            self._own_grads["weight"] += np.sum(dy * xhat, axis=leading)
-            self._own_grads["bias"] += np.sum(dy, axis=leading)
-            dxhat = dy * self.weight
-        else:
-            dxhat = dy
-        mean_dxhat = dxhat.mean(axis=-1, keepdims=True)
-        mean_dxhat_xhat = np.mean(dxhat * xhat, axis=-1, keepdims=True)
-        return rstd * (dxhat - mean_dxhat - xhat * mean_dxhat_xhat)
+            self._own_grads["weight"] += dweight
+            self._own_grads["bias"] += dbias
+        return dx
 
     def __repr__(self) -> str:
         extra = "" if self.eps == 1e-5 else f", eps={self.eps}"

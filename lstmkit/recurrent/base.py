@@ -16,6 +16,17 @@ Composition, with `reverse` flipping each sequence's valid prefix in time (`layo
     stack:                x_{k+1} = dropout(y_k)      (training mode, between layers only)
 
 so the backward pass is the same composition read backwards.
+
+Regularisers of every cell, training mode only (all off by default; `inverted_mask`):
+
+    dropout_input:   x_k  <- x_k * m_k    one (N, I_k) mask per layer k, the same at every step
+    dropout_output:  y    <- y * m_y      one (N, D*P) mask, the same at every step
+    weight_drop:     weight_hh <- weight_hh * M   one mask per layer, direction and forward call
+                     (DropConnect, as AWD-LSTM); the gradient of weight_hh is dW * M
+
+A cell with options inside the recurrence (the regularised LSTM) also receives the masks of
+`StepNoise` (`_draw_noise`). Every mask draws from the layer's own generator, so
+`rng_states()` / `set_rng_states()` replay them exactly, and `last_masks()` returns them.
 """
 
 import warnings
@@ -23,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.cells.spec import StepNoise
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module, parameter_array
 from lstmkit.ops.jit import fused_for, fused_kernels
@@ -35,6 +47,7 @@ from lstmkit.recurrent.validation import (
     check_flag,
     check_lengths,
     check_positive_int,
+    check_probability,
     check_sequences,
     check_state_tuple,
     resolve_dtype,
@@ -48,7 +61,11 @@ class _ForwardRecord:
     layout: BatchLayout
     batch: int
     steps: int
-    layers: list  # per layer: (dropout mask or None, [cache per direction])
+    # per layer: (input mask or None, [cache per direction], the directions that ran,
+    # [(weight_hh gradient, gradient of the dropped weight_hh, weight-drop mask)])
+    layers: list
+    output_mask: np.ndarray | None = None  # (1, N, D*P) dropout_output, batch-sorted
+    masks: dict | None = None  # name -> mask as drawn, for `last_masks`
 
 
 class RecurrentLayer(Module):
@@ -76,6 +93,10 @@ class RecurrentLayer(Module):
         bidirectional=False,
         dtype="float32",
         seed=None,
+        *,
+        dropout_input=0.0,
+        dropout_output=0.0,
+        weight_drop=0.0,
     ):
         super().__init__()
         self.cell = cell
@@ -87,6 +108,9 @@ class RecurrentLayer(Module):
         self.dropout = _check_dropout(dropout, self.num_layers)
         self.bidirectional = check_flag(bidirectional, "bidirectional")
         self.dtype = resolve_dtype(dtype)
+        self.dropout_input = check_probability(dropout_input, "dropout_input")
+        self.dropout_output = check_probability(dropout_output, "dropout_output")
+        self.weight_drop = check_probability(weight_drop, "weight_drop")
         self._sizes = tuple(cell.state_sizes(self.hidden_size))
         self._rng = as_generator(seed)
         self._record = None
@@ -188,20 +212,27 @@ class RecurrentLayer(Module):
         ]
         final = [np.empty_like(s) for s in initial]
         layer_input = layout.to_internal(x, self.batch_first)
-        records = []
+        records, masks = [], {}
         for layer in range(self.num_layers):
-            mask = self._dropout_mask(layer, layer_input.shape)
+            mask = self._input_mask(layer, layer_input.shape, layout, masks)
             if mask is not None:
                 layer_input = layer_input * mask
             rows = self._rows(layer)
+            directions, folds = self._call_directions(layer, layout, masks)
             outputs, finals, caches = run_directions(
-                self._directions[layer], layer_input, [s[rows] for s in initial], layout
+                directions, layer_input, [s[rows] for s in initial], layout
             )
             for target, value in zip(final, finals, strict=True):
                 target[rows] = value
             layer_input = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=2)
-            records.append((mask, caches))
-        self._record = _ForwardRecord(layout, batch, steps, records)
+            records.append((mask, caches, directions, folds))
+        output_mask = None
+        if self.training and self.dropout_output > 0:
+            output_mask = self._sequence_mask(self.dropout_output, layer_input.shape[1:], layout)
+            masks["output"] = output_mask
+            output_mask = output_mask[None]
+            layer_input = layer_input * output_mask
+        self._record = _ForwardRecord(layout, batch, steps, records, output_mask, masks)
         y = layout.to_user(layer_input, self.batch_first)
         return y, tuple(layout.states_to_user(s) for s in final)
 
@@ -228,17 +259,21 @@ class RecurrentLayer(Module):
         dinitial = [np.empty_like(s) for s in dfinal]
 
         d_output = layout.to_internal(dy, self.batch_first)  # the backward pass's own array
+        if record.output_mask is not None:
+            d_output *= record.output_mask
         size = self.output_size
         for layer in range(self.num_layers - 1, -1, -1):
-            mask, caches = record.layers[layer]
+            mask, caches, directions, folds = record.layers[layer]
             rows = self._rows(layer)
             # views of d_output, the backward pass's own array: the scans may write over them
             d_outputs = [
                 d_output[:, :, d * size : (d + 1) * size] for d in range(self.num_directions)
             ]
             d_input, dstates = directions_backward(
-                self._directions[layer], caches, d_outputs, [s[rows] for s in dfinal], layout
+                directions, caches, d_outputs, [s[rows] for s in dfinal], layout
             )
+            for grad, dropped_grad, weight_mask in folds:  # weight_hh * M: dW = dW~ * M
+                grad += dropped_grad * weight_mask
             for target, value in zip(dinitial, dstates, strict=True):
                 target[rows] = value
             if mask is not None:
@@ -261,7 +296,7 @@ class RecurrentLayer(Module):
         if kernel is not None and x.shape[0] <= self._STEP_KERNEL_MAX_BATCH:
             biases = step_biases(params, params["weight_hh"].shape[0], self.dtype)
             return kernel(x, *states, params["weight_ih"], params["weight_hh"], *biases, *outs)
-        new, _ = self.cell.step(params, x, tuple(states))
+        new, _ = self._inference_cell().step(params, x, tuple(states))
         for out, value in zip(outs, new, strict=True):
             out[...] = value
         return False
@@ -269,8 +304,9 @@ class RecurrentLayer(Module):
     def _step_kernel(self):
         """The fused kernel of one step, or None; decided once per layer (the cell is fixed)."""
         if "_step_fused" not in self.__dict__:  # a name or None: the layer stays deep-copyable
-            applies = fused_for(self.dtype, fused_step_applies(self.cell)) is not None
-            self._step_fused = scan_for(self.cell).step_kernel if applies else None
+            cell = self._inference_cell()
+            applies = fused_for(self.dtype, fused_step_applies(cell)) is not None
+            self._step_fused = scan_for(cell).step_kernel if applies else None
         return None if self._step_fused is None else getattr(fused_kernels(), self._step_fused)
 
     def _run_step(self, x, state):
@@ -321,8 +357,94 @@ class RecurrentLayer(Module):
         """Inverted-dropout mask for the input of `layer`, or None when dropout is off."""
         if layer == 0 or not self.training or self.dropout == 0.0:
             return None
-        keep = 1.0 - self.dropout
-        return (self._rng.random(shape) < keep).astype(self.dtype) / self.dtype.type(keep)
+        return inverted_mask(self._rng, shape, self.dropout, self.dtype)
+
+    # ---- the regularisers (training mode) ---------------------------------------------------
+
+    def _input_mask(self, layer: int, shape: tuple, layout: BatchLayout, masks: dict):
+        """The mask of `layer`'s input (T, N, I_k): `dropout` between layers (one value per
+        element) times `dropout_input` (one per sequence and feature); None when both are off."""
+        mask = self._dropout_mask(layer, shape)
+        if self.training and self.dropout_input > 0:
+            variational = self._sequence_mask(self.dropout_input, shape[1:], layout)
+            masks[f"input_l{layer}"] = variational
+            mask = variational[None] if mask is None else mask * variational
+        return mask
+
+    def _sequence_mask(self, p: float, shape: tuple, layout: BatchLayout) -> np.ndarray:
+        """An (N, F) inverted-dropout mask drawn in the user's batch order, returned sorted."""
+        mask = inverted_mask(self._rng, shape, p, self.dtype)
+        return mask if layout.order is None else mask[layout.order]
+
+    def _inference_cell(self):
+        """The cell of evaluation mode (and of `step`): `self.cell` unless a subclass knows a
+        plainer one that computes the same there."""
+        return self.cell
+
+    def _draw_noise(self, layout: BatchLayout) -> StepNoise | None:
+        """Masks for the cell's in-recurrence options, one direction's worth (training mode);
+        None for cells without such options."""
+        return None
+
+    def _call_directions(self, layer: int, layout: BatchLayout, masks: dict):
+        """The directions that run `layer` in this forward pass, and the weight-drop folds.
+
+        These are the layer's own directions unless this call draws masks (training mode with
+        weight_drop or in-recurrence options) or evaluation runs a plainer cell."""
+        cell = self.cell if self.training else self._inference_cell()
+        dropping = self.training and self.weight_drop > 0
+        if cell is self.cell and not dropping and not (self.training and self._draws_noise()):
+            return self._directions[layer], []
+        directions, folds = [], []
+        for built in self._directions[layer]:
+            params, grads = dict(built.params), built.grads
+            suffix = f"_l{layer}" + ("_reverse" if built.reverse else "")
+            if dropping:
+                weight_mask = inverted_mask(
+                    self._rng, params["weight_hh"].shape, self.weight_drop, self.dtype
+                )
+                masks["weight_hh" + suffix] = weight_mask
+                params["weight_hh"] = params["weight_hh"] * weight_mask
+                grads = {**grads, "weight_hh": np.zeros_like(weight_mask)}
+                folds.append((built.grads["weight_hh"], grads["weight_hh"], weight_mask))
+            noise = self._draw_noise(layout) if self.training else None
+            if noise is not None:
+                params["noise"] = noise
+                for name in ("state", "zone_c", "zone_h"):
+                    if getattr(noise, name) is not None:
+                        masks[name + suffix] = getattr(noise, name)
+            directions.append(Direction(cell, params, built.reverse, grads))
+        return directions, folds
+
+    def _draws_noise(self) -> bool:
+        """Whether training-mode forward passes draw `StepNoise` for the cell."""
+        return False
+
+    def last_masks(self) -> dict:
+        """The random masks of the last forward pass, by name, in the user's batch order.
+
+        Empty after an evaluation-mode pass or with every regulariser off. Names and shapes:
+        `input_l{k}` (N, I_k) dropout_input; `output` (N, D*P) dropout_output;
+        `weight_hh_l{k}[_reverse]` (G*H, P) weight_drop; with the regularised LSTM also
+        `state_l{k}[_reverse]` (N, P) dropout_state, `zone_c_l{k}[_reverse]` (N, T, H) and
+        `zone_h_l{k}[_reverse]` (N, T, P) zoneout (1 where the unit kept its previous value;
+        [n, t] is the mask of the state at the user's step t). Dropout masks hold the
+        inverted scaling, 0 or 1 / (1 - p). `dropout` between layers is not included.
+        """
+        record = self._record
+        if record is None or not record.masks:
+            return {}
+        layout, inverse = record.layout, record.layout.inverse_order
+        result = {}
+        for name, mask in record.masks.items():
+            if name.startswith("zone_"):
+                flip = layout.reverse if name.endswith("_reverse") else np.array
+                result[name] = layout.to_user(flip(mask), batch_first=True)
+            elif name.startswith("weight_hh") or inverse is None:
+                result[name] = mask.copy()
+            else:
+                result[name] = mask[inverse]
+        return result
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{self._extra_repr()})"
@@ -338,11 +460,20 @@ class RecurrentLayer(Module):
         parts = [
             f", {k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v
         ]
+        for name in ("dropout_input", "dropout_output", "weight_drop"):
+            if getattr(self, name):
+                parts.append(f", {name}={getattr(self, name)}")
         if getattr(self, "clip", None) is not None:
             parts.append(f", clip={self.clip}")
         if self.dtype != np.float32:
             parts.append(f", dtype='{self.dtype.name}'")
         return "".join(parts)
+
+
+def inverted_mask(rng, shape: tuple, p: float, dtype) -> np.ndarray:
+    """keep / (1 - p), keep = 1 with probability 1 - p: E[mask] = 1 (inverted dropout)."""
+    keep = 1.0 - p
+    return (rng.random(shape) < keep).astype(dtype) / dtype.type(keep)
 
 
 def step_biases(params, rows: int, dtype) -> tuple:

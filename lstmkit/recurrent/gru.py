@@ -21,6 +21,14 @@ class GRU(SingleStateLayer):
     h_n (D*num_layers, N, H), and `backward(dy, dstate=None)` (dstate = dh_n) returns
     `dx, dh_0`. Parameters: `weight_ih_l{k}` (3H, in), `weight_hh_l{k}` (3H, H), `bias_ih_l{k}`,
     `bias_hh_l{k}` (3H,), rows in the order r, z, n, exactly as `torch.nn.GRU`.
+
+    Regularisers (keyword only, training mode, off by default; as in `lstmkit.LSTM`):
+    `dropout_input` and `dropout_output` (variational: one mask per sequence and feature, the
+    same at every step) and `weight_drop` (DropConnect on weight_hh, one mask per forward
+    call). In evaluation mode the layer is the plain GRU exactly. Not offered for the GRU:
+    `dropout_state` (the state h enters both the gates' product and the update
+    h' = (1 - z) * n + z * h, so a mask on h alone has no single placement) and zoneout and
+    layer_norm, which would need a GRU step of their own.
     """
 
     def __init__(
@@ -36,6 +44,10 @@ class GRU(SingleStateLayer):
         clip=None,
         dtype="float32",
         seed=None,
+        *,
+        dropout_input=0.0,
+        dropout_output=0.0,
+        weight_drop=0.0,
     ):
         self.linear_before_reset = check_flag(linear_before_reset, "linear_before_reset")
         self.clip = check_clip(clip)
@@ -51,6 +63,9 @@ class GRU(SingleStateLayer):
             bidirectional,
             dtype,
             seed,
+            dropout_input=dropout_input,
+            dropout_output=dropout_output,
+            weight_drop=weight_drop,
         )
 
     def _extra_repr(self) -> str:

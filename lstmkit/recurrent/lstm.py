@@ -5,8 +5,10 @@ import numbers
 import numpy as np
 
 from lstmkit.cells.lstm import LSTMCellSpec, LSTMOptions
+from lstmkit.cells.lstm_regularised import LN_PARAMETERS, RegularisedLSTMCellSpec
+from lstmkit.cells.spec import StepNoise
 from lstmkit.recurrent.base import RecurrentLayer
-from lstmkit.recurrent.validation import check_clip, check_flag
+from lstmkit.recurrent.validation import check_clip, check_flag, check_probability
 
 
 class LSTM(RecurrentLayer):
@@ -41,6 +43,34 @@ class LSTM(RecurrentLayer):
             rows of the weights then receive zero gradient.
         dtype: "float32" (default) or "float64"; inputs are cast to it.
         seed: int, np.random.Generator or None: initialisation and dropout draw from it only.
+
+    Regularised and normalised variants (keyword only; all off by default, and then the layer
+    computes exactly what it computes without them). Equations in `lstmkit.cells.
+    lstm_regularised` and `lstmkit.recurrent.base`, and in docs/lstm.md:
+        layer_norm: layer normalisation inside the cell (Ba, Kiros and Hinton 2016):
+            z = LN(W_ih x; g_x, b_x) + LN(W_hh h; g_h, b_h) + b_ih + b_hh, gates as usual,
+            c' = f * c + i * g, h' = o * tanh(LN(c'; g_c, b_c)); parameters
+            `ln_ih_weight_l{k}`, `ln_ih_bias_l{k}`, `ln_hh_weight_l{k}`, `ln_hh_bias_l{k}`
+            (4H,) and `ln_c_weight_l{k}`, `ln_c_bias_l{k}` (H,), `_reverse` for the reverse
+            direction, initialised to gain 1 and bias 0 (eps 1e-5).
+        dropout_input: variational dropout (Gal and Ghahramani 2016) of the input of every
+            stacked layer: one mask per sequence and feature, the same at every step.
+        dropout_output: the same on the output y of the last layer (not on h_n, c_n).
+        dropout_state: the same on h where it enters the recurrent product W_hh h (one mask
+            per sequence, unit, layer and direction); the state itself is not changed.
+        weight_drop: DropConnect on weight_hh (AWD-LSTM): one mask per layer, direction and
+            forward call, shared by the batch and the steps.
+        zoneout_cell, zoneout_hidden: zoneout (Krueger et al. 2016): in training each unit
+            of c (of h) keeps its previous value with this probability, drawn afresh at every
+            step; in evaluation c' = p c + (1 - p) c^, the expectation.
+    The dropouts use inverted scaling (kept values / (1 - p)); in evaluation mode they are
+    off and the layer is the plain LSTM exactly. All masks draw from the layer's generator
+    (replayable with `rng_states()`; `last_masks()` returns them). layer_norm, dropout_state
+    and zoneout act inside the recurrence: they cannot be combined with peepholes, clip or
+    input_forget, and they run a NumPy time loop instead of the numba kernels (see
+    docs/performance.md); with proj_size, LN_hh normalises W_hh h over the 4H gate rows and
+    zoneout_hidden acts on the projected h. dropout_input, dropout_output and weight_drop
+    work with every other option and keep the fused kernels.
 
     Shapes (D = 2 if bidirectional else 1, P = proj_size or hidden_size):
         x (N, T, I); y (N, T, D*P); h_n (D*num_layers, N, P); c_n (D*num_layers, N, H);
@@ -78,6 +108,14 @@ class LSTM(RecurrentLayer):
         input_forget=False,
         dtype="float32",
         seed=None,
+        *,
+        layer_norm=False,
+        dropout_input=0.0,
+        dropout_output=0.0,
+        dropout_state=0.0,
+        weight_drop=0.0,
+        zoneout_cell=0.0,
+        zoneout_hidden=0.0,
     ):
         self.proj_size = _check_proj_size(proj_size, hidden_size)
         self.clip = check_clip(clip)
@@ -85,7 +123,17 @@ class LSTM(RecurrentLayer):
         self.options = LSTMOptions(clip=self.clip, input_forget=self.input_forget)
         self.peepholes = check_flag(peepholes, "peepholes")
         self.forget_bias = _check_forget_bias(forget_bias, bias)
-        cell = LSTMCellSpec(self.options, self.proj_size, self.peepholes)
+        self.layer_norm = check_flag(layer_norm, "layer_norm")
+        self.dropout_state = check_probability(dropout_state, "dropout_state")
+        self.zoneout_cell = check_probability(zoneout_cell, "zoneout_cell")
+        self.zoneout_hidden = check_probability(zoneout_hidden, "zoneout_hidden")
+        self._plain_cell = LSTMCellSpec(self.options, self.proj_size, self.peepholes)
+        cell = self._plain_cell
+        if self._in_recurrence_options():
+            self._refuse_clashes()
+            cell = RegularisedLSTMCellSpec(
+                self.proj_size, self.layer_norm, self.zoneout_cell, self.zoneout_hidden
+            )
         super().__init__(
             cell,
             input_size,
@@ -97,7 +145,63 @@ class LSTM(RecurrentLayer):
             bidirectional,
             dtype,
             seed,
+            dropout_input=dropout_input,
+            dropout_output=dropout_output,
+            weight_drop=weight_drop,
         )
+
+    def _in_recurrence_options(self) -> list:
+        """The options set that act inside the recurrence (the regularised cell's)."""
+        values = {
+            "layer_norm": self.layer_norm,
+            "dropout_state": self.dropout_state,
+            "zoneout_cell": self.zoneout_cell,
+            "zoneout_hidden": self.zoneout_hidden,
+        }
+        return [name for name, value in values.items() if value]
+
+    def _refuse_clashes(self) -> None:
+        variants = {
+            "peepholes": self.peepholes,
+            "clip": self.clip is not None,
+            "input_forget": self.input_forget,
+        }
+        clashes = [name for name, present in variants.items() if present]
+        if clashes:
+            raise ValueError(
+                f"{', '.join(self._in_recurrence_options())} cannot be combined with "
+                f"{', '.join(clashes)} (the regularised LSTM step has neither peepholes, clip "
+                "nor coupled gates)"
+            )
+
+    def _inference_cell(self):
+        """The plain LSTM cell (fused kernels included) where evaluation mode makes the
+        regularised one equal to it: no layer_norm and no zoneout (dropout_state is off)."""
+        if self.layer_norm or self.zoneout_cell or self.zoneout_hidden:
+            return self.cell
+        return self._plain_cell
+
+    def _draws_noise(self) -> bool:
+        return bool(self.dropout_state or self.zoneout_cell or self.zoneout_hidden)
+
+    def _draw_noise(self, layout) -> StepNoise | None:
+        """dropout_state's (N, P) mask, zoneout's (T, N, H) / (T, N, P) masks (scan order)."""
+        if not self._draws_noise():
+            return None
+        batch, steps = len(layout.lengths), len(layout.batch_sizes)
+        out_size, hidden = self._state_sizes()
+        state = zone_c = zone_h = None
+        if self.dropout_state:
+            state = self._sequence_mask(self.dropout_state, (batch, out_size), layout)
+        if self.zoneout_cell:
+            zone_c = self._zoneout_mask(self.zoneout_cell, (steps, batch, hidden))
+        if self.zoneout_hidden:
+            zone_h = self._zoneout_mask(self.zoneout_hidden, (steps, batch, out_size))
+        return StepNoise(state=state, zone_c=zone_c, zone_h=zone_h)
+
+    def _zoneout_mask(self, p: float, shape: tuple):
+        """1 (keep the previous value) with probability p, else 0."""
+        return (self._rng.random(shape) < p).astype(self.dtype)
 
     def forward(self, x, state=None, lengths=None):
         """y, (h_n, c_n) for x (N, T, I) from state = (h_0, c_0) (None: zeros)."""
@@ -126,8 +230,12 @@ class LSTM(RecurrentLayer):
         return self._run_step(x, state)
 
     def reset_parameters(self) -> None:
-        """U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then forget_bias on b_if."""
+        """U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then forget_bias on b_if; the
+        layer-norm gains 1 and biases 0."""
         super().reset_parameters()
+        for name, value in self.params.items():
+            if name.startswith(LN_PARAMETERS):
+                value.fill(1 if "_weight" in name else 0)
         if self.bias and self.forget_bias:
             hidden = self.hidden_size
             for name, value in self.params.items():
@@ -144,6 +252,11 @@ class LSTM(RecurrentLayer):
             extra += f", forget_bias={self.forget_bias}"
         if self.input_forget:
             extra += ", input_forget=True"
+        if self.layer_norm:
+            extra += ", layer_norm=True"
+        for name in ("dropout_state", "zoneout_cell", "zoneout_hidden"):
+            if getattr(self, name):
+                extra += f", {name}={getattr(self, name)}"
         return extra
 
 

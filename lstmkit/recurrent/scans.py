@@ -13,17 +13,23 @@ write its own per-step gradients over.
 
 The built-in cells run the fused loops of `lstm_scan.py`, `gru_scan.py`, `rnn_scan.py`, and a
 streaming step at small batch sizes runs one fused kernel of `lstmkit.ops.fused` (named by
-`step_kernel`; float32 with the cell's default configuration only). Any other cell spec runs
-`cell_scan.py`, its own steps one by one.
+`step_kernel`; float32 with the cell's default configuration only). The regularised LSTM
+(`lstm_regularised_scan.py`) has a loop of its own with no fused kernel. Any other cell spec
+runs `cell_scan.py`, its own steps one by one.
 """
 
 from dataclasses import dataclass
 
 from lstmkit.cells.gru import GRUCellSpec
 from lstmkit.cells.lstm import LSTMCellSpec
+from lstmkit.cells.lstm_regularised import RegularisedLSTMCellSpec
 from lstmkit.cells.rnn import RNNCellSpec
 from lstmkit.recurrent.cell_scan import cell_scan_backward, cell_scan_forward
 from lstmkit.recurrent.gru_scan import gru_scan_backward, gru_scan_forward
+from lstmkit.recurrent.lstm_regularised_scan import (
+    regularised_scan_backward,
+    regularised_scan_forward,
+)
 from lstmkit.recurrent.lstm_scan import lstm_scan_backward, lstm_scan_forward
 from lstmkit.recurrent.rnn_scan import rnn_scan_backward, rnn_scan_forward
 
@@ -45,6 +51,8 @@ FUSED = {
     LSTMCellSpec: Scan(lstm_scan_forward, lstm_scan_backward, "lstm_step"),
     GRUCellSpec: Scan(gru_scan_forward, gru_scan_backward, "gru_step"),
     RNNCellSpec: Scan(rnn_scan_forward, rnn_scan_backward, "rnn_step"),
+    # NumPy only: no fused kernel covers layer norm, zoneout or dropout_state
+    RegularisedLSTMCellSpec: Scan(regularised_scan_forward, regularised_scan_backward),
 }
 
 

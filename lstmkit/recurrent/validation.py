@@ -29,6 +29,7 @@ __all__ = [
     "check_flag",
     "check_lengths",
     "check_positive_int",
+    "check_probability",
     "check_sequences",
     "check_state_tuple",
     "resolve_dtype",
@@ -91,3 +92,10 @@ def check_clip(clip) -> float | None:
     if isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not clip > 0:
         raise ValueError(f"clip must be None or a positive number; got {clip!r}")
     return float(clip)
+
+
+def check_probability(p, name: str) -> float:
+    """A probability in [0, 1) (a regulariser's; 1 would drop everything)."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
+        raise ValueError(f"{name} must be a number in [0, 1); got {p!r}")
+    return float(p)
