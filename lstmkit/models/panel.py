@@ -93,11 +93,11 @@ def _split_long(frame, columns, name):
     ]
     for key, part in zip(ids, parts, strict=True):
         _check_part(part, key, columns, name)
-    frequency = _common_frequency(pd, [part[time_col] for part in parts])
+    frequencies = _panel_frequencies(pd, [part[time_col] for part in parts])
     values = [
         pd.Series(
             part[target_col].to_numpy(dtype=np.float64),
-            index=_time_index(pd, part[time_col], frequency, f"{name} ({id_col} {key!r})"),
+            index=_time_index(pd, part[time_col], frequencies, f"{name} ({id_col} {key!r})"),
             name=target_col,
         )
         for key, part in zip(ids, parts, strict=True)
@@ -160,30 +160,32 @@ def _check_part(part, key, columns, name) -> None:
         )
 
 
-def _common_frequency(pd, times):
-    """The frequency most date columns of 3 or more rows have (None for integer times)."""
+def _panel_frequencies(pd, times) -> list:
+    """The frequencies of the date columns of 3 or more rows, the commonest first (none for
+    integer times)."""
     if not pd.api.types.is_datetime64_any_dtype(times[0]):
-        return None
+        return []
     found = [pd.infer_freq(pd.DatetimeIndex(t)) for t in times if len(t) >= 3]
-    found = [f for f in found if f is not None]
-    return Counter(found).most_common(1)[0][0] if found else None
+    return [f for f, _ in Counter(f for f in found if f is not None).most_common()]
 
 
-def _time_index(pd, times, frequency, name):
+def _time_index(pd, times, frequencies, name):
     """The index of one series: integers as they are; dates with their own inferred frequency,
-    or the panel's where too few to infer one."""
+    or, where too few to infer one, the commonest of the panel's that they follow."""
     if not pd.api.types.is_datetime64_any_dtype(times):
         return pd.Index(times.to_numpy())
     index = pd.DatetimeIndex(times.to_numpy())
-    if len(index) >= 3 or frequency is None:
+    if len(index) >= 3 or not frequencies:
         return index  # dated_series infers its frequency (or says why it cannot)
-    try:
-        return pd.DatetimeIndex(index, freq=frequency)
-    except ValueError:
-        raise ValueError(
-            f"{name}: its dates {list(index.astype(str))} are too few to infer a frequency and "
-            f"do not follow the panel's ({frequency})"
-        ) from None
+    for frequency in frequencies:
+        try:
+            return pd.DatetimeIndex(index, freq=frequency)
+        except ValueError:
+            continue  # the dates do not follow this one
+    raise ValueError(
+        f"{name}: its dates {list(index.astype(str))} are too few to infer a frequency and "
+        f"follow none of the panel's ({', '.join(frequencies)})"
+    )
 
 
 # ---- what predict and score take and give ------------------------------------------------------
