@@ -462,7 +462,7 @@ def run_epoch(model, batches, optimizer, clip_norm) -> float:
             if clip_norm is not None:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
             optimizer.step()
-        total += float(loss) * items
+        total += float(loss.detach()) * items
         count += items
     return total / max(count, 1)
 
