@@ -21,8 +21,12 @@ from lstmkit.validation import NonFiniteValuesError
 class Run:
     """The state of one `Trainer.fit` call (`trainer` holds its settings)."""
 
-    def __init__(self, trainer, model, step, train, validation):
+    def __init__(self, trainer, model, step, train, validation, replicas):
         self.trainer, self.model, self.step = trainer, model, step
+        # the processes trained on (lstmkit.distributed): one, or the ranks of an MPI job,
+        # of which rank 0 alone shows progress and writes files
+        self.replicas = replicas
+        self.verbose = trainer.verbose if replicas.writes_files else 0
         self.train_batches, self.validation = train, validation
         self.optimizer = trainer.make_optimizer(model)
         self.schedule = None if trainer.schedule is None else trainer.schedule(self.optimizer)
@@ -41,6 +45,7 @@ class Run:
         checkpoint.restore(self.model, self.optimizer, self.schedule)
         state = checkpoint.state
         self.epoch = int(state["epoch"])
+        self.replicas.check_same(self.epoch, "the epoch of resume_from")
         self.history = History(state["history"])
         self.best_score, self.waited = state["best_score"], int(state["waited"])
         self.best_state = checkpoint.extra_arrays or None
@@ -48,7 +53,7 @@ class Run:
 
     def go(self) -> History:
         self.epochs_bar = _progress(
-            self.trainer.epochs, "training", self.trainer.verbose == 1, initial=self.epoch
+            self.trainer.epochs, "training", self.verbose == 1, initial=self.epoch
         )
         self.started = time.perf_counter()
         try:
@@ -98,9 +103,7 @@ class Run:
         batches = self.train_batches.epoch(rng)
         totals, count, carry = {"loss": 0.0}, 0, None
         model.train()
-        bar = _progress(
-            len(batches), f"epoch {self.epoch + 1}/{trainer.epochs}", trainer.verbose >= 2
-        )
+        bar = _progress(len(batches), f"epoch {self.epoch + 1}/{trainer.epochs}", self.verbose >= 2)
         for batch in batches:
             result, carry = self.train_step(batch, carry)
             bar.update(1)
@@ -110,13 +113,13 @@ class Run:
                     totals[name] = totals.get(name, 0.0) + float(value)
                 count += result.count
                 bar.set_postfix({k: f"{v / max(count, 1):.4g}" for k, v in totals.items()})
-            if (
-                trainer.max_time is not None
-                and time.perf_counter() - self.started > trainer.max_time
+            if trainer.max_time is not None and self.replicas.any(
+                time.perf_counter() - self.started > trainer.max_time
             ):
                 self.out_of_time = True
                 break
         bar.close()
+        totals, count = self.replicas.sum_totals(totals, count)
         if count == 0:
             return {name: float("nan") for name in totals}
         return {name: value / count for name, value in totals.items()}
@@ -127,13 +130,13 @@ class Run:
         carry for the next batch). What counts as diverged: `lstmkit.training.divergence`."""
         self.model.zero_grad()
         try:
-            result, norm = self.forward_backward(batch, carry)
+            result, loss, norm = self.forward_backward(batch, carry)
         except NonFiniteValuesError as error:
             if self.updates == 0:
                 raise  # the weights are those the run began with: not divergence
             return self.diverged(f"NaN or infinite values inside the network ({error})")
-        if not math.isfinite(result.loss):
-            return self.diverged(f"non-finite loss {result.loss}")
+        if not math.isfinite(loss):
+            return self.diverged(f"non-finite loss {loss}")
         if not math.isfinite(norm):
             return self.diverged(f"non-finite gradient norm {norm}")
         before = snapshot(self.model.params)
@@ -146,20 +149,38 @@ class Run:
         self.updates += 1
         return result, result.carry
 
-    def forward_backward(self, batch, carry) -> tuple[StepResult, float]:
-        """`step` and, when its loss is finite, backward and clipping -> (the StepResult, the
-        global gradient norm before clipping: NaN when there was no backward pass)."""
+    def forward_backward(self, batch, carry) -> tuple[StepResult, float, float]:
+        """`step` and, when its loss is finite, backward, the gradients averaged over the
+        ranks, and clipping -> (this process's StepResult, the mean loss over the global
+        batch, the global gradient norm before clipping: NaN when there was no backward
+        pass). In one process the global batch is the batch and nothing is averaged."""
         from lstmkit.optim import clip_grad_norm
 
-        result = self.call_step(batch, True, carry)
-        if not math.isfinite(result.loss):
-            return result, math.nan
-        result.backward()
+        result, error = self.local_step(batch, carry)
+        loss, total = self.replicas.reduce_step(result, error)  # raises when a step raised
+        if not math.isfinite(loss):
+            return result, loss, math.nan
+        self.replicas.average_gradients(self.model.grads, result.count, total)
         # one pass computes the norm for both checks: clip_grad_norm leaves non-finite
         # gradients untouched and returns their norm
         if self.trainer.clip_norm is None:
-            return result, _global_norm(self.model.grads)
-        return result, clip_grad_norm(self.model, self.trainer.clip_norm)
+            return result, loss, _global_norm(self.model.grads)
+        return result, loss, clip_grad_norm(self.model, self.trainer.clip_norm)
+
+    def local_step(self, batch, carry) -> tuple[StepResult, Exception | None]:
+        """`step` on this process's batch and, when its loss is finite, its backward ->
+        (the StepResult, None), or (an empty result, the error the step raised), so that
+        every rank learns of it (`replicas.reduce_step`). A rank whose share of a small
+        global batch is empty (batch None) trains on no item."""
+        if batch is None:
+            return StepResult(0.0, 0), None
+        try:
+            result = self.call_step(batch, True, carry)
+            if math.isfinite(result.loss):
+                result.backward()
+        except Exception as error:
+            return StepResult(math.nan, 0), error
+        return result, None
 
     def diverged(self, what: str) -> tuple[None, None]:
         """Apply `on_nonfinite` to a diverged step -> (no result, no carry: the state a
@@ -178,6 +199,8 @@ class Run:
         self.model.eval()
         totals, count, carry, overflowed = {"loss": 0.0}, 0, None, False
         for batch in self.validation.epoch(None):
+            if batch is None:  # this rank's share of a small batch is empty
+                continue
             try:
                 result = self.call_step(batch, False, carry)
             except NonFiniteValuesError:
@@ -191,7 +214,10 @@ class Run:
                 totals[name] = totals.get(name, 0.0) + float(value)
             count += result.count
         self.model.train()
-        if overflowed:  # an infinite loss: never the best epoch, and no metric to report
+        totals, count = self.replicas.sum_totals(totals, count)
+        if self.replicas.any(
+            overflowed
+        ):  # an infinite loss: never the best epoch, and no metric to report
             return {name: math.inf if name == "loss" else math.nan for name in totals}
         return {name: value / max(count, 1) for name, value in totals.items()}
 
@@ -212,7 +238,7 @@ class Run:
         if trainer.on_nonfinite == "reduce_lr":
             self.optimizer.lr *= 0.5
             message += f"; learning rate halved to {self.optimizer.lr:.3g}"
-        if trainer.verbose:
+        if self.verbose:
             warnings.warn(message, RuntimeWarning, stacklevel=2)
 
     def check_learned(self) -> None:
@@ -258,8 +284,10 @@ class Run:
         if folder is None:
             return
         bad = [k for k, v in self.model.params.items() if not np.all(np.isfinite(v))]
-        if bad:
+        if bad:  # raised on every rank alike: the replicas hold the same weights
             raise NonFiniteError(f"weights became non-finite ({bad[:3]}...): not saving them")
+        if not self.replicas.writes_files:
+            return
         state = {
             "epoch": self.epoch,
             "history": self.history.to_json(),
@@ -279,10 +307,10 @@ class Run:
 
     def report(self, values: dict) -> None:
         shown = ", ".join(f"{k} {v:.4g}" for k, v in values.items() if k not in ("time", "lr"))
-        if self.trainer.verbose == 1:
+        if self.verbose == 1:
             self.epochs_bar.set_postfix_str(shown, refresh=False)
             self.epochs_bar.update(1)
-        elif self.trainer.verbose >= 2:
+        elif self.verbose >= 2:
             print(
                 f"epoch {self.epoch}/{self.trainer.epochs}: {shown}, lr {values['lr']:.4g} "
                 f"({values['time']:.1f} s)",
@@ -291,7 +319,7 @@ class Run:
 
     def summarize(self, seconds: float) -> None:
         """One line at the end of a verbose=1 fit: epochs run, the best monitored value."""
-        if self.trainer.verbose != 1 or not self.history.epochs:
+        if self.verbose != 1 or not self.history.epochs:
             return
         best = "" if self.best_score is None else f", best {self.monitor} {self.best_score:.4g}"
         print(f"trained {self.epoch} epochs in {seconds:.1f} s{best}", file=sys.stderr)

@@ -44,12 +44,28 @@ Shuffling for epoch e draws from child e of the seed (`lstmkit.random.child`), a
 checkpoints hold the model's and optimizer's state and every dropout generator's state, so a
 run resumed from the checkpoint of epoch e continues bit for bit as if it had never stopped
 (with an int or SeedSequence seed: None and a Generator give new draws on every run).
+
+With `distributed="mpi"`, under `mpiexec -n K` (`lstmkit.distributed`, docs/scaling.md), the K
+processes train one model by synchronous data parallelism. Every rank draws the same global
+batches (same seed) and takes its 1/K share of each: of a data set's batches, which hold
+K * `batch_size` sequences (`batch_size` is per rank); of a `LengthBatches`' batches, which
+hold its `batch_size`; of a `StreamChunks`' B streams, B / K each (B >= K). The gradient of
+the global batch's mean loss is averaged over the ranks by one Allreduce, so every rank
+applies the same update and the replicas stay bit-identical; the training and validation
+losses and metrics are summed over the ranks before any decision (divergence, early
+stopping, the schedule) is taken from them. K ranks with per-rank batch B thus train as one
+process with batch K * B (up to rounding). Rank 0 alone writes checkpoints and shows
+progress; `resume_from` is read by every rank. A rank whose step raises makes every rank raise
+`lstmkit.distributed.RankFailedError`; any other failure on one rank ends the job (MPI Abort)
+with a message naming the rank. Callbacks run on every rank (with the same values).
 """
 
 from pathlib import Path
 
+from lstmkit.distributed import MPICommunicator, MPIReplicas, ShardedData, SingleProcess, share
+from lstmkit.distributed.communicator import import_mpi
 from lstmkit.random import check_seed
-from lstmkit.training.batches import Batches, LengthBatches
+from lstmkit.training.batches import Batches, LengthBatches, StreamChunks
 from lstmkit.training.history import History
 from lstmkit.training.run import Run
 from lstmkit.training.step import NonFiniteError, StepResult, TrainingInterrupted
@@ -93,6 +109,9 @@ class Trainer:
             or a np.random.Generator (drawn from, so advanced, at each epoch).
         callbacks: callables `callback(epoch, values)` run after each epoch with its number
             (from 1) and its history values; one returning True stops training.
+        distributed: None (default: this process trains alone) or "mpi": data-parallel over
+            the ranks of the MPI job this process belongs to (module docstring; needs
+            `pip install "lstmkit[mpi]"`).
     """
 
     def __init__(
@@ -116,6 +135,7 @@ class Trainer:
         verbose=1,
         seed=None,
         callbacks=(),
+        distributed=None,
     ):
         if not callable(optimizer) and optimizer not in OPTIMIZERS:
             raise ValueError(
@@ -147,6 +167,11 @@ class Trainer:
         )
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
         self.verbose, self.seed, self.callbacks = verbose, check_seed(seed), tuple(callbacks)
+        if distributed not in (None, "mpi"):
+            raise ValueError(f"distributed must be None or 'mpi'; got {distributed!r}")
+        if distributed == "mpi":
+            import_mpi()  # a missing extra is told now, not after the data are prepared
+        self.distributed = distributed
 
     # ---- public ------------------------------------------------------------------------------
 
@@ -157,24 +182,47 @@ class Trainer:
         if len(train) == 0:
             what = "batch" if isinstance(train, Batches) else "sequence"
             raise ValueError(f"train must hold at least one {what}; got an empty data set")
-        train = self.batches(train, shuffle=True)
+        replicas = self.replicas()
+        train = self.batches(train, shuffle=True, replicas=replicas)
         if validation is not None:
-            validation = self.batches(validation, shuffle=False)
+            validation = self.batches(validation, shuffle=False, replicas=replicas)
             if validation.carries_state != train.carries_state:
                 raise ValueError(
                     "validation must carry state between batches as train does "
                     f"(carries_state {train.carries_state}); got {validation.carries_state}"
                 )
-        run = Run(self, model, step, train, validation)
+        run = Run(self, model, step, train, validation, replicas)
         if resume_from is not None:
             run.resume(resume_from)
-        return run.go()
+        # errors taken from reduced values are raised on every rank alike and go up as usual
+        return replicas.guarded(run.go, collective=(NonFiniteError,))
 
-    def batches(self, data, shuffle: bool) -> Batches:
-        """`data` itself if it is a `Batches`, else its `LengthBatches` of `batch_size`."""
-        if isinstance(data, Batches):
-            return data
-        return LengthBatches(data, self.batch_size, shuffle=shuffle)
+    def replicas(self):
+        """The processes `fit` trains on (lstmkit.distributed): this one alone, or the ranks
+        of the MPI job."""
+        if self.distributed is None:
+            return SingleProcess()
+        return MPIReplicas(MPICommunicator())
+
+    def batches(self, data, shuffle: bool, replicas=None) -> Batches:
+        """`data` itself if it is a `Batches`, else its `LengthBatches` of `batch_size`; with
+        the `replicas` of a distributed fit, this rank's share of each of their batches
+        (module docstring)."""
+        if replicas is None or isinstance(replicas, SingleProcess):
+            if isinstance(data, Batches):
+                return data
+            return LengthBatches(data, self.batch_size, shuffle=shuffle)
+        rank, size = replicas.rank, replicas.size
+        if not isinstance(data, Batches):
+            return LengthBatches(ShardedData(data, rank, size), self.batch_size * size, shuffle)
+        if isinstance(data, LengthBatches):
+            return LengthBatches(ShardedData(data.data, rank, size), data.batch_size, data.shuffle)
+        if isinstance(data, StreamChunks):
+            return _stream_share(data, rank, size)
+        raise ValueError(
+            "distributed='mpi' splits data sets, LengthBatches and StreamChunks between the "
+            f"ranks; got {type(data).__name__}"
+        )
 
     def make_optimizer(self, model):
         from lstmkit import optim
@@ -189,3 +237,19 @@ class Trainer:
             "adagrad": optim.Adagrad,
         }[self.optimizer]
         return cls(model, lr=self.lr, weight_decay=self.weight_decay)
+
+
+def _stream_share(chunks: StreamChunks, rank: int, size: int) -> StreamChunks:
+    """Rank `rank`'s streams of `chunks` (a block of B / K of its B rows), read in the same
+    chunks from the same offsets as on every other rank."""
+    streams = chunks.inputs.shape[0]
+    if streams < size:
+        raise ValueError(
+            f"StreamChunks of {streams} streams cannot be split between {size} ranks: each "
+            "rank needs at least one stream (use at least as many streams as ranks)"
+        )
+    rows = share(streams, rank, size)
+    mask = None if chunks.mask is None else chunks.mask[rows]
+    return StreamChunks(
+        chunks.inputs[rows], chunks.targets[rows], chunks.length, mask, chunks.random_offset
+    )

@@ -1,0 +1,110 @@
+"""One MPI job of the distributed tests, run as `mpiexec -n 2 python train.py MODE OUT`.
+
+MODE:
+  equivalence   every case of cases.py in float64 and float32 with Trainer(distributed="mpi");
+                rank 0 saves the final weights, the histories and the largest difference
+                between the ranks' weights seen before any training step (replicas.spread)
+                to OUT/equivalence.npz
+  resume        the classifier in float64: 2 epochs with checkpoints into OUT/rank<r>, then a
+                fresh network resumed from rank 0's last.safetensors on every rank to epoch 4;
+                rank 0 saves the weights to OUT/resume.npz
+  fail-step     rank 1's training step raises on its third call
+  fail-alone    rank 1 alone raises in an epoch callback (no other rank can learn of it)
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from cases import CASES, build
+from mpi4py import MPI
+
+from lstmkit.distributed import MPICommunicator, MPIReplicas
+from lstmkit.training import Trainer
+
+REPLICAS = MPIReplicas(MPICommunicator())
+RANK = REPLICAS.rank
+
+
+def checked(step, network, spreads):
+    """`step`, measuring before every training step how far the replicas' weights differ."""
+
+    def wrapper(*args):
+        if args[1]:
+            spreads.append(REPLICAS.spread(network.params))
+        return step(*args)
+
+    return wrapper
+
+
+def equivalence(out: Path) -> None:
+    saved = {}
+    for case in CASES:
+        for dtype in ("float64", "float32"):
+            network, step, train, validation, settings = build(case, dtype, REPLICAS.size)
+            spreads = []
+            history = Trainer(distributed="mpi", **settings).fit(
+                network, checked(step, network, spreads), train, validation
+            )
+            spreads.append(REPLICAS.spread(network.params))
+            key = f"{case}-{dtype}"
+            saved.update({f"{key}/weight/{k}": v for k, v in network.params.items()})
+            saved.update({f"{key}/history/{k}": np.array(v) for k, v in history.records.items()})
+            saved[f"{key}/spread"] = np.array(spreads)
+    if RANK == 0:
+        np.savez(out / "equivalence.npz", **saved)
+
+
+def resume(out: Path) -> None:
+    network, step, train, validation, settings = build("classifier", "float64", REPLICAS.size)
+    settings["epochs"] = 2
+    Trainer(distributed="mpi", checkpoint_dir=out / f"rank{RANK}", **settings).fit(
+        network, step, train, validation
+    )
+    network, step, train, validation, settings = build("classifier", "float64", REPLICAS.size)
+    spreads = []
+    Trainer(distributed="mpi", **settings).fit(
+        network,
+        checked(step, network, spreads),
+        train,
+        validation,
+        resume_from=out / "rank0" / "last.safetensors",
+    )
+    if RANK == 0:
+        np.savez(out / "resume.npz", spread=np.array(spreads), **network.params)
+
+
+def fail_step(out: Path) -> None:
+    network, step, train, validation, settings = build("classifier", "float64", REPLICAS.size)
+    calls = []
+
+    def failing(batch, training):
+        calls.append(training)
+        if RANK == 1 and calls.count(True) == 3:
+            raise RuntimeError("a step failing on purpose")
+        return step(batch, training)
+
+    Trainer(distributed="mpi", **settings).fit(network, failing, train, validation)
+
+
+def fail_alone(out: Path) -> None:
+    network, step, train, validation, settings = build("classifier", "float64", REPLICAS.size)
+
+    def callback(epoch, values):
+        if RANK == 1:
+            raise RuntimeError("a callback failing on purpose")
+
+    Trainer(distributed="mpi", callbacks=[callback], **settings).fit(
+        network, step, train, validation
+    )
+
+
+if __name__ == "__main__":
+    mode, out = sys.argv[1], Path(sys.argv[2])
+    {
+        "equivalence": equivalence,
+        "resume": resume,
+        "fail-step": fail_step,
+        "fail-alone": fail_alone,
+    }[mode](out)
+    MPI.COMM_WORLD.Barrier()
