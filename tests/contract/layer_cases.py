@@ -691,8 +691,24 @@ CASES = [
     sequential_case(),
     lstm_case("LSTM-2layer-bidirectional-dropout", num_layers=2, bidirectional=True, dropout=0.5),
     lstm_case("LSTM-proj-peepholes-timemajor", batch_first=False, proj_size=2, peepholes=True),
+    lstm_case(
+        "LSTM-regularised-2layer-bidirectional",
+        num_layers=2,
+        bidirectional=True,
+        layer_norm=True,
+        dropout_input=0.3,
+        dropout_output=0.3,
+        dropout_state=0.3,
+        weight_drop=0.3,
+        zoneout_cell=0.3,
+        zoneout_hidden=0.3,
+    ),
+    lstm_case("LSTM-weight_drop-proj", proj_size=2, weight_drop=0.3, dropout_output=0.3),
     single_state_case(
         GRU, "GRU-2layer-bidirectional-dropout", num_layers=2, bidirectional=True, dropout=0.5
+    ),
+    single_state_case(
+        GRU, "GRU-variational-weight_drop", dropout_input=0.3, dropout_output=0.3, weight_drop=0.3
     ),
     single_state_case(RNN, "RNN-relu", nonlinearity="relu"),
     cell_case(LSTMCell, "LSTMCell"),
