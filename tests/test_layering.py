@@ -40,7 +40,7 @@ FLOORS = (
     ("training", ("training",)),
     # task estimators, and the long-time-lag experiments (networks trained on synthetic tasks)
     ("models", ("models", "experiments")),
-    ("interop", ("interop", "viz", "explore")),
+    ("interop", ("interop", "viz", "report", "explore")),
     ("cli", ("cli", "__main__")),
     ("root", ("__init__",)),
 )
