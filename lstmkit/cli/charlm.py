@@ -18,6 +18,8 @@ from lstmkit.cli.summary import (
 )
 from lstmkit.data.damaged_files import reading
 from lstmkit.io.atomic import write_json, write_text
+from lstmkit.report import REPORT
+from lstmkit.report.language import language_report
 
 
 def add_parser(commands) -> None:
@@ -110,10 +112,14 @@ def run_train(args) -> dict:
             folder / "metrics.json",
             {**result, "history": model.history_, "seconds": clock.seconds, "text": args.text},
         )
-        write_text(folder / "sample.txt", model.sample(length=500, temperature=0.8, seed=args.seed))
+        sample = model.sample(length=500, temperature=0.8, seed=args.seed)
+        write_text(folder / "sample.txt", sample)
+        counts = (cut, len(text) - cut)
+        page = language_report(folder, args, model, result, counts, sample, clock.seconds)
+        say(args, f"report: {page}")
     metric = f"validation {result['nats_per_char']:.4f} nats/char"
     say(args, summary_line(clock.seconds, best, metric, folder))
-    names = ("model.safetensors", "metrics.json", "sample.txt")
+    names = ("model.safetensors", "metrics.json", "sample.txt", REPORT)
     return {**result, "best_epoch": best, "files": files_written(folder, *names)}
 
 

@@ -24,12 +24,15 @@ from lstmkit.cli.summary import (
     table,
 )
 from lstmkit.io.atomic import write_csv, write_json
+from lstmkit.report import REPORT
+from lstmkit.report.classification import classification_report
 
 FILES = (
     "model.safetensors",
     "metrics.json",
     "predictions.csv",
     "confusion.png",
+    REPORT,
 )  # what --out DIR holds
 
 
@@ -109,6 +112,8 @@ def run(args) -> dict:
         model.save(folder / "model.safetensors")
         metrics["seconds"] = clock.seconds
         write_json(folder / "metrics.json", metrics)
+        page = classification_report(folder, args, model, metrics, clock.seconds, "classify")
+        say(args, f"report: {page}")
     say(args, summary_line(clock.seconds, best, f"test accuracy {metrics['accuracy']:.4f}", folder))
     return {**metrics, "files": files_written(folder, *FILES)}
 

@@ -8,6 +8,8 @@ import time
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say
 from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import require_positive
+from lstmkit.report import REPORT
+from lstmkit.report.experiment import experiment_report
 
 TASK_NAMES = ("adding", "adding-fixed", "temporal-order", "temporal-order-8", "reber", "copy")
 
@@ -88,11 +90,14 @@ def run(args) -> dict:
         f"\n{solved} of {len(rows)} runs met the paper's criterion in "
         f"{time.perf_counter() - start:.0f} s{where}",
     )
+    if folder is not None:
+        page = experiment_report(folder, args, rows, time.perf_counter() - start)
+        say(args, f"report: {page}")
     return {
         "task": args.name,
         "budget": args.budget,
         "runs": [dataclasses.asdict(row) for row in rows],
-        "files": files_written(folder, "results.csv", "results.json"),
+        "files": files_written(folder, "results.csv", "results.json", REPORT),
     }
 
 

@@ -29,6 +29,8 @@ from lstmkit.cli.summary import (
     table,
 )
 from lstmkit.io.atomic import write_csv, write_json
+from lstmkit.report import REPORT
+from lstmkit.report.forecasting import forecast_report
 
 METRIC_NAMES = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE")
 
@@ -119,9 +121,12 @@ def run(args) -> dict:
         report["seconds"] = clock.seconds
         write_json(folder / "metrics.json", report)
         write_outputs(args, folder, model, names, header, rows, (time, values), future, test)
+        plots, forecast = plot_names(names), (header, rows)
+        page = forecast_report(folder, args, model, report, forecast, plots, clock.seconds)
+        say(args, f"report: {page}")
     metric = None if test is None else test_summary(test["metrics"], names)
     say(args, "\n" + summary_line(clock.seconds, model.n_epochs_, metric, folder))
-    files = ("metrics.json", "model.safetensors", "forecast.csv", *plot_names(names))
+    files = ("metrics.json", "model.safetensors", "forecast.csv", *plot_names(names), REPORT)
     forecasts = [dict(zip(header, row, strict=True)) for row in full_precision(rows)]
     return {**report, "forecast": forecasts, "files": files_written(folder, *files)}
 

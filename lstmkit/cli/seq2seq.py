@@ -14,6 +14,7 @@ from lstmkit.cli.common import (
     output_dir,
     positive_int,
     pyplot,
+    say,
     training_verbosity,
 )
 from lstmkit.cli.output import files_written
@@ -21,6 +22,8 @@ from lstmkit.cli.parser import refuse_together, refuse_without
 from lstmkit.cli.summary import require_positive, save_interrupted_model
 from lstmkit.data.damaged_files import reading
 from lstmkit.io.atomic import write_csv, write_figure, write_json
+from lstmkit.report import REPORT
+from lstmkit.report.seq2seq import seq2seq_report
 
 TASKS = ("dates", "addition")
 ATTENTIONS = ("bahdanau", "luong_dot", "luong_general", "none")
@@ -202,10 +205,13 @@ def _train(args) -> dict:
         plt = pyplot(args)
         if plt is not None and model.attention is not None:
             plot_attention(model, test_sources[0], out / "attention.png", plt)
+        scored = zip(test_sources, test_targets, predictions, right, strict=True)
+        page = seq2seq_report(out, args, model, metrics, scored, seconds)
+        say(args, f"report: {page}")
         where = f", files in {out}"
     print(
         f"seq2seq: {seconds:.1f} s, {model.n_epochs_} epochs (best restored), "
         f"{scored_on} exact match {100 * accuracy:.2f} % on {len(test_sources)} pairs{where}"
     )
-    names = ("model.safetensors", "metrics.json", "predictions.csv", "attention.png")
+    names = ("model.safetensors", "metrics.json", "predictions.csv", "attention.png", REPORT)
     return {**metrics, "files": files_written(out, *names)}

@@ -9,6 +9,8 @@ from lstmkit.cli.output import files_written
 from lstmkit.cli.parser import refuse_together
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
 from lstmkit.io.atomic import write_json, write_text
+from lstmkit.report import REPORT
+from lstmkit.report.tagging import ERRORS_PLOT, tagging_report
 
 
 def add_parser(commands) -> None:
@@ -87,11 +89,13 @@ def run(args) -> dict:
         metrics["seconds"] = clock.seconds
         write_json(folder / "metrics.json", metrics)
         write_predictions(folder / "predictions.tsv", test, predicted)
+        page = tagging_report(folder, args, model, metrics, test, predicted, clock.seconds)
+        say(args, f"report: {page}")
     headline = f"test accuracy {metrics['accuracy']:.4f}"
     if "entity_f1" in metrics:
         headline += f", entity F1 {metrics['entity_f1']:.4f}"
     say(args, summary_line(clock.seconds, best, headline, folder))
-    names = ("model.safetensors", "metrics.json", "predictions.tsv")
+    names = ("model.safetensors", "metrics.json", "predictions.tsv", ERRORS_PLOT, REPORT)
     return {**metrics, "files": files_written(folder, *names)}
 
 

@@ -8,6 +8,7 @@ from lstmkit.cli.output import files_written
 from lstmkit.cli.parser import refuse_together
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
 from lstmkit.io.atomic import write_json
+from lstmkit.report.classification import classification_report
 
 
 def add_parser(commands) -> None:
@@ -80,6 +81,11 @@ def run(args) -> dict:
         model.save(folder / "model.safetensors")
         metrics["seconds"] = clock.seconds
         write_json(folder / "metrics.json", metrics)
+        vocabulary = [("vocabulary", f"{len(model.vocabulary_)} words")]
+        page = classification_report(
+            folder, args, model, metrics, clock.seconds, "textclf", vocabulary
+        )
+        say(args, f"report: {page}")
     say(args, summary_line(clock.seconds, best, f"test accuracy {metrics['accuracy']:.4f}", folder))
     return {**metrics, "files": files_written(folder, *FILES)}
 
