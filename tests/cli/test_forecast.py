@@ -54,6 +54,7 @@ def test_forecast_prints_metrics_and_writes_every_file(series_csv, tmp_path, cap
         "metrics.json",
         "forecast.csv",
         "forecast.png",
+        "report.html",
     }
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["holdout"] == 4 and metrics["period"] == 6 and metrics["length"] == 60
@@ -143,7 +144,8 @@ def test_without_matplotlib_the_files_but_the_plot_are_written(
     out = tmp_path / "run"
     loud = [a for a in TINY if a != "--quiet"]
     assert main(["forecast", str(series_csv), *loud, "--out", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == {"model.safetensors", "metrics.json", "forecast.csv"}
+    written = {p.name for p in out.iterdir()}
+    assert written == {"model.safetensors", "metrics.json", "forecast.csv", "report.html"}
     assert "pip install 'lstmkit[plot]'" in capsys.readouterr().err
 
 

@@ -195,7 +195,7 @@ def test_files_written_follow_the_umask(inputs, tmp_path, capsys, umask, onnx):
     written = sorted(path for path in out.rglob("*") if path.is_file())
     expected = {"model.safetensors", "metrics.json", "forecast.csv", "forecast.png", "gates.npz",
                 "gates.png", "model.onnx", "predictions.csv", "sample.txt", "results.csv",
-                "results.json", "lstm_seed0.safetensors"}  # fmt: skip
+                "results.json", "lstm_seed0.safetensors", "report.html"}  # fmt: skip
     assert {p.name for p in written} == expected
     for path in written:
         assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~umask), path.name
