@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import lstmkit
 from lstmkit.distributed import ShardedData, share
 from lstmkit.training import OnlineBatches, StreamChunks, Trainer
 
@@ -54,7 +55,11 @@ def mpiexec(mpi4py):
 
 def run_workers(mpiexec: str, mode: str, out: Path, timeout: float = 120):
     """`mpiexec -n 2 python train.py mode out` -> the CompletedProcess (output in .stdout)."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    # the workers import the lstmkit this test imported (not another installed copy), and
+    # each rank uses one BLAS thread (two ranks on two cores)
+    source = str(Path(lstmkit.__file__).resolve().parents[1])
+    path = os.pathsep.join([source, *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     command = [mpiexec, "-n", str(cases.RANKS), sys.executable, str(WORKERS / "train.py")]
     return subprocess.run(
         [*command, mode, str(out)],
