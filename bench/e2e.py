@@ -105,9 +105,9 @@ def recording_fits():
     original = Trainer.fit
     fits = []
 
-    def fit(self, model, step, train, validation=None, resume_from=None):
+    def fit(self, model, step, train, validation=None, *args, **kwargs):
         start = time.perf_counter()
-        history = original(self, model, step, train, validation, resume_from)
+        history = original(self, model, step, train, validation, *args, **kwargs)
         seconds = time.perf_counter() - start
         fits.append(RecordedFit(self, model, train, validation, history.epochs, seconds))
         return history
@@ -186,7 +186,8 @@ def recurrent_twin(layer):
     `layer`; options torch has no counterpart for are refused."""
     import torch
 
-    for option in ("dropout_input", "dropout_output", "weight_drop"):
+    for option in ("dropout_input", "dropout_output", "weight_drop", "zoneout_cell",
+                   "zoneout_hidden"):  # fmt: skip
         if getattr(layer, option, 0.0):
             raise ValueError(f"{option}={getattr(layer, option)} has no torch.nn counterpart")
     if getattr(layer, "linear_before_reset", True) is False:

@@ -273,20 +273,16 @@ def library_versions() -> str:
 
 
 def git_commit(folder: Path) -> str:
-    """The short commit of the checkout at `folder`, with '+changes' when it has any."""
+    """The short commit of the checkout at `folder`, saying so when it has uncommitted
+    changes to tracked files."""
+
+    def git(*words) -> str:
+        command = ["git", "-C", str(folder), *words]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + (" +uncommitted changes" if dirty else "")
@@ -295,7 +291,7 @@ def git_commit(folder: Path) -> str:
 def machine_lines(threads: int, how: str, removed: dict, extra: Sequence[str] = ()) -> list[str]:
     """The statement of the machine and its settings for a report's header.
 
-    `threads`: the count asked for; `how`: how the BLAS pools were set (`limit_threads`);
+    `threads`: the count asked for; `how`: how the BLAS pools were set (`thread_limits`);
     `removed`: the OpenBLAS kernel variables cleared before NumPy loaded
     (`clear_openblas_kernel_vars`); `extra`: lines the caller adds (torch's threads, say).
     """
