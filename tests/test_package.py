@@ -76,6 +76,8 @@ def test_the_wheel_holds_the_data_sets_py_typed_and_every_module(wheel):
     assert {"airline.csv", "JapaneseVowels_TRAIN.ts.gz", "README.md"} <= data
     assert {f"lstmkit/datasets/{n}" for n in data if not n.endswith(".pyc")} <= names
     assert "lstmkit/py.typed" in names
+    # what lstmkit explore assembles its page from (package data, not modules)
+    assert {"lstmkit/explore/cell.js", "lstmkit/explore/page.html"} <= names
     modules = {p.relative_to(REPO).as_posix() for p in (REPO / "lstmkit").rglob("*.py")}
     assert modules - names == set()
 
