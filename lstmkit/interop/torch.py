@@ -11,8 +11,12 @@ twin with the same constructor arguments and copies the state dict. Supported, b
     Sequential of those           <->  torch.nn.Sequential
 
 What torch cannot express is refused with the reason (peepholes, clip, input_forget, the
-ONNX-variant GRU). The evaluation/training mode is carried over. torch is imported only when
-one of these functions is called; `import lstmkit` never imports it.
+ONNX-variant GRU, and the LSTM's layer_norm and zoneout, which act inside the recurrence even in
+evaluation mode). A layer with dropout_input, dropout_output, dropout_state or weight_drop
+converts as its evaluation-mode weights: the twin is the plain torch layer, which applies none
+of these regularisers, also in training mode. The evaluation/training mode is carried over.
+torch is imported only when one of these functions is called; `import lstmkit` never imports
+it.
 """
 
 import numpy as np
@@ -84,12 +88,16 @@ def _recurrent_to_torch(nn, layer, dtype):
         "clip": getattr(layer, "clip", None) is not None,
         "input_forget": getattr(layer, "input_forget", False),
         "linear_before_reset=False": not getattr(layer, "linear_before_reset", True),
+        "layer_norm": getattr(layer, "layer_norm", False),
+        "zoneout_cell": getattr(layer, "zoneout_cell", 0.0) > 0,
+        "zoneout_hidden": getattr(layer, "zoneout_hidden", 0.0) > 0,
     }
     problems = [name for name, present in refused.items() if present]
     if problems:
         raise ValueError(
             f"{layer!r} has {', '.join(problems)}, which torch.nn.{type(layer).__name__} does "
-            "not support (torch's GRU applies the reset after the recurrent product)"
+            "not support (torch's GRU applies the reset after the recurrent product; torch has "
+            "no layer-normalised or zoneout LSTM)"
         )
     common = dict(
         input_size=layer.input_size,

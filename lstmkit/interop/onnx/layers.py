@@ -4,7 +4,9 @@ Sequences flow between emitters time-major, (T, N, F). `Lengths` carries the opt
 input `lengths` (N,) int64 and the int32 copy the recurrent operators take as sequence_lens.
 
     recurrent layer k   one LSTM / GRU / RNN node, both directions in it, gates reordered by
-                        lstmkit.onnx_ops.weights; Y (T, D, N, H) -> (T, N, D*H) for layer k+1
+                        lstmkit.onnx_ops.weights; Y (T, D, N, H) -> (T, N, D*H) for layer k+1;
+                        dropout_input / _output / _state and weight_drop are the identity in
+                        evaluation mode and emit nothing; layer_norm and zoneout are refused
     Linear              Gemm (2-D input) or MatMul + Add (any rank)
     Embedding           Gather(weight, ids)
     LayerNorm           LayerNormalization over the last axis
@@ -53,6 +55,20 @@ def check_exportable_recurrent(layer) -> None:
         raise ValueError(
             f"{layer!r}: an LSTM with proj_size > 0 has no ONNX LSTM equivalent (ONNX has no "
             "projection); export is not possible"
+        )
+    in_cell = {
+        "layer_norm": getattr(layer, "layer_norm", False),
+        "zoneout_cell": getattr(layer, "zoneout_cell", 0.0),
+        "zoneout_hidden": getattr(layer, "zoneout_hidden", 0.0),
+    }
+    present = [name for name, value in in_cell.items() if value]
+    if present:
+        raise ValueError(
+            f"{layer!r}: {' and '.join(present)} {'acts' if len(present) == 1 else 'act'} inside "
+            "the recurrence, which the ONNX "
+            "LSTM operator cannot express (evaluation mode still normalises or mixes in the "
+            "previous state); export is not possible. dropout_input, dropout_output, "
+            "dropout_state and weight_drop export (as the evaluation-mode layer)"
         )
 
 
