@@ -18,7 +18,8 @@ table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.92em; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right;
          white-space: pre-wrap; }
 th { background: #f2f2f2; }
-td:first-child, th:first-child { text-align: left; }
+td:first-child, th:first-child, table.facts td { text-align: left; }
+table.facts td:first-child { white-space: nowrap; }
 figure { margin: 0.5em 0 1.2em; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.9em; color: #555; }
@@ -42,11 +43,12 @@ def table(header, rows, caption=None) -> str:
     cell escaped."""
     head = "" if header is None else "".join(f"<th>{escape(cell)}</th>" for cell in header)
     head = f"<thead><tr>{head}</tr></thead>" if head else ""
+    kind = "" if head else ' class="facts"'  # name and value rows: text, left-aligned
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
     )
     title = f"<h3>{escape(caption)}</h3>" if caption else ""
-    return f"{title}<table>{head}<tbody>{body}</tbody></table>"
+    return f"{title}<table{kind}>{head}<tbody>{body}</tbody></table>"
 
 
 def figure(uri: str, caption: str, name: str) -> str:
