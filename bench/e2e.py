@@ -31,6 +31,9 @@ How "the same training in PyTorch" is made, so that it cannot drift from lstmkit
    one, the best epoch's weights kept and put back, and for the language model the state
    carried from chunk to chunk and the learning rate halved on a plateau.
 
+Before the timed fits, one untimed fit of 1 epoch and its torch replay run, so that neither
+side's first-use costs (numba loading its kernels, torch's lazy set-up) are counted.
+
 The headline "fit ratio" divides lstmkit's whole `fit` (data preparation included) by torch's
 training loops alone, so it cannot flatter lstmkit; "loop ratio" compares the training loops
 only. This is a benchmark, not a test: pytest never collects it (tests/bench checks it).
@@ -473,7 +476,12 @@ def run_epoch(model, batches, optimizer, clip_norm) -> float:
 
 def measure_task(task: str, args) -> TaskResult:
     """Fit lstmkit's default model and the torch twins' replay, `args.repeats` times, the
-    order of the two alternating from one repeat to the next after the first."""
+    order of the two alternating from one repeat to the next after the first; before them,
+    untimed, one fit of 1 epoch and its replay, so that neither side's first-use costs
+    (numba loading its compiled kernels, torch's lazy initialisation) count."""
+    if not args.no_warmup:  # one-time costs (JIT compilation, torch's lazy set-up) untimed
+        _, fits, _ = fit_lstmkit(task, argparse.Namespace(**{**vars(args), "epochs": 1}))
+        replay_all(fits)
     result = None
     recorded = None
     for repeat in range(args.repeats):
@@ -536,7 +544,8 @@ def report(results, env_lines, command) -> str:
         "network it trained is built from the fitted network's sizes, checked against it "
         "(same parameter names and shapes, outputs within "
         f"{PARITY_TOLERANCE:g}) and trained on the same batches for the same epochs "
-        "(bench/e2e.py's docstring).",
+        "(bench/e2e.py's docstring). An untimed 1-epoch fit of each side comes first "
+        "(--no-warmup: none), so that first-use costs count for neither.",
         "- **fit ratio** = lstmkit's whole fit (data preparation included) / torch's training "
         "loops; loop ratio = lstmkit's training loops / torch's. Below 1: lstmkit is faster. "
         "With several repeats: the median, and the range in brackets.",
@@ -588,6 +597,8 @@ def parse_args(argv):
     parser.add_argument("--chars", type=int, help="characters of text for charlm (100000)")
     parser.add_argument("--text", type=Path, help="text file for charlm (tinyshakespeare)")
     parser.add_argument("--seed", type=int, default=0, help="the estimators' seed (0)")
+    parser.add_argument("--no-warmup", action="store_true",
+                        help="no untimed 1-epoch fit of each side first")  # fmt: skip
     parser.add_argument("--keep-openblas-env", action="store_true",
                         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE if set")  # fmt: skip
     parser.add_argument("--out", type=Path, help="also write the Markdown report here")

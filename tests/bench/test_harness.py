@@ -239,7 +239,7 @@ def test_run_quick_runs_end_to_end_on_one_tiny_shape(torch):
 
 def test_e2e_quick_builds_torch_networks_with_lstmkit_parameter_counts(torch):
     e2e = _load("e2e")
-    results, text = e2e.main(["--quick", "--epochs", "1", "--chars", "2000"])
+    results, text = e2e.main(["--quick", "--epochs", "1", "--chars", "2000", "--no-warmup"])
     counts = {r.task: r.parameters for r in results}
     # hand-counted: bidirectional LSTM 12 -> 64 (2 x (4*64*(12+64) + 2*4*64)) + Linear 128 -> 9
     assert counts["classifier"] == (41097, 41097)
