@@ -81,9 +81,19 @@
     });
   }
 
+  // a wrong length would silently give NaN: refuse it, naming the argument
+  function checked(name, values, size) {
+    if (!Array.isArray(values) || values.length !== size) {
+      const got = Array.isArray(values) ? `${values.length} numbers` : typeof values;
+      throw new Error(`lstmkitCell.step: ${name} must be an array of ${size} numbers; got ${got}`);
+    }
+    return values;
+  }
+
   window.lstmkitCell = {
     weights: W,
-    step: (x, h, c) => stepWith("correct", x, h, c, null),
+    step: (x, h, c) =>
+      stepWith("correct", checked("x", x, I), checked("h", h, H), checked("c", c, H), null),
   };
 
   // ---- page state ------------------------------------------------------------------------
@@ -157,7 +167,7 @@
 
   // ---- drawing: bars per unit for every gate and state ---------------------------------------
   function bars(out) {
-    const width = Math.max(4, Math.min(28, Math.floor(560 / H)));
+    const width = Math.max(4, Math.min(28, Math.floor(470 / H)));
     const rowHeight = 54;
     const left = 36;
     const cMax = bound(out.c);
