@@ -205,3 +205,10 @@ def test_the_sequence_view_draws_every_step_of_the_chosen_sequence(browser_page,
     assert len(cells) == steps * hidden
     driver.find_element(By.ID, "next").click()
     assert driver.find_element(By.ID, "t-label").text == f"step t = 1 of 0..{steps - 1}"
+
+
+def test_step_refuses_vectors_of_the_wrong_length(browser_page, pages):
+    driver = browser_page(pages["seeded"][0]).driver
+    call = "return window.lstmkitCell.step(arguments[0], [0, 0, 0, 0], [0, 0, 0, 0])"
+    with pytest.raises(Exception, match="x must be an array of 3 numbers; got 2 numbers"):
+        driver.execute_script(call, [1.0, 0.0])
