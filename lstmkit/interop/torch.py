@@ -88,11 +88,9 @@ def _recurrent_to_torch(nn, layer, dtype):
         "clip": getattr(layer, "clip", None) is not None,
         "input_forget": getattr(layer, "input_forget", False),
         "linear_before_reset=False": not getattr(layer, "linear_before_reset", True),
-        "layer_norm": getattr(layer, "layer_norm", False),
-        "zoneout_cell": getattr(layer, "zoneout_cell", 0.0) > 0,
-        "zoneout_hidden": getattr(layer, "zoneout_hidden", 0.0) > 0,
     }
     problems = [name for name, present in refused.items() if present]
+    problems += layer.evaluation_variants()
     if problems:
         raise ValueError(
             f"{layer!r} has {', '.join(problems)}, which torch.nn.{type(layer).__name__} does "

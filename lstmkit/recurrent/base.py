@@ -416,6 +416,12 @@ class RecurrentLayer(Module):
             directions.append(Direction(cell, params, built.reverse, grads))
         return directions, folds
 
+    def evaluation_variants(self) -> list:
+        """The options set that still act in evaluation mode inside the recurrence (the
+        regularised LSTM's layer_norm and zoneout): what an export to ONNX or torch, which
+        have no such layer, must refuse."""
+        return []
+
     def _draws_noise(self) -> bool:
         """Whether training-mode forward passes draw `StepNoise` for the cell."""
         return False

@@ -160,6 +160,9 @@ class LSTM(RecurrentLayer):
         }
         return [name for name, value in values.items() if value]
 
+    def evaluation_variants(self) -> list:
+        return [name for name in self._in_recurrence_options() if name != "dropout_state"]
+
     def _refuse_clashes(self) -> None:
         variants = {
             "peepholes": self.peepholes,

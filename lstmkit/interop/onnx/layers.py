@@ -56,12 +56,7 @@ def check_exportable_recurrent(layer) -> None:
             f"{layer!r}: an LSTM with proj_size > 0 has no ONNX LSTM equivalent (ONNX has no "
             "projection); export is not possible"
         )
-    in_cell = {
-        "layer_norm": getattr(layer, "layer_norm", False),
-        "zoneout_cell": getattr(layer, "zoneout_cell", 0.0),
-        "zoneout_hidden": getattr(layer, "zoneout_hidden", 0.0),
-    }
-    present = [name for name, value in in_cell.items() if value]
+    present = layer.evaluation_variants()
     if present:
         raise ValueError(
             f"{layer!r}: {' and '.join(present)} {'acts' if len(present) == 1 else 'act'} inside "
