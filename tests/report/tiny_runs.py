@@ -13,10 +13,15 @@ from lstmkit.cli import main
 LABEL = "<script>alert(1)</script>"  # a user string that must be shown, never run
 
 
-def run(argv) -> None:
-    code = main([*argv, "--quiet"])
+def run(folder, command, *arguments, out=None):
+    """`lstmkit COMMAND ARGUMENTS --out folder/OUT --quiet` (OUT: the command's last word by
+    default); returns that --out folder."""
+    out = folder / (out or command.split()[-1])
+    argv = [*command.split(), *map(str, arguments), "--out", str(out), "--quiet"]
+    code = main(argv)
     if code != 0:
         raise AssertionError(f"lstmkit {' '.join(argv)} exited with status {code}")
+    return out
 
 
 def forecast(folder):
@@ -26,11 +31,8 @@ def forecast(folder):
     dates = np.arange("2000-01", "2005-01", dtype="datetime64[M]")
     lines = [f'month,"{LABEL}"'] + [f"{d},{v:.3f}" for d, v in zip(dates, values, strict=True)]
     (folder / "series.csv").write_text("\n".join(lines) + "\n")
-    out = folder / "forecast"
-    run(["forecast", str(folder / "series.csv"), "--epochs", "3", "--hidden-size", "4",
-         "--ensemble", "2", "--horizon", "4", "--season-length", "6",
-         "--out", str(out)])  # fmt: skip
-    return out
+    return run(folder, "forecast", folder / "series.csv", "--epochs", 3, "--hidden-size", 4,
+               "--ensemble", 2, "--horizon", 4, "--season-length", 6)  # fmt: skip
 
 
 def classify(folder):
@@ -44,10 +46,8 @@ def classify(folder):
         labels.append(LABEL if n % 2 else "down")
         lengths.append(steps)
     np.savez(folder / "train.npz", X=padded, y=np.array(labels), lengths=np.array(lengths))
-    out = folder / "classify"
-    run(["classify", str(folder / "train.npz"), "--epochs", "2", "--hidden-size", "4",
-         "--ensemble", "2", "--out", str(out)])  # fmt: skip
-    return out
+    return run(folder, "classify", folder / "train.npz", "--epochs", 2, "--hidden-size", 4,
+               "--ensemble", 2)  # fmt: skip
 
 
 def textclf(folder):
@@ -56,10 +56,7 @@ def textclf(folder):
         for k in range(40)
     ]
     (folder / "texts.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = folder / "textclf"
-    run(["textclf", str(folder / "texts.tsv"), "--epochs", "2", "--hidden-size", "4",
-         "--out", str(out)])  # fmt: skip
-    return out
+    return run(folder, "textclf", folder / "texts.tsv", "--epochs", 2, "--hidden-size", 4)
 
 
 def tag(folder):
@@ -75,20 +72,15 @@ def tag(folder):
             "",
         ]
     (folder / "tags.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = folder / "tag"
-    run(["tag", str(folder / "tags.tsv"), "--epochs", "2", "--hidden-size", "4",
-         "--out", str(out)])  # fmt: skip
-    return out
+    return run(folder, "tag", folder / "tags.tsv", "--epochs", 2, "--hidden-size", 4)
 
 
 def charlm(folder):
     """A text file named `<script>.txt` (a file name cannot hold LABEL's slash)."""
     text = folder / "<script>.txt"
     text.write_text(f"to be or not to be, {LABEL} is the question. " * 10)
-    out = folder / "charlm"
-    run(["charlm", "train", str(text), "--hidden-size", "8", "--layers", "1",
-         "--epochs", "2", "--batch-size", "4", "--out", str(out)])  # fmt: skip
-    return out
+    return run(folder, "charlm train", text, "--hidden-size", 8, "--layers", 1,
+               "--epochs", 2, "--batch-size", 4)  # fmt: skip
 
 
 def seq2seq(folder):
@@ -96,20 +88,15 @@ def seq2seq(folder):
     words = ["ab", "ba", "abc", "cab", "bca", "aab", "cc", LABEL]
     pairs = "".join(f"{w}\t{w[::-1]}\n" for w in words * 3)
     (folder / "pairs.tsv").write_text(pairs, encoding="utf-8")
-    out = folder / "seq2seq"
-    run(["seq2seq", str(folder / "pairs.tsv"), "--hidden-size", "8", "--epochs", "2",
-         "--out", str(out)])  # fmt: skip
-    return out
+    return run(folder, "seq2seq", folder / "pairs.tsv", "--hidden-size", 8, "--epochs", 2)
 
 
 def experiment(folder):
     """The adding problem at T = 10, LSTM and RNN, two seeds, 64 sequences each; the
     command line (in the model card) names a folder `experiment-<script>`."""
-    out = folder / "experiment-<script>"
-    run(["experiment", "adding", "--T", "10", "--budget", "64", "--batch-size", "16",
-         "--eval-every", "32", "--test-size", "50", "--hidden-size", "4", "--seeds", "0,1",
-         "--models", "lstm,rnn", "--out", str(out)])  # fmt: skip
-    return out
+    return run(folder, "experiment", "adding", "--T", 10, "--budget", 64, "--batch-size", 16,
+               "--eval-every", 32, "--test-size", 50, "--hidden-size", 4, "--seeds", "0,1",
+               "--models", "lstm,rnn", out="experiment-<script>")  # fmt: skip
 
 
 RUNS = {
