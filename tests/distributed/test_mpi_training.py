@@ -126,6 +126,14 @@ def test_resume_under_mpi_continues_as_one_uninterrupted_run(mpiexec, tmp_path):
     assert len(saved["spread"]) == 10 and np.all(saved["spread"] == 0.0)  # epochs 3-4
 
 
+def test_a_step_diverging_on_one_rank_is_skipped_on_every_rank(mpiexec, tmp_path):
+    saved = run_ok(mpiexec, "diverge", tmp_path)
+    # two diverged steps in epoch 1 (a NaN loss, an overflow), each skipped on both ranks and
+    # halving the learning rate there: 0.01 -> 0.0025, kept for the 3 epochs after
+    assert saved["lr"].tolist() == [0.0025] * 4
+    assert len(saved["spread"]) == 21 and np.all(saved["spread"] == 0.0)
+
+
 FAILURES = {
     # a step raising on rank 1: every rank learns of it in the step's Allreduce and raises
     "fail-step": (

@@ -8,6 +8,9 @@ MODE:
   resume        the classifier in float64: 2 epochs with checkpoints into OUT/rank<r>, then a
                 fresh network resumed from rank 0's last.safetensors on every rank to epoch 4;
                 rank 0 saves the weights to OUT/resume.npz
+  diverge       the classifier in float64, rank 1's step giving a NaN loss on its 3rd call and
+                meeting an overflow inside the network (NonFiniteValuesError) on its 5th; rank 0
+                saves the history's learning rates and the spreads to OUT/diverge.npz
   fail-step     rank 1's training step raises on its third call
   fail-alone    rank 1 alone raises in an epoch callback (no other rank can learn of it)
 """
@@ -20,7 +23,8 @@ from cases import CASES, build
 from mpi4py import MPI
 
 from lstmkit.distributed import MPICommunicator, MPIReplicas
-from lstmkit.training import Trainer
+from lstmkit.training import StepResult, Trainer
+from lstmkit.validation import NonFiniteValuesError
 
 REPLICAS = MPIReplicas(MPICommunicator())
 RANK = REPLICAS.rank
@@ -74,6 +78,26 @@ def resume(out: Path) -> None:
         np.savez(out / "resume.npz", spread=np.array(spreads), **network.params)
 
 
+def diverge(out: Path) -> None:
+    network, step, train, validation, settings = build("classifier", "float64", REPLICAS.size)
+    calls, spreads = [], []
+
+    def diverging(batch, training):
+        calls.append(training)
+        if RANK == 1 and training and calls.count(True) == 3:
+            return StepResult(float("nan"), len(batch.y))
+        if RANK == 1 and training and calls.count(True) == 5:
+            raise NonFiniteValuesError("an overflow inside the network, on purpose")
+        return step(batch, training)
+
+    history = Trainer(distributed="mpi", **settings).fit(
+        network, checked(diverging, network, spreads), train, validation
+    )
+    spreads.append(REPLICAS.spread(network.params))
+    if RANK == 0:
+        np.savez(out / "diverge.npz", lr=np.array(history["lr"]), spread=np.array(spreads))
+
+
 def fail_step(out: Path) -> None:
     network, step, train, validation, settings = build("classifier", "float64", REPLICAS.size)
     calls = []
@@ -104,6 +128,7 @@ if __name__ == "__main__":
     {
         "equivalence": equivalence,
         "resume": resume,
+        "diverge": diverge,
         "fail-step": fail_step,
         "fail-alone": fail_alone,
     }[mode](out)
