@@ -48,9 +48,16 @@ def add_parser(commands) -> None:
     parser.add_argument("csv", nargs="?", metavar="CSV", help="the series (default: airline)")
     parser.add_argument(
         "--column",
+        "--value-column",
         action="append",
-        help="the value column (default: the only numeric one); give it once per column to "
-        "forecast several columns together (--column a --column b)",
+        dest="column",
+        help="the value column (default: the only numeric one; with --id-column: y); give it "
+        "once per column to forecast several columns together (--column a --column b)",
+    )
+    parser.add_argument(
+        "--id-column",
+        help="CSV holds many series stacked (one row per series and date): the column of their "
+        "ids; one model is fitted on all of them (the date column defaults to ds)",
     )
     parser.add_argument(
         "--date-column", help="the date column (default: the first column if it holds dates)"
@@ -88,6 +95,10 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> dict:
+    if args.id_column is not None:
+        from lstmkit.cli.forecast_panel import run_panel
+
+        return run_panel(args)
     clock = Stopwatch()
     check_options(args)
     values, time, names, source = read_series(args)
@@ -268,14 +279,17 @@ def make_model(args, horizon):
 def test_forecast(args, values, time, holdout, names) -> dict:
     """Fit without the last `holdout` values, forecast them; print and return the metrics
     ({method: metrics} for one column, {column: {method: metrics}} for several)."""
+    from lstmkit.models.backtest import cross_validation
     from lstmkit.models.baselines import drift_forecast, naive_forecast, seasonal_naive_forecast
 
     train, actual = values[:-holdout], values[-holdout:]
-    model = make_model(args, holdout).fit(train)
+    model = make_model(args, holdout)
+    # one cut-off: the model is fitted on `train` and forecasts the held-out end
+    backtest = cross_validation(model, values, horizon=holdout)
     remember_dates(model, time[:-holdout])
     period = model.period_
     forecasts = {
-        "lstm": model.predict(),
+        "lstm": backtest["lstmkit"].reshape(actual.shape),
         "seasonal naive": seasonal_naive_forecast(train, holdout, period),
         "naive": naive_forecast(train, holdout),
         "drift": drift_forecast(train, holdout),
