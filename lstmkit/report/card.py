@@ -48,7 +48,7 @@ def card_rows(args, seconds, *, model=None, networks=None, parameters=None, seed
         ("command line", command_line(args)),
         ("lstmkit", __version__),
         ("NumPy", np.__version__),
-        ("date", datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")),
         ("fit time", f"{seconds:.1f} s"),
     ]
     return rows

@@ -214,3 +214,23 @@ def test_a_failed_write_leaves_the_previous_report(report_folders, monkeypatch):
         document.write_report(folder, report)
     assert read(folder) == before
     assert not list(folder.glob(f".{REPORT}.*"))
+
+
+def test_forecast_of_two_columns_has_their_tables_and_plots(tiny_runs, tmp_path):
+    t = np.arange(60)
+    dates = np.arange("2000-01", "2005-01", dtype="datetime64[M]")
+    rows = [
+        f"{d},{100 + k + 10 * np.sin(k):.3f},{50 + k:.3f}" for k, d in zip(t, dates, strict=True)
+    ]
+    (tmp_path / "two.csv").write_text("month,a,<b>\n" + "\n".join(rows) + "\n")
+    options = ["--epochs", 2, "--hidden-size", 4, "--ensemble", 1, "--horizon", 4]
+    folder = tiny_runs.run(tmp_path, "forecast", tmp_path / "two.csv", "--column", "a",
+                           "--column", "<b>", *options, "--season-length", 6)  # fmt: skip
+    page = Page(read(folder))
+    captions = [caption for caption, _ in page.tables]
+    assert [c for c in captions if "errors on the last" in c] == [
+        "a: errors on the last 4 values (models fitted without them)",
+        "<b>: errors on the last 4 values (models fitted without them)",
+    ]
+    assert page.table("forecast of the next 4 values")[0][1:4] == ["a", "a lower", "a upper"]
+    assert {"plot-1", "plot-2"} <= page.ids and "plot-3" not in page.ids
