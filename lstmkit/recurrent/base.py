@@ -17,7 +17,7 @@ Composition, with `reverse` flipping each sequence's valid prefix in time (`layo
 
 so the backward pass is the same composition read backwards.
 
-Regularisers of every cell, training mode only (all off by default; `inverted_mask`):
+Regularisers of every cell, training mode only (all off by default; `regularisers.py`):
 
     dropout_input:   x_k  <- x_k * m_k    one (N, I_k) mask per layer k, the same at every step
     dropout_output:  y    <- y * m_y      one (N, D*P) mask, the same at every step
@@ -41,6 +41,13 @@ from lstmkit.ops.jit import fused_for, fused_kernels
 from lstmkit.random import as_generator
 from lstmkit.recurrent.directions import Direction, directions_backward, run_directions
 from lstmkit.recurrent.layout import BatchLayout
+from lstmkit.recurrent.regularisers import (
+    fold_weight_drop,
+    inverted_mask,
+    masks_to_user,
+    regularised_direction,
+    sequence_mask,
+)
 from lstmkit.recurrent.scans import fused_step_applies, scan_for
 from lstmkit.recurrent.validation import (
     check_array,
@@ -272,8 +279,7 @@ class RecurrentLayer(Module):
             d_input, dstates = directions_backward(
                 directions, caches, d_outputs, [s[rows] for s in dfinal], layout
             )
-            for grad, dropped_grad, weight_mask in folds:  # weight_hh * M: dW = dW~ * M
-                grad += dropped_grad * weight_mask
+            fold_weight_drop(folds)
             for target, value in zip(dinitial, dstates, strict=True):
                 target[rows] = value
             if mask is not None:
@@ -372,9 +378,8 @@ class RecurrentLayer(Module):
         return mask
 
     def _sequence_mask(self, p: float, shape: tuple, layout: BatchLayout) -> np.ndarray:
-        """An (N, F) inverted-dropout mask drawn in the user's batch order, returned sorted."""
-        mask = inverted_mask(self._rng, shape, p, self.dtype)
-        return mask if layout.order is None else mask[layout.order]
+        """An (N, F) variational mask from the layer's generator (`regularisers.py`)."""
+        return sequence_mask(self._rng, p, shape, layout, self.dtype)
 
     def _inference_cell(self):
         """The cell of evaluation mode (and of `step`): `self.cell` unless a subclass knows a
@@ -397,23 +402,15 @@ class RecurrentLayer(Module):
             return self._directions[layer], []
         directions, folds = [], []
         for built in self._directions[layer]:
-            params, grads = dict(built.params), built.grads
             suffix = f"_l{layer}" + ("_reverse" if built.reverse else "")
+            weight_mask = None
             if dropping:
-                weight_mask = inverted_mask(
-                    self._rng, params["weight_hh"].shape, self.weight_drop, self.dtype
-                )
-                masks["weight_hh" + suffix] = weight_mask
-                params["weight_hh"] = params["weight_hh"] * weight_mask
-                grads = {**grads, "weight_hh": np.zeros_like(weight_mask)}
-                folds.append((built.grads["weight_hh"], grads["weight_hh"], weight_mask))
+                shape = built.params["weight_hh"].shape
+                weight_mask = inverted_mask(self._rng, shape, self.weight_drop, self.dtype)
             noise = self._draw_noise(layout) if self.training else None
-            if noise is not None:
-                params["noise"] = noise
-                for name in ("state", "zone_c", "zone_h"):
-                    if getattr(noise, name) is not None:
-                        masks[name + suffix] = getattr(noise, name)
-            directions.append(Direction(cell, params, built.reverse, grads))
+            direction, fold = regularised_direction(built, cell, suffix, masks, weight_mask, noise)
+            directions.append(direction)
+            folds += [fold] if fold is not None else []
         return directions, folds
 
     def evaluation_variants(self) -> list:
@@ -440,17 +437,7 @@ class RecurrentLayer(Module):
         record = self._record
         if record is None or not record.masks:
             return {}
-        layout, inverse = record.layout, record.layout.inverse_order
-        result = {}
-        for name, mask in record.masks.items():
-            if name.startswith("zone_"):
-                flip = layout.reverse if name.endswith("_reverse") else np.array
-                result[name] = layout.to_user(flip(mask), batch_first=True)
-            elif name.startswith("weight_hh") or inverse is None:
-                result[name] = mask.copy()
-            else:
-                result[name] = mask[inverse]
-        return result
+        return masks_to_user(record.masks, record.layout)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{self._extra_repr()})"
@@ -474,12 +461,6 @@ class RecurrentLayer(Module):
         if self.dtype != np.float32:
             parts.append(f", dtype='{self.dtype.name}'")
         return "".join(parts)
-
-
-def inverted_mask(rng, shape: tuple, p: float, dtype) -> np.ndarray:
-    """keep / (1 - p), keep = 1 with probability 1 - p: E[mask] = 1 (inverted dropout)."""
-    keep = 1.0 - p
-    return (rng.random(shape) < keep).astype(dtype) / dtype.type(keep)
 
 
 def step_biases(params, rows: int, dtype) -> tuple:
