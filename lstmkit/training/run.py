@@ -215,9 +215,8 @@ class Run:
             count += result.count
         self.model.train()
         totals, count = self.replicas.sum_totals(totals, count)
-        if self.replicas.any(
-            overflowed
-        ):  # an infinite loss: never the best epoch, and no metric to report
+        # an overflow on any rank: an infinite loss, never the best epoch, and no metric
+        if self.replicas.any(overflowed):
             return {name: math.inf if name == "loss" else math.nan for name in totals}
         return {name: value / max(count, 1) for name, value in totals.items()}
 
