@@ -141,6 +141,12 @@ FAILURES = {
         "failing on purpose",
         2,
     ),
+    # ranks resuming from checkpoints of different epochs would run different steps and wait
+    # for each other forever: every rank refuses
+    "fail-resume": (
+        "RankFailedError: the ranks disagree on the epoch of resume_from: from 1 to 2",
+        2,
+    ),
     # a callback raising on rank 1 alone, which rank 0 cannot learn of: MPI Abort
     "fail-alone": (
         "lstmkit: error: rank 1 of 2 failed, ending every rank: RuntimeError: a callback "

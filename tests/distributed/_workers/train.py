@@ -12,9 +12,11 @@ MODE:
                 meeting an overflow inside the network (NonFiniteValuesError) on its 5th; rank 0
                 saves the history's learning rates and the spreads to OUT/diverge.npz
   fail-step     rank 1's training step raises on its third call
+  fail-resume   rank 0 resumes from epoch 2's checkpoint, rank 1 from epoch 1's
   fail-alone    rank 1 alone raises in an epoch callback (no other rank can learn of it)
 """
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -98,6 +100,23 @@ def diverge(out: Path) -> None:
         np.savez(out / "diverge.npz", lr=np.array(history["lr"]), spread=np.array(spreads))
 
 
+def fail_resume(out: Path) -> None:
+    network, step, train, validation, settings = build("classifier", "float64", REPLICAS.size)
+    settings["epochs"] = 2
+    folder = out / "checkpoints"
+
+    def keep_epoch_1(epoch, values):
+        if RANK == 0 and epoch == 1:
+            shutil.copy(folder / "last.safetensors", folder / "epoch1.safetensors")
+
+    Trainer(distributed="mpi", checkpoint_dir=folder, callbacks=[keep_epoch_1], **settings).fit(
+        network, step, train, validation
+    )
+    settings["epochs"] = 4
+    stale = folder / ("last.safetensors" if RANK == 0 else "epoch1.safetensors")
+    Trainer(distributed="mpi", **settings).fit(network, step, train, validation, resume_from=stale)
+
+
 def fail_step(out: Path) -> None:
     network, step, train, validation, settings = build("classifier", "float64", REPLICAS.size)
     calls = []
@@ -130,6 +149,7 @@ if __name__ == "__main__":
         "resume": resume,
         "diverge": diverge,
         "fail-step": fail_step,
+        "fail-resume": fail_resume,
         "fail-alone": fail_alone,
     }[mode](out)
     MPI.COMM_WORLD.Barrier()
