@@ -33,7 +33,9 @@ Backward, with dh', dc' arriving at the step's outputs:
     dz_i = dc^ * g * i * (1 - i)   dz_f = dc^ * c * f * (1 - f)   dz_g = dc^ * i * (1 - g^2)
     dzx = dz;  dzh = dz;  dhm = (LN_hh backward of dzh) @ weight_hh;  dh += dhm * m_state
 
-and the input part `zx` is differentiated once for all steps (`input_part_backward`).
+and the input part `zx` is differentiated once for all steps (`regularised.input_part_backward`).
+The parts shared with the regularised GRU (input and recurrent parts, zoneout, the masks of a
+step, the cell protocol) are in `regularised.py`.
 """
 
 from dataclasses import dataclass
@@ -42,12 +44,16 @@ from typing import ClassVar
 import numpy as np
 
 from lstmkit.cells.lstm import split_gates
-from lstmkit.cells.spec import CellSpec, StepNoise
+from lstmkit.cells.regularised import (
+    LN_EPS,
+    RegularisedCellSpec,
+    recurrent_part,
+    recurrent_part_backward,
+    zone,
+)
 from lstmkit.ops.activations import sigmoid, sigmoid_grad_from_output, tanh_grad_from_output
 from lstmkit.ops.layer_norm import layer_norm_backward, layer_norm_forward
 
-LN_EPS = 1e-5  # torch.nn.LayerNorm's default
-# the layer-norm parameters: (name without suffix, normalised product or state, gate rows?)
 LN_PARAMETERS = (
     "ln_ih_weight",
     "ln_ih_bias",
@@ -71,48 +77,13 @@ class RegularisedStepCache:
     act: np.ndarray  # (N, H) a
     r: np.ndarray  # (N, H) o * a
     keep_state: np.ndarray | None  # (N, P) m_state
-    zone_c: object  # d_c: an (N, H) 0/1 mask or the probability
     zone_h: object  # d_h: an (N, P) 0/1 mask or the probability
+    zone_c: object  # d_c: an (N, H) 0/1 mask or the probability
 
 
-def input_part(params, x, layer_norm: bool):
-    """zx for x (..., I), and the LN record (None without layer norm)."""
-    projected = x @ params["weight_ih"].T
-    if not layer_norm:
-        return projected, None
-    zx, xhat, rstd = layer_norm_forward(
-        projected, params["ln_ih_weight"], params["ln_ih_bias"], LN_EPS
-    )
-    return zx, (xhat, rstd)
-
-
-def input_part_backward(params, dzx, x, record):
-    """(dx, grads) of `input_part` for dzx (..., 4H); sums over every leading axis."""
-    grads = {}
-    dprojected = dzx
-    if record is not None:
-        dprojected, grads["ln_ih_weight"], grads["ln_ih_bias"] = layer_norm_backward(
-            dzx, *record, params["ln_ih_weight"]
-        )
-    rows = dprojected.reshape(-1, dprojected.shape[-1])
-    grads["weight_ih"] = rows.T @ x.reshape(rows.shape[0], -1)
-    return dprojected @ params["weight_ih"], grads
-
-
-def _zone(previous, new, keep):
-    """keep * previous + (1 - keep) * new: exactly `previous` or `new` for a 0/1 mask."""
-    if np.isscalar(keep) and keep == 0:
-        return new
-    return keep * previous + (1 - keep) * new
-
-
-def regularised_step(params, zx, h, c, layer_norm, keep_state=None, zone_c=0.0, zone_h=0.0):
+def regularised_step(params, zx, h, c, layer_norm, keep_state=None, zone_h=0.0, zone_c=0.0):
     """One step from the input part zx (N, 4H) and the state (h, c): (h', c', cache)."""
-    h_masked = h if keep_state is None else h * keep_state
-    zh = h_masked @ params["weight_hh"].T
-    ln_h = None
-    if layer_norm:
-        zh, *ln_h = layer_norm_forward(zh, params["ln_hh_weight"], params["ln_hh_bias"], LN_EPS)
+    zh, h_masked, ln_h = recurrent_part(params, h, keep_state, layer_norm)
     z = zx + zh
     if "bias_ih" in params:
         z += params["bias_ih"] + params["bias_hh"]
@@ -139,10 +110,10 @@ def regularised_step(params, zx, h, c, layer_norm, keep_state=None, zone_c=0.0, 
         act=act,
         r=r,
         keep_state=keep_state,
-        zone_c=zone_c,
         zone_h=zone_h,
+        zone_c=zone_c,
     )
-    return _zone(h, h_hat, zone_h), _zone(c, c_hat, zone_c), cache
+    return zone(h, h_hat, zone_h), zone(c, c_hat, zone_c), cache
 
 
 def regularised_step_backward(params, cache: RegularisedStepCache, dh, dc):
@@ -177,20 +148,14 @@ def regularised_step_backward(params, cache: RegularisedStepCache, dh, dc):
     if "bias_ih" in params:
         grads["bias_ih"] = dz.sum(axis=0)
         grads["bias_hh"] = grads["bias_ih"].copy()
-    dzh = dz
-    if cache.ln_h is not None:
-        dzh, grads["ln_hh_weight"], grads["ln_hh_bias"] = layer_norm_backward(
-            dz, *cache.ln_h, params["ln_hh_weight"]
-        )
-    grads["weight_hh"] = dzh.T @ cache.h_masked
-    dh_masked = dzh @ params["weight_hh"]
-    if cache.keep_state is not None:
-        dh_masked *= cache.keep_state
-    return dz, dh_prev + dh_masked, dc_prev, grads
+    dh_prev = dh_prev + recurrent_part_backward(
+        params, dz, cache.h_masked, cache.keep_state, cache.ln_h, grads
+    )
+    return dz, dh_prev, dc_prev, grads
 
 
 @dataclass(frozen=True)
-class RegularisedLSTMCellSpec(CellSpec):
+class RegularisedLSTMCellSpec(RegularisedCellSpec):
     """The step above under the cell protocol (`lstmkit.cells.spec`): state (h, c).
 
     `layer_norm` adds the parameters `ln_ih_weight`, `ln_ih_bias`, `ln_hh_weight`,
@@ -219,25 +184,19 @@ class RegularisedLSTMCellSpec(CellSpec):
     def state_sizes(self, hidden_size):
         return (self.proj_size or hidden_size, hidden_size)
 
-    def step_masks(self, noise: StepNoise | None):
-        """(keep_state, d_c, d_h) of one step: the noise's masks, else evaluation's values."""
-        if noise is None:
-            return None, self.zoneout_cell, self.zoneout_hidden
-        zone_c = self.zoneout_cell if noise.zone_c is None else noise.zone_c
-        zone_h = self.zoneout_hidden if noise.zone_h is None else noise.zone_h
-        return noise.state, zone_c, zone_h
+    def zoneout_probabilities(self) -> tuple:
+        return (self.zoneout_hidden, self.zoneout_cell)
 
-    def step(self, params, x, state):
-        zx, record = input_part(params, x, self.layer_norm)
-        masks = self.step_masks(params.get("noise"))
-        h, c, cache = regularised_step(params, zx, state[0], state[1], self.layer_norm, *masks)
-        return (h, c), (x, record, cache)
+    def masked_step(self, params, zx, state, masks):
+        keep_state, (zone_h, zone_c) = masks
+        h, c, cache = regularised_step(
+            params, zx, state[0], state[1], self.layer_norm, keep_state, zone_h, zone_c
+        )
+        return (h, c), cache
 
-    def step_backward(self, params, cache, dstate):
-        x, record, step_cache = cache
+    def masked_step_backward(self, params, cache, dstate):
         dh, dc = dstate
         if dh is None:
-            dh = np.zeros_like(step_cache.h_prev)
-        dzx, dh_prev, dc_prev, grads = regularised_step_backward(params, step_cache, dh, dc)
-        dx, input_grads = input_part_backward(params, dzx, x, record)
-        return dx, (dh_prev, dc_prev), {**grads, **input_grads}
+            dh = np.zeros_like(cache.h_prev)
+        dzx, dh_prev, dc_prev, grads = regularised_step_backward(params, cache, dh, dc)
+        return dzx, (dh_prev, dc_prev), grads

@@ -132,7 +132,10 @@ class LSTM(RecurrentLayer):
         if self._in_recurrence_options():
             self._refuse_clashes()
             cell = RegularisedLSTMCellSpec(
-                self.proj_size, self.layer_norm, self.zoneout_cell, self.zoneout_hidden
+                proj_size=self.proj_size,
+                layer_norm=self.layer_norm,
+                zoneout_cell=self.zoneout_cell,
+                zoneout_hidden=self.zoneout_hidden,
             )
         super().__init__(
             cell,

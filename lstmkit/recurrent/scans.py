@@ -13,8 +13,8 @@ write its own per-step gradients over.
 
 The built-in cells run the fused loops of `lstm_scan.py`, `gru_scan.py`, `rnn_scan.py`, and a
 streaming step at small batch sizes runs one fused kernel of `lstmkit.ops.fused` (named by
-`step_kernel`; float32 with the cell's default configuration only). The regularised LSTM
-(`lstm_regularised_scan.py`) has a loop of its own with no fused kernel. Any other cell spec
+`step_kernel`; float32 with the cell's default configuration only). The regularised cells
+(`regularised_scan.py`) have a loop of their own with no fused kernel. Any other cell spec
 runs `cell_scan.py`, its own steps one by one.
 """
 
@@ -26,11 +26,11 @@ from lstmkit.cells.lstm_regularised import RegularisedLSTMCellSpec
 from lstmkit.cells.rnn import RNNCellSpec
 from lstmkit.recurrent.cell_scan import cell_scan_backward, cell_scan_forward
 from lstmkit.recurrent.gru_scan import gru_scan_backward, gru_scan_forward
-from lstmkit.recurrent.lstm_regularised_scan import (
+from lstmkit.recurrent.lstm_scan import lstm_scan_backward, lstm_scan_forward
+from lstmkit.recurrent.regularised_scan import (
     regularised_scan_backward,
     regularised_scan_forward,
 )
-from lstmkit.recurrent.lstm_scan import lstm_scan_backward, lstm_scan_forward
 from lstmkit.recurrent.rnn_scan import rnn_scan_backward, rnn_scan_forward
 
 
