@@ -95,12 +95,12 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> dict:
+    clock = Stopwatch()
+    check_options(args)
     if args.id_column is not None:
         from lstmkit.cli.forecast_panel import run_panel
 
-        return run_panel(args)
-    clock = Stopwatch()
-    check_options(args)
+        return run_panel(args, clock, make_model, forecast_metrics)
     values, time, names, source = read_series(args)
     folder = output_dir(args)
     holdout = args.horizon if args.holdout is None else args.holdout

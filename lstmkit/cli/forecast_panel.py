@@ -16,7 +16,7 @@ import numpy as np
 
 from lstmkit.cli.common import UsageError, note, output_dir, pyplot, say
 from lstmkit.cli.output import files_written
-from lstmkit.cli.summary import Stopwatch, summary_line, table
+from lstmkit.cli.summary import summary_line, table
 from lstmkit.io.atomic import write_csv, write_json
 
 PLOTTED = 3  # the series drawn: enough to see the fit, few enough to look at
@@ -24,11 +24,10 @@ METHODS = ("lstm", "seasonal naive", "naive")
 COLUMNS = ("MAE", "RMSE", "MAPE", "sMAPE", "MASE", "coverage", "MSIS")
 
 
-def run_panel(args) -> dict:
-    from lstmkit.cli.forecast import check_options, make_model
-
-    clock = Stopwatch()
-    check_options(args)
+def run_panel(args, clock, make_model, forecast_metrics) -> dict:
+    """The panel command, its options checked; `make_model(args, horizon)` and
+    `forecast_metrics(actual, forecast, training, period)` are the one-series command's, so
+    that both fit and report alike."""
     series, value_column, source = read_panel(args)
     folder = output_dir(args)
     holdout = args.horizon if args.holdout is None else args.holdout
@@ -42,7 +41,7 @@ def run_panel(args) -> dict:
     report = {"data": source, "series": len(series), "horizon": args.horizon}
     test = None
     if holdout:
-        test = panel_test(args, series, holdout, make_model(args, holdout))
+        test = panel_test(args, series, holdout, make_model(args, holdout), forecast_metrics)
         report.update(holdout=holdout, period=test["period"], test=test["overall"])
     model = make_model(args, args.horizon).fit(series)
     report.update(period=model.period_, n_epochs=model.n_epochs_, level=args.level)
@@ -99,10 +98,9 @@ def check_panel_holdout(args, series, holdout, source) -> None:
     raise ValueError(f"{problem} (by default as many as --horizon); give --holdout 0 to skip it")
 
 
-def panel_test(args, series, holdout, model) -> dict:
+def panel_test(args, series, holdout, model, forecast_metrics) -> dict:
     """Backtest the last `holdout` values of every series (one cut-off); the errors of the
     model and of the baselines per series, and their means over the series."""
-    from lstmkit.cli.forecast import forecast_metrics
     from lstmkit.metrics import coverage, msis
     from lstmkit.models.backtest import cross_validation
     from lstmkit.models.baselines import naive_forecast, seasonal_naive_forecast
