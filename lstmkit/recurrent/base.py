@@ -88,6 +88,14 @@ class RecurrentLayer(Module):
     y is the first state of the last layer at every step, y (N, T, D*out).
     """
 
+    # Options of the regularised cells (`lstmkit.cells.regularised`), set by the layers that
+    # offer them (LSTM, GRU) before calling __init__, with the cell they replace.
+    layer_norm = False
+    dropout_state = 0.0
+    zoneout_cell = 0.0
+    zoneout_hidden = 0.0
+    _plain_cell = None
+
     def __init__(
         self,
         cell,
@@ -381,15 +389,43 @@ class RecurrentLayer(Module):
         """An (N, F) variational mask from the layer's generator (`regularisers.py`)."""
         return sequence_mask(self._rng, p, shape, layout, self.dtype)
 
+    def _in_recurrence_options(self) -> list:
+        """The options set that act inside the recurrence (those of the regularised cells)."""
+        values = {
+            "layer_norm": self.layer_norm,
+            "dropout_state": self.dropout_state,
+            "zoneout_cell": self.zoneout_cell,
+            "zoneout_hidden": self.zoneout_hidden,
+        }
+        return [name for name, value in values.items() if value]
+
     def _inference_cell(self):
-        """The cell of evaluation mode (and of `step`): `self.cell` unless a subclass knows a
-        plainer one that computes the same there."""
-        return self.cell
+        """The cell of evaluation mode (and of `step`): the plain cell (fused kernels included)
+        where evaluation makes the regularised one equal to it (no layer_norm, no zoneout:
+        dropout_state is off), else `self.cell`."""
+        if self._plain_cell is None or self.evaluation_variants():
+            return self.cell
+        return self._plain_cell
 
     def _draw_noise(self, layout: BatchLayout) -> StepNoise | None:
-        """Masks for the cell's in-recurrence options, one direction's worth (training mode);
-        None for cells without such options."""
-        return None
+        """One direction's masks for the in-recurrence options (training mode), or None:
+        dropout_state's (N, P), zoneout's (T, N, P) for h and (T, N, H) for c, in scan order."""
+        if not self._draws_noise():
+            return None
+        batch, steps = len(layout.lengths), len(layout.batch_sizes)
+        sizes = self._state_sizes()
+        state = zone_h = zone_c = None
+        if self.dropout_state:
+            state = self._sequence_mask(self.dropout_state, (batch, sizes[0]), layout)
+        if self.zoneout_hidden:
+            zone_h = self._zoneout_mask(self.zoneout_hidden, (steps, batch, sizes[0]))
+        if self.zoneout_cell:
+            zone_c = self._zoneout_mask(self.zoneout_cell, (steps, batch, sizes[1]))
+        return StepNoise(state=state, zone_c=zone_c, zone_h=zone_h)
+
+    def _zoneout_mask(self, p: float, shape: tuple):
+        """1 (keep the previous value) with probability p, else 0."""
+        return (self._rng.random(shape) < p).astype(self.dtype)
 
     def _call_directions(self, layer: int, layout: BatchLayout, masks: dict):
         """The directions that run `layer` in this forward pass, and the weight-drop folds.
@@ -414,14 +450,14 @@ class RecurrentLayer(Module):
         return directions, folds
 
     def evaluation_variants(self) -> list:
-        """The options set that still act in evaluation mode inside the recurrence (the
-        regularised LSTM's layer_norm and zoneout): what an export to ONNX or torch, which
-        have no such layer, must refuse."""
-        return []
+        """The options set that still act in evaluation mode inside the recurrence
+        (layer_norm, zoneout): what an export to ONNX or torch, which have no such layer,
+        must refuse."""
+        return [name for name in self._in_recurrence_options() if name != "dropout_state"]
 
     def _draws_noise(self) -> bool:
         """Whether training-mode forward passes draw `StepNoise` for the cell."""
-        return False
+        return bool(self.dropout_state or self.zoneout_cell or self.zoneout_hidden)
 
     def last_masks(self) -> dict:
         """The random masks of the last forward pass, by name, in the user's batch order.
@@ -461,6 +497,16 @@ class RecurrentLayer(Module):
         if self.dtype != np.float32:
             parts.append(f", dtype='{self.dtype.name}'")
         return "".join(parts)
+
+
+def refuse_clashes(options: list, clashes: dict) -> None:
+    """Refuse in-recurrence `options` together with the variants of `clashes` (name: set?)."""
+    present = [name for name, value in clashes.items() if value]
+    if options and present:
+        raise ValueError(
+            f"{', '.join(options)} cannot be combined with {', '.join(present)} (the "
+            "regularised cells have no peepholes, clip, coupled gates or ONNX-variant GRU)"
+        )
 
 
 def step_biases(params, rows: int, dtype) -> tuple:

@@ -6,8 +6,7 @@ import numpy as np
 
 from lstmkit.cells.lstm import LSTMCellSpec, LSTMOptions
 from lstmkit.cells.lstm_regularised import LN_PARAMETERS, RegularisedLSTMCellSpec
-from lstmkit.cells.spec import StepNoise
-from lstmkit.recurrent.base import RecurrentLayer
+from lstmkit.recurrent.base import RecurrentLayer, refuse_clashes
 from lstmkit.recurrent.validation import check_clip, check_flag, check_probability
 
 
@@ -130,7 +129,12 @@ class LSTM(RecurrentLayer):
         self._plain_cell = LSTMCellSpec(self.options, self.proj_size, self.peepholes)
         cell = self._plain_cell
         if self._in_recurrence_options():
-            self._refuse_clashes()
+            clashes = {
+                "peepholes": self.peepholes,
+                "clip": self.clip is not None,
+                "input_forget": self.input_forget,
+            }
+            refuse_clashes(self._in_recurrence_options(), clashes)
             cell = RegularisedLSTMCellSpec(
                 proj_size=self.proj_size,
                 layer_norm=self.layer_norm,
@@ -152,62 +156,6 @@ class LSTM(RecurrentLayer):
             dropout_output=dropout_output,
             weight_drop=weight_drop,
         )
-
-    def _in_recurrence_options(self) -> list:
-        """The options set that act inside the recurrence (the regularised cell's)."""
-        values = {
-            "layer_norm": self.layer_norm,
-            "dropout_state": self.dropout_state,
-            "zoneout_cell": self.zoneout_cell,
-            "zoneout_hidden": self.zoneout_hidden,
-        }
-        return [name for name, value in values.items() if value]
-
-    def evaluation_variants(self) -> list:
-        return [name for name in self._in_recurrence_options() if name != "dropout_state"]
-
-    def _refuse_clashes(self) -> None:
-        variants = {
-            "peepholes": self.peepholes,
-            "clip": self.clip is not None,
-            "input_forget": self.input_forget,
-        }
-        clashes = [name for name, present in variants.items() if present]
-        if clashes:
-            raise ValueError(
-                f"{', '.join(self._in_recurrence_options())} cannot be combined with "
-                f"{', '.join(clashes)} (the regularised LSTM step has neither peepholes, clip "
-                "nor coupled gates)"
-            )
-
-    def _inference_cell(self):
-        """The plain LSTM cell (fused kernels included) where evaluation mode makes the
-        regularised one equal to it: no layer_norm and no zoneout (dropout_state is off)."""
-        if self.layer_norm or self.zoneout_cell or self.zoneout_hidden:
-            return self.cell
-        return self._plain_cell
-
-    def _draws_noise(self) -> bool:
-        return bool(self.dropout_state or self.zoneout_cell or self.zoneout_hidden)
-
-    def _draw_noise(self, layout) -> StepNoise | None:
-        """dropout_state's (N, P) mask, zoneout's (T, N, H) / (T, N, P) masks (scan order)."""
-        if not self._draws_noise():
-            return None
-        batch, steps = len(layout.lengths), len(layout.batch_sizes)
-        out_size, hidden = self._state_sizes()
-        state = zone_c = zone_h = None
-        if self.dropout_state:
-            state = self._sequence_mask(self.dropout_state, (batch, out_size), layout)
-        if self.zoneout_cell:
-            zone_c = self._zoneout_mask(self.zoneout_cell, (steps, batch, hidden))
-        if self.zoneout_hidden:
-            zone_h = self._zoneout_mask(self.zoneout_hidden, (steps, batch, out_size))
-        return StepNoise(state=state, zone_c=zone_c, zone_h=zone_h)
-
-    def _zoneout_mask(self, p: float, shape: tuple):
-        """1 (keep the previous value) with probability p, else 0."""
-        return (self._rng.random(shape) < p).astype(self.dtype)
 
     def forward(self, x, state=None, lengths=None):
         """y, (h_n, c_n) for x (N, T, I) from state = (h_0, c_0) (None: zeros)."""
