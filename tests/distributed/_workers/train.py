@@ -2,9 +2,10 @@
 
 MODE:
   equivalence   every case of cases.py in float64 and float32 with Trainer(distributed="mpi");
-                rank 0 saves the final weights, the histories and the largest difference
-                between the ranks' weights seen before any training step (replicas.spread)
-                to OUT/equivalence.npz
+                rank 0 saves the final weights, the histories and the differences between the
+                ranks' weights (replicas.spread) measured before every training step (after
+                every epoch for the cases of EMPTY_SHARES) and at the end to
+                OUT/equivalence.npz
   resume        the classifier in float64: 2 epochs with checkpoints into OUT/rank<r>, then a
                 fresh network resumed from rank 0's last.safetensors on every rank to epoch 4;
                 rank 0 saves the weights to OUT/resume.npz
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from cases import CASES, build
+from cases import CASES, EMPTY_SHARES, build
 from mpi4py import MPI
 
 from lstmkit.distributed import MPICommunicator, MPIReplicas
@@ -33,7 +34,9 @@ RANK = REPLICAS.rank
 
 
 def checked(step, network, spreads):
-    """`step`, measuring before every training step how far the replicas' weights differ."""
+    """`step`, measuring before every training step how far the replicas' weights differ.
+    `spread` is collective: only for runs in which every rank has a share of every batch (a
+    rank with an empty share does not call the step)."""
 
     def wrapper(*args):
         if args[1]:
@@ -43,15 +46,26 @@ def checked(step, network, spreads):
     return wrapper
 
 
+def epoch_checks(network, spreads):
+    """An epoch callback measuring how far the replicas' weights differ (on every rank)."""
+
+    def callback(epoch, values):
+        spreads.append(REPLICAS.spread(network.params))
+
+    return callback
+
+
 def equivalence(out: Path) -> None:
     saved = {}
     for case in CASES:
         for dtype in ("float64", "float32"):
             network, step, train, validation, settings = build(case, dtype, REPLICAS.size)
             spreads = []
-            history = Trainer(distributed="mpi", **settings).fit(
-                network, checked(step, network, spreads), train, validation
-            )
+            if case in EMPTY_SHARES:  # measured after every epoch instead (`checked`)
+                settings["callbacks"] = [epoch_checks(network, spreads)]
+            else:
+                step = checked(step, network, spreads)
+            history = Trainer(distributed="mpi", **settings).fit(network, step, train, validation)
             spreads.append(REPLICAS.spread(network.params))
             key = f"{case}-{dtype}"
             saved.update({f"{key}/weight/{k}": v for k, v in network.params.items()})
