@@ -24,7 +24,7 @@ The table (statsforecast's cross_validation's layout):
 
 A long pandas DataFrame when the data came as pandas (a long DataFrame, a dict of or one
 pandas Series), else a dict of NumPy columns of equal length (`pandas.DataFrame(table)` makes
-it one). The forecaster is left fitted on the last window fitted (refit=True: window W-1).
+it one; lstmkit's `Series` give their dates there). The forecaster is left fitted on the last window fitted (refit=True: window W-1).
 """
 
 import numpy as np
@@ -94,7 +94,8 @@ def _series_of(data, columns):
         ids, items, many = list(range(len(values))), list(values), True
     else:
         ids, items, many = [0], [values], False
-    dated = any(is_dated(item) for item in items)
+    # pandas in, pandas out; lstmkit's Series give their dates in NumPy columns
+    dated = any(is_dated(item) and not isinstance(item, Series) for item in items)
     times, arrays = [], []
     for key, item in zip(ids, items, strict=True):
         values, time = _values_and_times(item)
