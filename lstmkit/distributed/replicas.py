@@ -1,7 +1,7 @@
 """What the Trainer asks of the processes it trains on: one process, or K MPI ranks.
 
 The Trainer's loop (`lstmkit.training.run`) is written once; at the few points where ranks
-must agree it calls a `Replicas` object:
+must agree it calls its replicas object, a `SingleProcess` or an `MPIReplicas`:
 
     reduce_step(result, error)     -> (mean loss over the global batch, its N items); raises
                                       on every rank when one rank's step raised
@@ -27,7 +27,8 @@ from lstmkit.distributed.failures import RankFailedError
 from lstmkit.distributed.gradients import FlatGradients
 from lstmkit.validation import NonFiniteValuesError
 
-# the status of one rank's step, summed over ranks in `reduce_step`
+# where the step's stats [loss * count, count, overflowed, failed] of `reduce_step` count the
+# ranks whose step met an overflow inside the network, and those whose step raised otherwise
 _OVERFLOW, _FAILED = 2, 3
 
 
