@@ -24,7 +24,8 @@ The table (statsforecast's cross_validation's layout):
 
 A long pandas DataFrame when the data came as pandas (a long DataFrame, a dict of or one
 pandas Series), else a dict of NumPy columns of equal length (`pandas.DataFrame(table)` makes
-it one; lstmkit's `Series` give their dates there). The forecaster is left fitted on the last window fitted (refit=True: window W-1).
+it one; lstmkit's `Series` give their dates there). The forecaster is left fitted on the
+last window fitted (refit=True: window W-1).
 """
 
 import numpy as np
