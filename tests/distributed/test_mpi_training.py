@@ -63,6 +63,7 @@ def run_workers(mpiexec: str, mode: str, out: Path, timeout: float = 120):
     command = [mpiexec, "-n", str(cases.RANKS), sys.executable, str(WORKERS / "train.py")]
     return subprocess.run(
         [*command, mode, str(out)],
+        stdin=subprocess.DEVNULL,  # mpiexec forwards its input to rank 0: none here
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
