@@ -10,7 +10,7 @@ tanh by a rational approximation (at most 3.6e-7 from the exact tanh, the size o
 rounding; see `lstmkit.ops.fused`), which is why they serve float32 only and float64 always
 takes the NumPy path. They cover each cell's default options only (LSTMOptions(),
 GRUOptions(), RNNOptions(): default activations, no clip, no coupled gates; for the LSTM also
-no peepholes; the regularised LSTM's layer_norm, zoneout and training-mode dropout_state run a
+no peepholes; the LSTM's and GRU's layer_norm, zoneout and training-mode dropout_state run a
 NumPy loop, while dropout_input, dropout_output and weight_drop keep the kernels). The layer
 decides whether its options are the defaults and passes that as
 `default_options`; `fused_for(dtype, default_options)` adds the float32 check and returns the

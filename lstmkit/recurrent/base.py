@@ -174,13 +174,17 @@ class RecurrentLayer(Module):
             self._directions.append(directions)
 
     def reset_parameters(self) -> None:
-        """PyTorch's initialisation: every parameter ~ U(-1/sqrt(H), 1/sqrt(H)).
+        """PyTorch's initialisation: every parameter ~ U(-1/sqrt(H), 1/sqrt(H)); the
+        layer-norm parameters (`ln_*`) then start at gain 1 and bias 0.
 
         Draws from the layer's generator in `params` order, so a seed fixes the model.
         """
         bound = 1.0 / np.sqrt(self.hidden_size)
         for value in self.params.values():
             value[...] = self._rng.uniform(-bound, bound, size=value.shape)
+        for name, value in self.params.items():
+            if name.startswith("ln_"):
+                value.fill(1 if "_weight" in name else 0)
 
     # ---- forward and backward ---------------------------------------------------------------
 
@@ -489,7 +493,9 @@ class RecurrentLayer(Module):
         parts = [
             f", {k}={getattr(self, k)!r}" for k, v in defaults.items() if getattr(self, k) != v
         ]
-        for name in ("dropout_input", "dropout_output", "weight_drop"):
+        if self.layer_norm:
+            parts.append(", layer_norm=True")
+        for name in REGULARISERS:
             if getattr(self, name):
                 parts.append(f", {name}={getattr(self, name)}")
         if getattr(self, "clip", None) is not None:
@@ -497,6 +503,16 @@ class RecurrentLayer(Module):
         if self.dtype != np.float32:
             parts.append(f", dtype='{self.dtype.name}'")
         return "".join(parts)
+
+
+REGULARISERS = (
+    "dropout_input",
+    "dropout_output",
+    "dropout_state",
+    "weight_drop",
+    "zoneout_cell",
+    "zoneout_hidden",
+)
 
 
 def refuse_clashes(options: list, clashes: dict) -> None:

@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from lstmkit.cells.lstm import LSTMCellSpec, LSTMOptions
-from lstmkit.cells.lstm_regularised import LN_PARAMETERS, RegularisedLSTMCellSpec
+from lstmkit.cells.lstm_regularised import RegularisedLSTMCellSpec
 from lstmkit.recurrent.base import RecurrentLayer, refuse_clashes
 from lstmkit.recurrent.validation import check_clip, check_flag, check_probability
 
@@ -184,12 +184,9 @@ class LSTM(RecurrentLayer):
         return self._run_step(x, state)
 
     def reset_parameters(self) -> None:
-        """U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then forget_bias on b_if; the
-        layer-norm gains 1 and biases 0."""
+        """U(-1/sqrt(H), 1/sqrt(H)) for every parameter (layer-norm gains 1, biases 0), then
+        forget_bias on b_if."""
         super().reset_parameters()
-        for name, value in self.params.items():
-            if name.startswith(LN_PARAMETERS):
-                value.fill(1 if "_weight" in name else 0)
         if self.bias and self.forget_bias:
             hidden = self.hidden_size
             for name, value in self.params.items():
@@ -206,11 +203,6 @@ class LSTM(RecurrentLayer):
             extra += f", forget_bias={self.forget_bias}"
         if self.input_forget:
             extra += ", input_forget=True"
-        if self.layer_norm:
-            extra += ", layer_norm=True"
-        for name in ("dropout_state", "zoneout_cell", "zoneout_hidden"):
-            if getattr(self, name):
-                extra += f", {name}={getattr(self, name)}"
         return extra
 
 

@@ -21,6 +21,7 @@ runs `cell_scan.py`, its own steps one by one.
 from dataclasses import dataclass
 
 from lstmkit.cells.gru import GRUCellSpec
+from lstmkit.cells.gru_regularised import RegularisedGRUCellSpec
 from lstmkit.cells.lstm import LSTMCellSpec
 from lstmkit.cells.lstm_regularised import RegularisedLSTMCellSpec
 from lstmkit.cells.rnn import RNNCellSpec
@@ -53,6 +54,7 @@ FUSED = {
     RNNCellSpec: Scan(rnn_scan_forward, rnn_scan_backward, "rnn_step"),
     # NumPy only: no fused kernel covers layer norm, zoneout or dropout_state
     RegularisedLSTMCellSpec: Scan(regularised_scan_forward, regularised_scan_backward),
+    RegularisedGRUCellSpec: Scan(regularised_scan_forward, regularised_scan_backward),
 }
 
 

@@ -5,6 +5,7 @@ generic cell loop, and a golden value worked by hand."""
 import numpy as np
 import pytest
 
+from lstmkit.cells.gru_regularised import RegularisedGRUCellSpec
 from lstmkit.cells.lstm_regularised import RegularisedLSTMCellSpec
 from lstmkit.cells.spec import StepNoise
 from lstmkit.recurrent.cell_scan import cell_scan_backward, cell_scan_forward
@@ -16,6 +17,8 @@ SPECS = {
     "layer_norm": RegularisedLSTMCellSpec(layer_norm=True),
     "zoneout-proj": RegularisedLSTMCellSpec(proj_size=2, zoneout_cell=0.3, zoneout_hidden=0.6),
     "all": RegularisedLSTMCellSpec(layer_norm=True, zoneout_cell=0.2, zoneout_hidden=0.5),
+    "gru-all": RegularisedGRUCellSpec(layer_norm=True, zoneout_hidden=0.4),
+    "gru-plain": RegularisedGRUCellSpec(),
 }
 
 
@@ -31,7 +34,7 @@ def test_step_backward_matches_finite_differences(name, with_noise):
     params = _params(spec, rng)
     batch, out_size = 3, spec.state_sizes(4)[0]
     x = rng.standard_normal((batch, 3))
-    state = (rng.standard_normal((batch, out_size)), rng.standard_normal((batch, 4)))
+    state = tuple(rng.standard_normal((batch, size)) for size in spec.state_sizes(4))
     if with_noise:
         params["noise"] = StepNoise(
             state=(rng.random((batch, out_size)) < 0.5) * 2.0,
@@ -46,7 +49,8 @@ def test_step_backward_matches_finite_differences(name, with_noise):
 
     _, cache = spec.step(params, x, state)
     dx, dstate, grads = spec.step_backward(params, cache, tuple(upstream))
-    checks = {"x": (dx, x), "h": (dstate[0], state[0]), "c": (dstate[1], state[1])}
+    checks = {"x": (dx, x)}
+    checks.update({n: (d, s) for n, d, s in zip(spec.state_names, dstate, state, strict=True)})
     checks.update({k: (grads[k], v) for k, v in params.items() if k != "noise"})
     assert set(grads) == set(params) - {"noise"}
     for key, (analytic, array) in checks.items():

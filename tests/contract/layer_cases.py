@@ -708,7 +708,14 @@ CASES = [
         GRU, "GRU-2layer-bidirectional-dropout", num_layers=2, bidirectional=True, dropout=0.5
     ),
     single_state_case(
-        GRU, "GRU-variational-weight_drop", dropout_input=0.3, dropout_output=0.3, weight_drop=0.3
+        GRU,
+        "GRU-regularised",
+        layer_norm=True,
+        dropout_input=0.3,
+        dropout_output=0.3,
+        dropout_state=0.3,
+        weight_drop=0.3,
+        zoneout_hidden=0.3,
     ),
     single_state_case(RNN, "RNN-relu", nonlinearity="relu"),
     cell_case(LSTMCell, "LSTMCell"),

@@ -13,7 +13,7 @@ from lstmkit.nn import GRU, LSTM
 DROPOUTS = {"dropout_input": 0.4, "dropout_output": 0.4, "weight_drop": 0.4}
 LAYERS = [
     LSTM(3, 4, num_layers=2, bidirectional=True, seed=0, dropout_state=0.4, **DROPOUTS),
-    GRU(3, 4, bidirectional=True, seed=1, **DROPOUTS),
+    GRU(3, 4, bidirectional=True, seed=1, dropout_state=0.4, **DROPOUTS),
 ]
 
 
@@ -41,16 +41,18 @@ def test_dropout_variants_export_the_evaluation_mode_layer(
 
 
 @pytest.mark.parametrize(
-    "options, named",
+    "cls, options, named",
     [
-        ({"layer_norm": True}, "layer_norm acts inside the recurrence"),
-        ({"zoneout_cell": 0.2}, "zoneout_cell acts inside"),
-        ({"zoneout_hidden": 0.2, "layer_norm": True}, "layer_norm and zoneout_hidden act inside"),
+        (LSTM, {"layer_norm": True}, "layer_norm acts inside the recurrence"),
+        (LSTM, {"zoneout_cell": 0.2}, "zoneout_cell acts inside"),
+        (LSTM, {"zoneout_hidden": 0.2, "layer_norm": True}, "layer_norm and zoneout_hidden act"),
+        (GRU, {"layer_norm": True}, "layer_norm acts inside the recurrence"),
+        (GRU, {"zoneout_hidden": 0.2, "dropout_state": 0.2}, "zoneout_hidden acts inside"),
     ],
 )
-def test_layer_norm_and_zoneout_exports_are_refused(tmp_path, options, named):
+def test_layer_norm_and_zoneout_exports_are_refused(tmp_path, cls, options, named):
     with pytest.raises(ValueError, match=named):
-        export(LSTM(3, 4, seed=0, **options), tmp_path / "layer.onnx")
+        export(cls(3, 4, seed=0, **options), tmp_path / "layer.onnx")
     assert not (tmp_path / "layer.onnx").exists()
 
 
@@ -66,8 +68,12 @@ def test_dropout_variants_convert_to_torch_as_their_evaluation_weights(torch, ma
     np.testing.assert_allclose(y.numpy(), layer(x)[0], rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("option", ["layer_norm", "zoneout_cell", "zoneout_hidden"])
-def test_layer_norm_and_zoneout_do_not_convert_to_torch(torch, option):
+@pytest.mark.parametrize(
+    "cls, option",
+    [(LSTM, "layer_norm"), (LSTM, "zoneout_cell"), (LSTM, "zoneout_hidden"), (GRU, "layer_norm")],
+)
+def test_layer_norm_and_zoneout_do_not_convert_to_torch(torch, cls, option):
     value = True if option == "layer_norm" else 0.1
-    with pytest.raises(ValueError, match=f"has {option}, which torch.nn.LSTM does not support"):
-        to_torch(LSTM(3, 4, **{option: value}))
+    name = cls.__name__
+    with pytest.raises(ValueError, match=f"has {option}, which torch.nn.{name} does not support"):
+        to_torch(cls(3, 4, **{option: value}))

@@ -99,16 +99,27 @@ def test_lstm_option_gradients(name):
         assert any(name.startswith("ln_c_weight") for name in errors)
 
 
-@pytest.mark.parametrize(
-    "options",
-    [
-        {"dropout_input": 0.4, "dropout_output": 0.4, "weight_drop": 0.4},
-        {"weight_drop": 0.3, "num_layers": 2, "bidirectional": True, "dropout_input": 0.3},
-    ],
-    ids=["uni", "2layer-bidirectional"],
-)
-def test_gru_option_gradients(options):
-    model = GRU(3, 3, dtype="float64", seed=1, **options)
+GRU_CASES = {
+    "dropouts-weight_drop": {"dropout_input": 0.4, "dropout_output": 0.4, "weight_drop": 0.4},
+    "layer_norm": {"layer_norm": True},
+    "dropout_state": {"dropout_state": 0.4},
+    "zoneout_hidden": {"zoneout_hidden": 0.4},
+    "all-2layer-bidirectional": {
+        "layer_norm": True,
+        "dropout_input": 0.3,
+        "dropout_output": 0.3,
+        "dropout_state": 0.3,
+        "weight_drop": 0.3,
+        "zoneout_hidden": 0.3,
+        "num_layers": 2,
+        "bidirectional": True,
+    },
+}
+
+
+@pytest.mark.parametrize("name", GRU_CASES)
+def test_gru_option_gradients(name):
+    model = GRU(3, 3, dtype="float64", seed=1, **GRU_CASES[name])
     inputs = _inputs(model, np.random.default_rng(2))
     check_layer_gradients(model, inputs)
-    assert "weight_hh_l0" in model.last_masks()
+    assert bool(model.last_masks()) == (name != "layer_norm")

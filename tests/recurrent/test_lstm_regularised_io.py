@@ -28,7 +28,17 @@ OPTIONS = {
         LSTM(
             3, 4, num_layers=2, bidirectional=True, proj_size=2, dtype="float64", seed=1, **OPTIONS
         ),
-        GRU(3, 5, seed=2, dropout_input=0.1, dropout_output=0.2, weight_drop=0.3),
+        GRU(
+            3,
+            5,
+            seed=2,
+            layer_norm=True,
+            dropout_input=0.1,
+            dropout_output=0.2,
+            dropout_state=0.25,
+            weight_drop=0.3,
+            zoneout_hidden=0.35,
+        ),
     ],
     ids=["LSTM", "GRU"],
 )

@@ -7,10 +7,11 @@ import pytest
 
 from lstmkit import GRU, LSTM
 from lstmkit.ops import jit
-from lstmkit.recurrent import lstm_scan
+from lstmkit.recurrent import gru_scan, lstm_scan
 
 DROPOUTS = {"dropout_input": 0.5, "dropout_output": 0.5, "dropout_state": 0.5, "weight_drop": 0.5}
 IN_CELL = {"layer_norm": True, "zoneout_cell": 0.3, "zoneout_hidden": 0.2, "dropout_state": 0.2}
+GRU_IN_CELL = {"layer_norm": True, "zoneout_hidden": 0.2, "dropout_state": 0.2}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -61,26 +62,40 @@ def test_zoneout_evaluation_is_the_expectation_of_training():
     assert np.abs(mean_c - expected_c).max() < 0.05 * spread
 
 
+def _states(result):
+    return result if isinstance(result, tuple) else (result,)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_a_padded_batch_equals_each_sequence_alone_in_evaluation_mode(dtype):
-    model = LSTM(3, 4, num_layers=2, bidirectional=True, dtype=dtype, seed=0, **IN_CELL).eval()
+@pytest.mark.parametrize("cls, options", [(LSTM, IN_CELL), (GRU, GRU_IN_CELL)], ids=["LSTM", "GRU"])
+def test_a_padded_batch_equals_each_sequence_alone_in_evaluation_mode(cls, options, dtype):
+    model = cls(3, 4, num_layers=2, bidirectional=True, dtype=dtype, seed=0, **options).eval()
     rng = np.random.default_rng(1)
     lengths = np.array([2, 5, 3])
     x = rng.standard_normal((3, 5, 3))
-    y, (h_n, c_n) = model(x, lengths=lengths)
+    y, finals = model(x, lengths=lengths)
     tolerance = 1e-5 if dtype == "float32" else 1e-13  # float32: BLAS sums by batch shape
     for n, length in enumerate(lengths):
-        alone, (h_alone, c_alone) = model(x[n : n + 1, :length])
+        alone, finals_alone = model(x[n : n + 1, :length])
         np.testing.assert_allclose(y[n, :length], alone[0], rtol=tolerance, atol=tolerance)
-        np.testing.assert_allclose(h_n[:, n], h_alone[:, 0], rtol=tolerance, atol=tolerance)
-        np.testing.assert_allclose(c_n[:, n], c_alone[:, 0], rtol=tolerance, atol=tolerance)
+        for final, final_alone in zip(_states(finals), _states(finals_alone), strict=True):
+            np.testing.assert_allclose(
+                final[:, n], final_alone[:, 0], rtol=tolerance, atol=tolerance
+            )
         assert not np.any(y[n, length:])
 
 
-def test_padded_steps_change_nothing_in_training_mode():
+@pytest.mark.parametrize(
+    "model",
+    [
+        LSTM(3, 4, bidirectional=True, dtype="float64", seed=0, **{**IN_CELL, **DROPOUTS}),
+        GRU(3, 4, bidirectional=True, dtype="float64", seed=0, **{**GRU_IN_CELL, **DROPOUTS}),
+    ],
+    ids=["LSTM", "GRU"],
+)
+def test_padded_steps_change_nothing_in_training_mode(model):
     """With the masks replayed, garbage in the padded steps changes neither outputs nor
     gradients."""
-    model = LSTM(3, 4, bidirectional=True, dtype="float64", seed=0, **{**IN_CELL, **DROPOUTS})
     rng = np.random.default_rng(1)
     lengths = np.array([2, 5, 3])
     x = rng.standard_normal((3, 5, 3))
@@ -103,29 +118,33 @@ def test_padded_steps_change_nothing_in_training_mode():
         np.testing.assert_array_equal(grads[name], grads_g[name])
 
 
-def test_step_streams_the_evaluation_mode_layer():
-    model = LSTM(3, 4, num_layers=2, dtype="float64", seed=0, **IN_CELL).eval()
+@pytest.mark.parametrize("cls, options", [(LSTM, IN_CELL), (GRU, GRU_IN_CELL)], ids=["LSTM", "GRU"])
+def test_step_streams_the_evaluation_mode_layer(cls, options):
+    model = cls(3, 4, num_layers=2, dtype="float64", seed=0, **options).eval()
     x = np.random.default_rng(1).standard_normal((2, 5, 3))
-    y, (h_n, c_n) = model(x)
+    y, finals = model(x)
     state = None
     for t in range(5):
         y_t, state = model.step(x[:, t], state)
         np.testing.assert_allclose(y_t, y[:, t], rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(state[0], h_n, rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(state[1], c_n, rtol=1e-13, atol=1e-13)
+    for streamed, final in zip(_states(state), _states(finals), strict=True):
+        np.testing.assert_allclose(streamed, final, rtol=1e-13, atol=1e-13)
 
 
-def test_layer_norm_parameters_start_at_gain_one_and_bias_zero():
-    model = LSTM(3, 4, bidirectional=True, seed=0, layer_norm=True)
+@pytest.mark.parametrize(
+    "cls, parts, gates", [(LSTM, ("ih", "hh", "c"), 4), (GRU, ("ih", "hh"), 3)]
+)
+def test_layer_norm_parameters_start_at_gain_one_and_bias_zero(cls, parts, gates):
+    model = cls(3, 4, bidirectional=True, seed=0, layer_norm=True)
     names = [n for n in model.params if n.startswith("ln_")]
     assert names == [
         f"ln_{part}_{kind}_l0{suffix}"
         for suffix in ("", "_reverse")
-        for part in ("ih", "hh", "c")
+        for part in parts
         for kind in ("weight", "bias")
     ]
     for name in names:
-        size = 4 if name.startswith("ln_c") else 16
+        size = 4 if name.startswith("ln_c") else 4 * gates
         expected = np.ones(size) if "_weight" in name else np.zeros(size)
         np.testing.assert_array_equal(model.params[name], expected)
 
@@ -160,18 +179,21 @@ def test_sorted_batches_keep_each_sequence_its_own_mask():
 
 
 class _KernelSpy:
-    """Counts the time loops that ran on the numba kernels (`lstm_scan._kernels`)."""
+    """Counts the time loops that ran on the numba kernels (`lstm_scan._kernels`,
+    `gru_scan._kernels`)."""
 
     def __init__(self, monkeypatch):
         self.fused = 0
-        original = lstm_scan._kernels
+        for module in (lstm_scan, gru_scan):
+            monkeypatch.setattr(module, "_kernels", self._spy(module._kernels))
 
+    def _spy(self, original):
         def spy(*args):
             kernels = original(*args)
             self.fused += kernels is not None
             return kernels
 
-        monkeypatch.setattr(lstm_scan, "_kernels", spy)
+        return spy
 
 
 @pytest.mark.skipif(jit.fused_kernels() is None, reason="numba not installed")
@@ -187,9 +209,12 @@ class _KernelSpy:
     ],
     ids=["default", "outside-the-loop", "dropout_state-eval", "dropout_state", "ln", "zoneout"],
 )
-def test_the_fused_kernels_run_by_the_documented_rule(options, training, fused, monkeypatch):
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+def test_the_fused_kernels_run_by_the_documented_rule(cls, options, training, fused, monkeypatch):
     spy = _KernelSpy(monkeypatch)
-    model = LSTM(3, 4, seed=0, **options).train(training)
+    if cls is GRU and "zoneout_cell" in options:
+        options = {"zoneout_hidden": options["zoneout_cell"]}
+    model = cls(3, 4, seed=0, **options).train(training)
     y, _ = model(np.ones((2, 3, 3), np.float32))
     if training:
         model.backward(np.ones_like(y))
@@ -215,6 +240,27 @@ def test_the_fused_kernels_run_by_the_documented_rule(options, training, fused, 
 def test_bad_options_are_refused_by_name(options, message):
     with pytest.raises(ValueError, match=message):
         LSTM(3, 4, **options)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (
+            {"layer_norm": True, "linear_before_reset": False},
+            "layer_norm cannot be combined with linear_before_reset=False",
+        ),
+        ({"zoneout_hidden": 0.2, "clip": 1.0}, "zoneout_hidden cannot be combined with clip"),
+        ({"dropout_state": 1.5}, "dropout_state must be a number in \\[0, 1\\); got 1.5"),
+    ],
+)
+def test_bad_gru_options_are_refused_by_name(options, message):
+    with pytest.raises(ValueError, match=message):
+        GRU(3, 4, **options)
+
+
+def test_the_gru_has_no_zoneout_cell():
+    with pytest.raises(TypeError, match="zoneout_cell"):
+        GRU(3, 4, zoneout_cell=0.1)
 
 
 def test_repr_names_the_options():

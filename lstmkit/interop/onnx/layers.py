@@ -61,7 +61,7 @@ def check_exportable_recurrent(layer) -> None:
         raise ValueError(
             f"{layer!r}: {' and '.join(present)} {'acts' if len(present) == 1 else 'act'} inside "
             "the recurrence, which the ONNX "
-            "LSTM operator cannot express (evaluation mode still normalises or mixes in the "
+            "recurrent operators cannot express (evaluation mode still normalises or mixes in the "
             "previous state); export is not possible. dropout_input, dropout_output, "
             "dropout_state and weight_drop export (as the evaluation-mode layer)"
         )
