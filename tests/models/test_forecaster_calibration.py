@@ -12,6 +12,7 @@ from lstmkit.models.backtest import cross_validation
 from lstmkit.models.forecaster import Forecaster
 
 SIGMA, PERIOD, LOOKBACK, HORIZON = 0.5, 4, 24, 4
+TINY = dict(hidden_size=8, epochs=30, patience=10, ensemble=1, seed=0)  # one small network
 
 
 def noisy_seasons(count=40, length=80, seed=0):
@@ -38,17 +39,7 @@ def best_interval_score(level) -> float:
 
 @pytest.mark.parametrize("level, low, high", [(0.95, 0.90, 0.97), (0.8, 0.75, 0.85)])
 def test_intervals_cover_their_level_on_known_gaussian_noise(level, low, high):
-    model = Forecaster(
-        horizon=HORIZON,
-        period=PERIOD,
-        lookback=LOOKBACK,
-        log=False,
-        hidden_size=8,
-        epochs=30,
-        patience=10,
-        ensemble=1,
-        seed=0,
-    )
+    model = Forecaster(horizon=HORIZON, period=PERIOD, lookback=LOOKBACK, log=False, **TINY)
     # 40 series, 5 cut-offs 4 apart, 4 steps each: 800 values that followed
     table = cross_validation(
         model, noisy_seasons(), HORIZON, n_windows=5, step=4, refit=False, level=level
