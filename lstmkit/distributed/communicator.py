@@ -12,7 +12,9 @@ objects: the lower-case mpi4py calls pickle, and lstmkit never loads a pickle):
     abort(message)              print `message` on stderr and end every rank of the job
 """
 
+import os
 import sys
+from typing import NoReturn
 
 import numpy as np
 
@@ -63,8 +65,11 @@ class MPICommunicator:
     def barrier(self) -> None:
         self.comm.Barrier()
 
-    def abort(self, message: str) -> None:
+    def abort(self, message: str) -> NoReturn:
         """Print `message` and end the whole job (every rank) with exit status 1: the way out
         when one rank failed where the others cannot learn of it, so they never wait forever."""
         print(message, file=sys.stderr, flush=True)
         self.comm.Abort(1)
+        # MPI_Abort may return before the process manager kills this process: end it now, so
+        # that no code of this rank runs on (MPICH's wheel was seen to return)
+        os._exit(1)

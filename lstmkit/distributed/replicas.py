@@ -154,7 +154,7 @@ class MPIReplicas:
                 f"lstmkit: error: rank {self.rank} of {self.size} failed, ending every rank: "
                 f"{type(error).__name__}: {error}"
             )
-            raise  # not reached: Abort ends this process too
+            raise  # not reached: abort ends this process
 
     def _first_message(self, error, status: int) -> tuple[int, str]:
         """(the lowest rank whose step had `status`, its error message) on every rank."""

@@ -15,6 +15,8 @@ MODE:
   fail-step     rank 1's training step raises on its third call
   fail-resume   rank 0 resumes from epoch 2's checkpoint, rank 1 from epoch 1's
   fail-alone    rank 1 alone raises in an epoch callback (no other rank can learn of it)
+
+A rank that raises writes its error to OUT/rank<r>.error before Python prints it.
 """
 
 import shutil
@@ -156,14 +158,21 @@ def fail_alone(out: Path) -> None:
     )
 
 
+MODES = {
+    "equivalence": equivalence,
+    "resume": resume,
+    "diverge": diverge,
+    "fail-step": fail_step,
+    "fail-resume": fail_resume,
+    "fail-alone": fail_alone,
+}
+
 if __name__ == "__main__":
     mode, out = sys.argv[1], Path(sys.argv[2])
-    {
-        "equivalence": equivalence,
-        "resume": resume,
-        "diverge": diverge,
-        "fail-step": fail_step,
-        "fail-resume": fail_resume,
-        "fail-alone": fail_alone,
-    }[mode](out)
+    try:
+        MODES[mode](out)
+    except Exception as error:
+        # what this rank raised, apart from the other rank's output (which may interleave)
+        (out / f"rank{RANK}.error").write_text(f"{type(error).__name__}: {error}")
+        raise
     MPI.COMM_WORLD.Barrier()
