@@ -89,20 +89,15 @@ class RegularisedCellSpec(CellSpec):
     def zoneout_probabilities(self) -> tuple:
         raise NotImplementedError
 
-    def step_masks(self, noise: StepNoise | None, t=None, n=None):
-        """(m_state, zones) of one step: the noise's masks (step t, first n rows, when the
-        noise covers a whole scan), else evaluation's values."""
-        zones = list(self.zoneout_probabilities())
+    def step_masks(self, noise: StepNoise | None):
+        """(m_state, zones) of one step: the noise's masks where it has them, else
+        evaluation's values (no dropout, the zoneout probabilities)."""
+        zones = self.zoneout_probabilities()
         if noise is None:
-            return None, tuple(zones)
+            return None, zones
         drawn = (noise.zone_h, noise.zone_c)[: len(zones)]
-        for k, mask in enumerate(drawn):
-            if mask is not None:
-                zones[k] = mask if t is None else mask[t, :n]
-        keep_state = noise.state
-        if keep_state is not None and n is not None:
-            keep_state = keep_state[:n]
-        return keep_state, tuple(zones)
+        zones = tuple(p if mask is None else mask for p, mask in zip(zones, drawn, strict=True))
+        return noise.state, zones
 
     def step(self, params, x, state):
         zx, record = input_part(params, x, self.layer_norm)

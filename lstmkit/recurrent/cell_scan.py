@@ -12,6 +12,9 @@ Backward walks time in reverse carrying dstate; the output gradient dy[t] joins 
 
     dx[t, :n], dstate[:n], grads_t = cell.step_backward(params, cache_t, arriving)
     arriving = (dstate[0][:n] + dy[t, :n], dstate[1][:n], ...)
+
+With `step_params`, step t runs with `step_params(t, n)` in place of `params` (how the
+regularised scan hands each step its own masks).
 """
 
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ class CellScanCache:
     steps: list  # cache of step t, for the first batch_sizes[t] rows
 
 
-def cell_scan_forward(cell, params, x, states, layout: BatchLayout):
+def cell_scan_forward(cell, params, x, states, layout: BatchLayout, step_params=None):
     """Step `cell` over x (T, N, I) from `states` (a tuple of (N, size) arrays).
 
     Returns (y (T, N, out), finals tuple, cache), as the fused scans do.
@@ -42,7 +45,8 @@ def cell_scan_forward(cell, params, x, states, layout: BatchLayout):
         past[0] = initial
     caches = []
     for t, n in enumerate(layout.batch_sizes):
-        new, cache = cell.step(params, x[t, :n], tuple(past[t, :n] for past in history))
+        p = params if step_params is None else step_params(t, n)
+        new, cache = cell.step(p, x[t, :n], tuple(past[t, :n] for past in history))
         for past, value in zip(history, new, strict=True):
             past[t + 1, :n] = value
         caches.append(cache)
@@ -51,7 +55,15 @@ def cell_scan_forward(cell, params, x, states, layout: BatchLayout):
 
 
 def cell_scan_backward(
-    cell, params, grads, cache: CellScanCache, dy, dfinals, layout: BatchLayout, dy_writable=False
+    cell,
+    params,
+    grads,
+    cache: CellScanCache,
+    dy,
+    dfinals,
+    layout: BatchLayout,
+    dy_writable=False,
+    step_params=None,
 ):
     """Backward of `cell_scan_forward`: adds the parameter gradients into `grads` and returns
     (dx (T, N, I), dinitial tuple). dy (T, N, out) is ignored past each length; dy is only
@@ -62,9 +74,8 @@ def cell_scan_backward(
         n = layout.batch_sizes[t]
         arriving = [d[:n] for d in dstate]
         arriving[0] = arriving[0] + dy[t, :n]
-        dx[t, :n], dprevious, step_grads = cell.step_backward(
-            params, cache.steps[t], tuple(arriving)
-        )
+        p = params if step_params is None else step_params(t, n)
+        dx[t, :n], dprevious, step_grads = cell.step_backward(p, cache.steps[t], tuple(arriving))
         for target, value in zip(dstate, dprevious, strict=True):
             target[:n] = value
         for name, grad in step_grads.items():

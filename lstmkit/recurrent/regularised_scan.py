@@ -8,51 +8,75 @@ step, `zone_h` (T, N, P) and `zone_c` (T, N, H) give step t's zoneout masks in t
 time order (for a reverse direction, step t is the sequence's step lengths - 1 - t).
 
 As in the plain scans, the input part of every step is computed at once before the loop (one
-GEMM `(T*N, I) x (I, G*H)`, then LN_ih over all steps) and differentiated once after it:
+GEMM `(T*N, I) x (I, G*H)`, then LN_ih over all steps) and differentiated once after it; the
+loop between is the generic one (`cell_scan.py`) stepping the cell's `masked_step` over zx,
+each step with its own masks:
 
-    forward:   zx = input_part(x);   state_{t+1}[:n], cache_t = masked_step(zx[t, :n], state_t[:n])
-    backward:  dzx[t, :n], dstate[:n], grads_t = masked_step_backward(cache_t, arriving)
-               arriving = (dstate[0][:n] + dy[t, :n], dstate[1][:n], ...);   dx = input_part'(dzx)
+    forward:   zx = input_part(x);   y, finals = cell_scan(masked_step, zx)
+    backward:  dzx = cell_scan's backward;   dx = input_part_backward(dzx)
 
 This loop is NumPy only: the numba kernels of `lstmkit.ops.fused` do not cover these options.
 """
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from lstmkit.cells.regularised import input_part, input_part_backward
+from lstmkit.cells.spec import StepNoise
+from lstmkit.recurrent.cell_scan import cell_scan_backward, cell_scan_forward
 from lstmkit.recurrent.layout import BatchLayout
 
 
 @dataclass
 class RegularisedScanCache:
-    x: np.ndarray  # (T, N, I)
+    steps: object  # the generic loop's cache (its x is zx)
+    x: object  # (T, N, I)
     input_record: tuple | None  # LN_ih's (xhat, rstd) over all steps
-    steps: list  # per step t, the step cache of its first batch_sizes[t] rows
+
+
+@dataclass(frozen=True)
+class _StepOnInputPart:
+    """A regularised cell as the generic loop sees it: one step from zx, its masks from
+    params["noise"] (one step's, given by `_step_params`)."""
+
+    cell: object
+
+    def step(self, params, zx, state):
+        masks = self.cell.step_masks(params.get("noise"))
+        return self.cell.masked_step(params, zx, state, masks)
+
+    def step_backward(self, params, cache, dstate):
+        return self.cell.masked_step_backward(params, cache, dstate)
+
+
+def _step_params(params):
+    """step_params for the generic loop: params with step t's masks for its first n rows."""
+    noise = params.get("noise")
+    if noise is None:
+        return None
+
+    def at(t, n):
+        def rows(mask, per_step):
+            if mask is None:
+                return None
+            return mask[t, :n] if per_step else mask[:n]
+
+        step_noise = StepNoise(
+            state=rows(noise.state, False),
+            zone_c=rows(noise.zone_c, True),
+            zone_h=rows(noise.zone_h, True),
+        )
+        return {**params, "noise": step_noise}
+
+    return at
 
 
 def regularised_scan_forward(cell, params, x, states, layout: BatchLayout):
     """(y (T, N, P), finals, cache) for x (T, N, I) from `states` (a tuple of (N, size))."""
-    steps, batch, _ = x.shape
-    dtype = params["weight_hh"].dtype
-    noise = params.get("noise")
     zx, input_record = input_part(params, x, cell.layer_norm)
-    # history[k][t] is state k before step t; rows that have ended keep zeros after their end
-    history = [np.zeros((steps + 1, batch, s.shape[-1]), dtype) for s in states]
-    for past, initial in zip(history, states, strict=True):
-        past[0] = initial
-    caches = []
-    for t, n in enumerate(layout.batch_sizes):
-        masks = cell.step_masks(noise, t, n)
-        previous = tuple(past[t, :n] for past in history)
-        new, cache = cell.masked_step(params, zx[t, :n], previous, masks)
-        for past, value in zip(history, new, strict=True):
-            past[t + 1, :n] = value
-        caches.append(cache)
-    finals = tuple(layout.final(past) for past in history)
-    cache = RegularisedScanCache(x=x, input_record=input_record, steps=caches)
-    return history[0][1:], finals, cache
+    y, finals, steps = cell_scan_forward(
+        _StepOnInputPart(cell), params, zx, states, layout, _step_params(params)
+    )
+    return y, finals, RegularisedScanCache(steps=steps, x=x, input_record=input_record)
 
 
 def regularised_scan_backward(
@@ -62,20 +86,17 @@ def regularised_scan_backward(
 
     dy (T, N, P) is read only and ignored past each length (`dy_writable` is accepted for the
     scans' common signature)."""
-    dstate = [np.array(d, copy=True) for d in dfinals]
-    dzx = np.zeros(cache.x.shape[:2] + (params["weight_ih"].shape[0],), dstate[0].dtype)
-    for t in range(len(layout.batch_sizes) - 1, -1, -1):
-        n = layout.batch_sizes[t]
-        arriving = [d[:n] for d in dstate]
-        arriving[0] = arriving[0] + dy[t, :n]
-        dzx[t, :n], dprevious, step_grads = cell.masked_step_backward(
-            params, cache.steps[t], tuple(arriving)
-        )
-        for target, value in zip(dstate, dprevious, strict=True):
-            target[:n] = value
-        for name, grad in step_grads.items():
-            grads[name] += grad
+    dzx, dinitial = cell_scan_backward(
+        _StepOnInputPart(cell),
+        params,
+        grads,
+        cache.steps,
+        dy,
+        dfinals,
+        layout,
+        step_params=_step_params(params),
+    )
     dx, input_grads = input_part_backward(params, dzx, cache.x, cache.input_record)
     for name, grad in input_grads.items():
         grads[name] += grad
-    return dx, tuple(dstate)
+    return dx, dinitial
