@@ -6,7 +6,10 @@ input `lengths` (N,) int64 and the int32 copy the recurrent operators take as se
     recurrent layer k   one LSTM / GRU / RNN node, both directions in it, gates reordered by
                         lstmkit.onnx_ops.weights; Y (T, D, N, H) -> (T, N, D*H) for layer k+1;
                         dropout_input / _output / _state and weight_drop are the identity in
-                        evaluation mode and emit nothing; layer_norm and zoneout are refused
+                        evaluation mode and emit nothing
+    LSTM / GRU with     one Scan node per layer and direction, whose body is the evaluation-
+    layer_norm or       mode step written in standard operators (MatMul, LayerNormalization,
+    zoneout             Split, Sigmoid, Tanh, Mul, Add, Where), see `emit_regularised`
     Linear              Gemm (2-D input) or MatMul + Add (any rank)
     Embedding           Gather(weight, ids)
     LayerNorm           LayerNormalization over the last axis
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.cells.regularised import LN_EPS
 from lstmkit.nn.dropout import Dropout
 from lstmkit.nn.embedding import Embedding
 from lstmkit.nn.layer_norm import LayerNorm
@@ -56,22 +60,17 @@ def check_exportable_recurrent(layer) -> None:
             f"{layer!r}: an LSTM with proj_size > 0 has no ONNX LSTM equivalent (ONNX has no "
             "projection); export is not possible"
         )
-    present = layer.evaluation_variants()
-    if present:
-        raise ValueError(
-            f"{layer!r}: {' and '.join(present)} {'acts' if len(present) == 1 else 'act'} inside "
-            "the recurrence, which the ONNX "
-            "recurrent operators cannot express (evaluation mode still normalises or mixes in the "
-            "previous state); export is not possible. dropout_input, dropout_output, "
-            "dropout_state and weight_drop export (as the evaluation-mode layer)"
-        )
 
 
-def direction_params(layer, layer_index: int, direction: int) -> dict:
-    """Suffix-free parameters of one direction of one layer (`weight_ih`, ...)."""
+def direction_params(layer, layer_index: int, direction: int, all_names=False) -> dict:
+    """Suffix-free parameters of one direction of one layer (`weight_ih`, ...): those of
+    PARAM_NAMES, or with `all_names` every one (the layer-norm parameters too)."""
     suffix = f"_l{layer_index}" + ("_reverse" if direction else "")
-    params = layer.params
-    return {n: params[n + suffix] for n in PARAM_NAMES if n + suffix in params}
+    return {
+        name.removesuffix(suffix): value
+        for name, value in layer.params.items()
+        if name.endswith(suffix) and (all_names or name.removesuffix(suffix) in PARAM_NAMES)
+    }
 
 
 def emit_recurrent(g, layer, x: str, lengths: Lengths, initial=None):
@@ -79,6 +78,8 @@ def emit_recurrent(g, layer, x: str, lengths: Lengths, initial=None):
     LSTM), each (num_layers*D, N, H), slot k*D + d as in lstmkit and torch. `initial`: None
     (zero states) or the names of h_0 (and c_0), shaped as the finals."""
     check_exportable_recurrent(layer)
+    if layer.evaluation_variants():  # layer_norm / zoneout: no ONNX operator computes them
+        return emit_regularised(g, layer, x, lengths, initial)
     cell, op_type = CELL_OPS[type(layer)]
     directions = layer.num_directions
     finals = [[] for _ in layer.state_names]
@@ -116,6 +117,157 @@ def emit_recurrent(g, layer, x: str, lengths: Lengths, initial=None):
             state.append(name)
     joined = [s[0] if len(s) == 1 else g.op("Concat", s, axis=0) for s in finals]
     return x, joined
+
+
+def emit_regularised(g, layer, x: str, lengths: Lengths, initial=None):
+    """emit_recurrent for an LSTM / GRU with layer_norm or zoneout: per layer and direction,
+
+        zx  = LN(x @ weight_ih.T) (+ biases)        for all steps at once, outside the loop
+        y, finals = Scan(body, initial states, zx, valid)
+
+    where the body is one evaluation-mode step (`_lstm_body`, `_gru_body`; equations of
+    `lstmkit.cells.lstm_regularised` / `gru_regularised`, zoneout as its expectation) and
+    `valid` (T, N, 1) marks the steps before each length: past it the states stay and y is 0.
+    A reverse direction runs on ReverseSequence(x, lengths), which flips each valid prefix."""
+    directions, hidden = layer.num_directions, layer.hidden_size
+    valid = None
+    if lengths.int64 is not None:
+        valid = step_mask(g, x, lengths.int64, "Less")  # (T, N, 1) bool
+    finals = [[] for _ in layer.state_names]
+    for k in range(layer.num_layers):
+        outputs = []
+        for d in range(directions):
+            params = {
+                name: np.asarray(value, np.float32)
+                for name, value in direction_params(layer, k, d, all_names=True).items()
+            }
+            states = _initial_states(g, layer, x, initial, k * directions + d)
+            source = x
+            if d and valid is not None:
+                source = g.op("ReverseSequence", [x, lengths.int64], batch_axis=1, time_axis=0)
+            zx = _input_part(g, layer, params, source)
+            body = _scan_body(g, layer, params, hidden, with_valid=valid is not None)
+            scan_inputs = [zx] + ([valid] if valid is not None else [])
+            reverse = int(bool(d) and valid is None)  # no lengths: flip every sequence whole
+            results = g.op(
+                "Scan",
+                [*states, *scan_inputs],
+                outputs=len(states) + 1,
+                base=f"scan{k}",
+                body=body,
+                num_scan_inputs=len(scan_inputs),
+                scan_input_directions=[reverse] * len(scan_inputs),
+                scan_output_directions=[reverse],
+            )
+            y = results[-1]
+            if d and valid is not None:
+                y = g.op("ReverseSequence", [y, lengths.int64], batch_axis=1, time_axis=0)
+            outputs.append(y)
+            for state, name in zip(finals, results[:-1], strict=True):
+                state.append(g.unsqueeze(name, [0]))
+        x = outputs[0] if directions == 1 else g.op("Concat", outputs, axis=2)
+    joined = [s[0] if len(s) == 1 else g.op("Concat", s, axis=0) for s in finals]
+    return x, joined
+
+
+def _initial_states(g, layer, x, initial, row: int) -> list:
+    """The (N, H) initial states of state row `row`: zeros, or that row of `initial`."""
+    if initial is None:
+        batch = g.unsqueeze(g.dim(x, 1), [0])
+        shape = g.op("Concat", [batch, g.constant([layer.hidden_size], "hidden")], axis=0)
+        zero = g.op("ConstantOfShape", [shape], value=_float_tensor(g, 0.0))
+        return [zero] * len(layer.state_names)
+    rows = (g.constant([row], "starts"), g.constant([row + 1], "ends"), g.constant([0], "axes"))
+    return [g.squeeze(g.op("Slice", [state, *rows]), [0]) for state in initial]
+
+
+def _float_tensor(g, value: float):
+    return g.onnx.helper.make_tensor("value", g.onnx.TensorProto.FLOAT, [1], [value])
+
+
+def _layer_norm(g, x: str, params: dict, prefix: str) -> str:
+    weight, bias = params[prefix + "_weight"], params[prefix + "_bias"]
+    inputs = [x, g.constant(weight, prefix + "_weight"), g.constant(bias, prefix + "_bias")]
+    return g.op("LayerNormalization", inputs, axis=-1, epsilon=LN_EPS, base=prefix)
+
+
+def _input_part(g, layer, params: dict, x: str) -> str:
+    """zx (T, N, G*H) for all steps: LN(x @ weight_ih.T), plus both biases (LSTM) or bias_ih
+    (GRU, whose bias_hh joins the recurrent part inside the body)."""
+    zx = g.op("MatMul", [x, g.constant(params["weight_ih"].T, "weight_ih_t")])
+    if layer.layer_norm:
+        zx = _layer_norm(g, zx, params, "ln_ih")
+    if "bias_ih" in params:
+        bias = params["bias_ih"] + (params["bias_hh"] if isinstance(layer, LSTM) else 0)
+        zx = g.op("Add", [zx, g.constant(bias, "bias")])
+    return zx
+
+
+def _scan_body(g, layer, params: dict, hidden: int, with_valid: bool):
+    """The GraphProto of one step: inputs (states..., zx_t[, valid_t]), outputs (states', y_t).
+    Its nodes use g's names and initializers (the outer scope), collected apart from g's."""
+    helper, float_type = g.onnx.helper, g.onnx.TensorProto.FLOAT
+    outer_nodes, g.nodes = g.nodes, []
+    states = [g.fresh(f"{name}_prev") for name in layer.state_names]
+    zx_t, valid_t = g.fresh("zx_t"), g.fresh("valid_t")
+    step = _lstm_body if isinstance(layer, LSTM) else _gru_body
+    new = step(g, layer, params, hidden, states, zx_t)
+    y_t = new[0]
+    if with_valid:  # past a sequence's length: keep the states, output zero
+        new = [
+            g.op("Where", [valid_t, s, previous]) for s, previous in zip(new, states, strict=True)
+        ]
+        y_t = g.op("Where", [valid_t, new[0], g.constant(np.float32(0), "zero")])
+    else:
+        y_t = g.op("Identity", [y_t])
+    outputs = [g.op("Identity", [s]) for s in new] + [y_t]
+    body_nodes, g.nodes = g.nodes, outer_nodes
+    inputs = [helper.make_tensor_value_info(s, float_type, ["N", hidden]) for s in states]
+    inputs.append(helper.make_tensor_value_info(zx_t, float_type, ["N", None]))
+    if with_valid:
+        inputs.append(helper.make_tensor_value_info(valid_t, g.onnx.TensorProto.BOOL, ["N", 1]))
+    value_infos = [helper.make_tensor_value_info(o, float_type, ["N", hidden]) for o in outputs]
+    return helper.make_graph(body_nodes, g.fresh("step"), inputs, value_infos)
+
+
+def _zone(g, previous: str, new: str, p: float) -> str:
+    """p * previous + (1 - p) * new: zoneout's evaluation-mode expectation."""
+    if not p:
+        return new
+    kept = g.op("Mul", [previous, g.constant(np.float32(p), "zoneout")])
+    return g.op("Add", [kept, g.op("Mul", [new, g.constant(np.float32(1 - p), "keep")])])
+
+
+def _recurrent_product(g, layer, params: dict, h: str) -> str:
+    zh = g.op("MatMul", [h, g.constant(params["weight_hh"].T, "weight_hh_t")])
+    return _layer_norm(g, zh, params, "ln_hh") if layer.layer_norm else zh
+
+
+def _lstm_body(g, layer, params: dict, hidden: int, states: list, zx_t: str) -> list:
+    h, c = states
+    z = g.op("Add", [zx_t, _recurrent_product(g, layer, params, h)])
+    split = g.constant([hidden] * 4, "split")
+    i, f, cand, o = g.op("Split", [z, split], outputs=4, axis=1)
+    i, f, o = (g.op("Sigmoid", [gate]) for gate in (i, f, o))
+    c_hat = g.op("Add", [g.op("Mul", [f, c]), g.op("Mul", [i, g.op("Tanh", [cand])])])
+    normalised = _layer_norm(g, c_hat, params, "ln_c") if layer.layer_norm else c_hat
+    h_hat = g.op("Mul", [o, g.op("Tanh", [normalised])])
+    return [_zone(g, h, h_hat, layer.zoneout_hidden), _zone(g, c, c_hat, layer.zoneout_cell)]
+
+
+def _gru_body(g, layer, params: dict, hidden: int, states: list, zx_t: str) -> list:
+    (h,) = states
+    zh = _recurrent_product(g, layer, params, h)
+    if "bias_hh" in params:
+        zh = g.op("Add", [zh, g.constant(params["bias_hh"], "bias_hh")])
+    split = g.constant([hidden] * 3, "split")
+    a_r, a_z, a_n = g.op("Split", [zx_t, split], outputs=3, axis=1)
+    b_r, b_z, b_n = g.op("Split", [zh, split], outputs=3, axis=1)
+    r = g.op("Sigmoid", [g.op("Add", [a_r, b_r])])
+    z = g.op("Sigmoid", [g.op("Add", [a_z, b_z])])
+    n = g.op("Tanh", [g.op("Add", [a_n, g.op("Mul", [r, b_n])])])
+    h_hat = g.op("Add", [n, g.op("Mul", [z, g.op("Sub", [h, n])])])  # (1 - z) n + z h
+    return [_zone(g, h, h_hat, layer.zoneout_hidden)]
 
 
 def _recurrent_attributes(layer, directions: int) -> dict:
