@@ -11,10 +11,11 @@ twin with the same constructor arguments and copies the state dict. Supported, b
     Sequential of those           <->  torch.nn.Sequential
 
 What torch cannot express is refused with the reason (peepholes, clip, input_forget, the
-ONNX-variant GRU, and the LSTM's layer_norm and zoneout, which act inside the recurrence even in
-evaluation mode). A layer with dropout_input, dropout_output, dropout_state or weight_drop
-converts as its evaluation-mode weights: the twin is the plain torch layer, which applies none
-of these regularisers, also in training mode. The evaluation/training mode is carried over.
+ONNX-variant GRU, and the LSTM's and GRU's layer_norm and zoneout, which act inside the
+recurrence even in evaluation mode). A layer with dropout_input, dropout_output,
+dropout_state or weight_drop converts as its evaluation-mode weights: the twin is the plain
+torch layer, which applies none of these regularisers, also in training mode. The
+evaluation/training mode is carried over.
 torch is imported only when one of these functions is called; `import lstmkit` never imports
 it.
 """
