@@ -171,27 +171,22 @@ def _compare_with_reference(model, step, options, training):
     return masks
 
 
-@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
-@pytest.mark.parametrize("name", CASES)
-def test_lstm_options_match_a_torch_autograd_reference(name, training):
-    options = CASES[name]
-    model = LSTM(3, 4, dtype="float64", seed=3, **options).train(training)
-    masks = _compare_with_reference(model, lstm_step, options, training)
-    assert bool(masks) == (training and name != "layer_norm")
-
-
 GRU_ALL = {name: value for name, value in ALL.items() if name != "zoneout_cell"}
 GRU_CASES = {
     "layer_norm": {"layer_norm": True},
     "dropout_state-zoneout": {"dropout_state": 0.4, "zoneout_hidden": 0.3},
     "all-2layer-bidirectional": {**GRU_ALL, "num_layers": 2, "bidirectional": True},
 }
+LAYERS = {
+    **{f"LSTM-{name}": (LSTM, lstm_step, options) for name, options in CASES.items()},
+    **{f"GRU-{name}": (GRU, gru_step, options) for name, options in GRU_CASES.items()},
+}
 
 
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
-@pytest.mark.parametrize("name", GRU_CASES)
-def test_gru_options_match_a_torch_autograd_reference(name, training):
-    options = GRU_CASES[name]
-    model = GRU(3, 4, dtype="float64", seed=3, **options).train(training)
-    masks = _compare_with_reference(model, gru_step, options, training)
-    assert bool(masks) == (training and name != "layer_norm")
+@pytest.mark.parametrize("name", LAYERS)
+def test_options_match_a_torch_autograd_reference(name, training):
+    cls, step, options = LAYERS[name]
+    model = cls(3, 4, dtype="float64", seed=3, **options).train(training)
+    masks = _compare_with_reference(model, step, options, training)
+    assert bool(masks) == (training and not name.endswith("-layer_norm"))
