@@ -1,9 +1,10 @@
 """LSTM-FCN and ALSTM-FCN (Karim et al. 2017): a recurrent branch beside a fully convolutional
 branch, their two summaries concatenated into one output layer.
 
-    recurrent branch:  y, _ = encoder(x, lengths)          LSTM, GRU or RNN
-                       r    = head(y, lengths)             last valid step, mean or max
-          (attention)  r, _ = attention(r, y, lengths)     ALSTM-FCN: r attends over y
+    recurrent branch:  u, m = chunk_steps(x, lengths, s)   s steps read as one (step_chunks.py)
+                       y, _ = encoder(u, m)                LSTM, GRU or RNN
+                       r    = head(y, m)                   last valid step, mean or max
+          (attention)  r, _ = attention(r, y, m)           ALSTM-FCN: r attends over y
                        r    = dropout(r)
     convolutional:     z    = x
                        3 x: z = relu(batch_norm(conv(z, lengths), lengths))
@@ -19,9 +20,10 @@ exactly the logits it gets alone.
 
 Where this differs from the paper, and why:
 - The paper's "dimension shuffle" (the LSTM reads a univariate series as one step of T
-  features) needs every series to have the same T, so the recurrent branch here reads the
-  series step by step with `lengths`, as the SequenceNetwork's encoder does (exact for
-  variable lengths, and the same branch the "lstm" architecture has).
+  features) needs every series to have the same T. Here the recurrent branch reads `stride`
+  steps as one (`step_chunks.py`): stride 1 reads step by step, as the SequenceNetwork's
+  encoder does; stride >= T is the dimension shuffle; in between, a long series takes
+  ceil(T / stride) recurrent steps. Any stride keeps variable lengths exact.
 - The paper's LSTM branch is one unidirectional LSTM (8 to 128 cells) read at its last step,
   with dropout 0.8; here it is the classifier's encoder and head (`cell`, `hidden_size`,
   `bidirectional`, `head`, `dropout`), so that "lstm" and "lstm-fcn" differ by the
@@ -42,6 +44,7 @@ from lstmkit.models.sequence_network import (
     check_choice,
     recurrent_encoder,
 )
+from lstmkit.models.step_chunks import chunk_steps, unchunk_gradient
 from lstmkit.module import Module
 from lstmkit.nn.attention import Attention
 from lstmkit.nn.batch_norm import BatchNorm1d
@@ -67,6 +70,7 @@ class FCNNetwork(Module):
         cell, hidden_size, num_layers, bidirectional, head, dropout: the recurrent branch, as
             in `SequenceNetwork`; the dropout acts on that branch's summary (as in the paper).
         filters: f, the first block's filters; the blocks have f, 2 f, f.
+        stride: s, the steps the recurrent branch reads as one (1: step by step).
         dtype: "float32" (default) or "float64".
         seed: None, an int, a np.random.Generator or a SeedSequence (lstmkit.random); each
             layer draws from its own child of it.
@@ -84,6 +88,7 @@ class FCNNetwork(Module):
         head="mean",
         dropout=0.0,
         filters=128,
+        stride=1,
         dtype="float32",
         seed=None,
     ):
@@ -96,8 +101,9 @@ class FCNNetwork(Module):
         self.num_layers, self.bidirectional, self.head = num_layers, bidirectional, head
         self.dropout, self.dtype = dropout, dtype
         self.filters = check_positive_int(filters, "filters")
+        self.stride = check_positive_int(stride, "stride")
         seeds = spawn(seed, 4 + len(KERNELS))  # encoder, attention, dropout, output, convs
-        self.encoder = recurrent_encoder(self, seeds[0])
+        self.encoder = recurrent_encoder(self, seeds[0], input_size * self.stride)
         self.pool = HEADS[head]()
         width = hidden_size * (2 if bidirectional else 1)
         if architecture == "alstm-fcn":
@@ -118,9 +124,10 @@ class FCNNetwork(Module):
 
     def forward(self, x, lengths=None):
         """logits (N, output_size) for x (N, T, C) and optional lengths (N,)."""
-        recurrent = self._recurrent_forward(x, lengths)
+        # the convolutions first: they check x and lengths before the chunks reshape them
         convolutional, active = self._convolutional_forward(x, lengths)
-        self._cache = (recurrent.shape[1], active)
+        recurrent = self._recurrent_forward(x, lengths)
+        self._cache = (recurrent.shape[1], active, x.shape[1], lengths)
         return self.output(np.concatenate([recurrent, convolutional], axis=1))
 
     def backward(self, dlogits):
@@ -129,28 +136,29 @@ class FCNNetwork(Module):
             raise NoForwardPassError(
                 "FCNNetwork.backward called before forward: run forward(x) first"
             )
-        width, active = self._cache
+        width, active, steps, lengths = self._cache
         dfeatures = self.output.backward(dlogits)
-        dx = self._recurrent_backward(dfeatures[:, :width])
+        dx = self._recurrent_backward(dfeatures[:, :width], steps, lengths)
         return dx + self._convolutional_backward(dfeatures[:, width:], active)
 
     # ---- the two branches ----------------------------------------------------------------------
 
     def _recurrent_forward(self, x, lengths):
+        x, lengths = chunk_steps(x, lengths, self.stride)
         y, _ = self.encoder(x, lengths=lengths)
         summary = self.pool(y, lengths)
         if self.architecture == "alstm-fcn":
             summary, _ = self.attention(summary, y, lengths=lengths)
         return self.drop(summary)
 
-    def _recurrent_backward(self, dsummary):
+    def _recurrent_backward(self, dsummary, steps, lengths):
         dsummary = self.drop.backward(dsummary)
         dy = 0.0
         if self.architecture == "alstm-fcn":
             dsummary, dy = self.attention.backward(dsummary)
         dy = dy + self.pool.backward(dsummary)
-        dx, _ = self.encoder.backward(dy)
-        return dx
+        dchunks, _ = self.encoder.backward(dy)
+        return unchunk_gradient(dchunks, steps, self.input_size, lengths)
 
     def _convolutional_forward(self, x, lengths):
         """(the mean over valid steps of the last block's output, each block's ReLU mask)."""
@@ -174,9 +182,13 @@ class FCNNetwork(Module):
         return getattr(self, f"norm{k}")
 
 
-def classifier_network(input_size, output_size, architecture="lstm", filters=128, **options):
+def classifier_network(
+    input_size, output_size, architecture="lstm", filters=128, stride=1, **options
+):
     """The network of one classifier: a `SequenceNetwork` for "lstm", else an `FCNNetwork`
     (`options`: cell, hidden_size, ..., seed, which both take)."""
     if architecture == "lstm":
         return SequenceNetwork(input_size, output_size, **options)
-    return FCNNetwork(input_size, output_size, architecture, filters=filters, **options)
+    return FCNNetwork(
+        input_size, output_size, architecture, filters=filters, stride=stride, **options
+    )

@@ -156,6 +156,19 @@ class Text(Hyperparameter):
         return isinstance(value, str)
 
 
+class OneOf(Hyperparameter):
+    """Any value one of `alternatives` accepts (e.g. "auto" or a positive integer)."""
+
+    def __init__(self, *alternatives: Hyperparameter):
+        self.alternatives = alternatives
+
+    def expected(self) -> str:
+        return " or ".join(a.expected() for a in self.alternatives)
+
+    def accepts(self, value) -> bool:
+        return any(a.accepts(value) for a in self.alternatives)
+
+
 def check_hyperparameters(estimator) -> None:
     """Raise ValueError for the first hyperparameter of `estimator` outside its declaration."""
     owner = type(estimator).__name__

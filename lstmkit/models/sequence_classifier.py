@@ -20,9 +20,10 @@ from lstmkit.models.base import Estimator
 from lstmkit.models.class_labels import class_labels, label_array
 from lstmkit.models.fcn_network import ARCHITECTURES
 from lstmkit.models.fitted_state import Labels, Numbers, Value
-from lstmkit.models.hyperparameters import ENCODER, TRAINING, Choice, Integer, declare
+from lstmkit.models.hyperparameters import ENCODER, TRAINING, Choice, Integer, OneOf, declare
 from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seeds
 from lstmkit.models.sequence_input import LAYOUTS, as_sequences
+from lstmkit.models.step_chunks import auto_stride
 from lstmkit.random import as_generator
 from lstmkit.training import StepResult, Trainer, TrainingInterrupted
 from lstmkit.validation import check_observed, check_spread
@@ -47,6 +48,10 @@ class SequenceClassifier(Estimator):
             `lstmkit.models.fcn_network`).
         filters: the first and last convolutional blocks' filters (the middle one has twice
             as many); 128 as in the paper; used by "lstm-fcn" and "alstm-fcn" only.
+        stride: how many consecutive steps the recurrent branch of "lstm-fcn" and "alstm-fcn"
+            reads as one step (`lstmkit.models.step_chunks`): 1 reads step by step, a stride
+            at least the series' length is the paper's "dimension shuffle"; "auto" (default)
+            reads the longest training series in 32 steps (1 for series up to 32 steps).
         patience: early-stopping patience in epochs on the validation loss.
         validation_fraction: share of the training data held out (stratified) for early
             stopping; 0 trains on everything for `epochs` epochs.
@@ -71,6 +76,7 @@ class SequenceClassifier(Estimator):
         ensemble=Integer(low=1),
         architecture=Choice("lstm", *ARCHITECTURES),
         filters=Integer(low=1),
+        stride=OneOf(Choice("auto"), Integer(low=1)),
         layout=Choice(*LAYOUTS),
     )
     fitted_state = {
@@ -102,6 +108,7 @@ class SequenceClassifier(Estimator):
         ensemble=3,
         architecture="lstm",
         filters=128,
+        stride="auto",
         layout="NTC",
         seed=None,
         verbose=0,
@@ -122,6 +129,7 @@ class SequenceClassifier(Estimator):
         self.ensemble = ensemble
         self.architecture = architecture
         self.filters = filters
+        self.stride = stride
         self.layout = layout
         self.seed = seed
         self.verbose = verbose
@@ -155,6 +163,7 @@ class SequenceClassifier(Estimator):
             seed=self.seed,
             architecture=self.architecture,
             filters=self.filters,
+            stride=self._stride_for(sequences),
         )
         histories = []
         for k in range(self.ensemble):
@@ -169,6 +178,12 @@ class SequenceClassifier(Estimator):
         self.member_histories_ = histories  # one History per member (not saved)
         self.n_epochs_ = self.history_.epochs
         return self
+
+    def _stride_for(self, sequences) -> int:
+        """`stride`, with "auto" resolved on the longest training sequence."""
+        if self.stride == "auto":
+            return auto_stride(max(len(s) for s in sequences))
+        return self.stride
 
     def _fit_member(self, k, data, targets):
         """Train member k on its own stratified split; returns its History."""

@@ -72,11 +72,12 @@ def check_choice(value, choices, name: str) -> None:
         raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
 
 
-def recurrent_encoder(network, seed):
+def recurrent_encoder(network, seed, input_size=None):
     """The recurrent layer of `network` (which stores input_size, cell, hidden_size,
-    num_layers, bidirectional, dropout and dtype): dropout between stacked layers only."""
+    num_layers, bidirectional, dropout and dtype): dropout between stacked layers only.
+    `input_size`, when given, replaces the network's (a strided front end widens the input)."""
     return CELLS[network.cell](
-        network.input_size,
+        network.input_size if input_size is None else input_size,
         network.hidden_size,
         num_layers=network.num_layers,
         bidirectional=network.bidirectional,

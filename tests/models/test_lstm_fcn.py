@@ -6,6 +6,7 @@ import pytest
 import lstmkit
 from lstmkit.models import SequenceClassifier
 from lstmkit.models.fcn_network import ARCHITECTURES, FCNNetwork
+from lstmkit.models.step_chunks import auto_stride, chunk_steps
 from lstmkit.testing import gradient_errors
 
 TOLERANCE = 1e-6
@@ -17,19 +18,28 @@ def _network(architecture, **changes):
     return FCNNetwork(2, 3, architecture, **{**options, **changes})
 
 
+# strides: step by step; chunks of 4 (9 steps -> 3 chunks, the last one part padding); one
+# chunk longer than every series (the "dimension shuffle")
+STRIDES = [1, 4, 12]
+
+
+@pytest.mark.parametrize("stride", STRIDES, ids=lambda s: f"stride{s}")
 @pytest.mark.parametrize("bidirectional", [True, False], ids=["bidirectional", "forward"])
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
-def test_every_gradient_matches_finite_differences_with_lengths(architecture, bidirectional):
-    network = _network(architecture, bidirectional=bidirectional, head="mean")
+def test_every_gradient_matches_finite_differences_with_lengths(
+    architecture, bidirectional, stride
+):
+    network = _network(architecture, bidirectional=bidirectional, head="mean", stride=stride)
     x = np.random.default_rng(1).standard_normal((3, 9, 2))
 
     def backward(upstream):
         return {"x": network.backward(*upstream)}
 
-    # eps 1e-5, not 1e-6: the query's gradients through attention after the head are ~1e-4,
-    # where the loss's rounding (~1e-15 / eps) dominates a 1e-6 step (the error shrinks as the
-    # step grows, which a wrong gradient would not do); the truncation error is ~eps^2
-    errors = gradient_errors(network, lambda: network(x, LENGTHS), backward, {"x": x}, eps=1e-5)
+    # eps 1e-4, not 1e-6: the query's gradients through attention after the head are ~1e-4,
+    # where the loss's rounding (~1e-15 / eps) dominates a small step (at stride 4 the error is
+    # 6e-6, 1e-6 and 8e-8 for eps 1e-6, 1e-5 and 1e-4: it shrinks as the step grows, which a
+    # wrong gradient would not do); the truncation error is ~eps^2
+    errors = gradient_errors(network, lambda: network(x, LENGTHS), backward, {"x": x}, eps=1e-4)
     assert "input x" in errors and "conv2.weight" in errors and "norm1.weight" in errors
     if architecture == "alstm-fcn":
         assert "attention.v" in errors
@@ -40,9 +50,10 @@ def test_every_gradient_matches_finite_differences_with_lengths(architecture, bi
         assert not dx[n, length:].any()
 
 
+@pytest.mark.parametrize("stride", STRIDES, ids=lambda s: f"stride{s}")
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
-def test_a_padded_batch_predicts_what_each_series_gets_alone(architecture):
-    network = _network(architecture)
+def test_a_padded_batch_predicts_what_each_series_gets_alone(architecture, stride):
+    network = _network(architecture, stride=stride)
     rng = np.random.default_rng(2)
     x = rng.standard_normal((3, 9, 2))
     network.train()
@@ -53,6 +64,30 @@ def test_a_padded_batch_predicts_what_each_series_gets_alone(architecture):
     for n, length in enumerate(LENGTHS):
         alone = network(x[n : n + 1, :length], np.array([length]))
         np.testing.assert_allclose(batch[n], alone[0], rtol=1e-12, atol=1e-12)
+
+
+def test_chunks_concatenate_consecutive_steps_and_zero_what_lies_past_a_length():
+    x = np.arange(2 * 5 * 2, dtype=np.float64).reshape(2, 5, 2) + 1  # no zeros of its own
+    chunks, lengths = chunk_steps(x, np.array([5, 3]), 2)
+    assert chunks.shape == (2, 3, 4) and lengths.tolist() == [3, 2]
+    np.testing.assert_array_equal(chunks[0, 1], [5, 6, 7, 8])  # steps 2 and 3 of series 0
+    np.testing.assert_array_equal(chunks[0, 2], [9, 10, 0, 0])  # step 4, then past T
+    np.testing.assert_array_equal(chunks[1, 1], [15, 16, 0, 0])  # step 2, then past length 3
+    assert not chunks[1, 2].any()
+
+
+def test_auto_stride_reads_the_longest_series_in_at_most_32_steps():
+    assert [auto_stride(t) for t in (1, 32, 33, 64, 65, 1460)] == [1, 1, 2, 2, 3, 46]
+
+
+def test_the_classifier_resolves_an_auto_stride_on_the_longest_training_series():
+    X, y = _two_rhythms(4, seed=0)
+    X[0] = np.zeros((70, 1))  # 70 steps -> stride ceil(70 / 32) = 3
+    options = dict(hidden_size=2, filters=2, epochs=1, ensemble=1, validation_fraction=0, seed=0)
+    model = SequenceClassifier(architecture="lstm-fcn", **options).fit(X, y)
+    assert model.network_.member(0).stride == 3
+    model = SequenceClassifier(architecture="lstm-fcn", stride=5, **options).fit(X, y)
+    assert model.network_.member(0).stride == 5
 
 
 def _two_rhythms(count, seed):
@@ -96,8 +131,10 @@ def test_the_classifier_learns_saves_and_loads(architecture, tmp_path):
     [
         ({"architecture": "fcn"}, "architecture must be one of 'lstm', 'lstm-fcn' or"),
         ({"filters": 0}, "filters must be a positive integer; got 0"),
+        ({"stride": 0}, "stride must be 'auto' or a positive integer; got 0"),
+        ({"stride": "shuffle"}, "stride must be 'auto' or a positive integer; got 'shuffle'"),
     ],
-    ids=["architecture", "filters"],
+    ids=["architecture", "filters", "stride", "stride-name"],
 )
 def test_bad_fcn_hyperparameters_are_refused(change, message):
     X, y = _two_rhythms(4, seed=0)
