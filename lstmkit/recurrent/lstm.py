@@ -44,8 +44,8 @@ class LSTM(RecurrentLayer):
         seed: int, np.random.Generator or None: initialisation and dropout draw from it only.
 
     Regularised and normalised variants (keyword only; all off by default, and then the layer
-    computes exactly what it computes without them). Equations in `lstmkit.cells.
-    lstm_regularised` and `lstmkit.recurrent.base`, and in docs/lstm.md:
+    computes exactly what it computes without them). Equations in docs/lstm.md section 3a,
+    `lstmkit.cells.lstm_regularised` and `lstmkit.recurrent.regularisers`:
         layer_norm: layer normalisation inside the cell (Ba, Kiros and Hinton 2016):
             z = LN(W_ih x; g_x, b_x) + LN(W_hh h; g_h, b_h) + b_ih + b_hh, gates as usual,
             c' = f * c + i * g, h' = o * tanh(LN(c'; g_c, b_c)); parameters
@@ -69,7 +69,8 @@ class LSTM(RecurrentLayer):
     input_forget, and they run a NumPy time loop instead of the numba kernels (see
     docs/performance.md); with proj_size, LN_hh normalises W_hh h over the 4H gate rows and
     zoneout_hidden acts on the projected h. dropout_input, dropout_output and weight_drop
-    work with every other option and keep the fused kernels.
+    work with every other option and keep the fused kernels. ONNX export writes layer_norm
+    and zoneout as a Scan of standard operators; `to_torch` refuses them.
 
     Shapes (D = 2 if bidirectional else 1, P = proj_size or hidden_size):
         x (N, T, I); y (N, T, D*P); h_n (D*num_layers, N, P); c_n (D*num_layers, N, H);
