@@ -24,8 +24,8 @@ Regularisers of every cell, training mode only (all off by default; `regulariser
     weight_drop:     weight_hh <- weight_hh * M   one mask per layer, direction and forward call
                      (DropConnect, as AWD-LSTM); the gradient of weight_hh is dW * M
 
-A cell with options inside the recurrence (the regularised LSTM) also receives the masks of
-`StepNoise` (`_draw_noise`). Every mask draws from the layer's own generator, so
+A cell with options inside the recurrence (the regularised LSTM and GRU) also receives the
+masks of `StepNoise` (`_draw_noise`). Every mask draws from the layer's own generator, so
 `rng_states()` / `set_rng_states()` replay them exactly, and `last_masks()` returns them.
 """
 
@@ -455,8 +455,8 @@ class RecurrentLayer(Module):
 
     def evaluation_variants(self) -> list:
         """The options set that still act in evaluation mode inside the recurrence
-        (layer_norm, zoneout): what an export to ONNX or torch, which have no such layer,
-        must refuse."""
+        (layer_norm, zoneout): what `to_torch` refuses (torch has no such layer) and ONNX
+        export writes as a Scan of standard operators instead of an LSTM / GRU node."""
         return [name for name in self._in_recurrence_options() if name != "dropout_state"]
 
     def _draws_noise(self) -> bool:
