@@ -15,7 +15,11 @@ Run from the repository root:
     python bench/timeseries_classification.py                     # 5 seeds, all five sets
     python bench/timeseries_classification.py --skip-lstmkit      # the baselines alone
     python bench/timeseries_classification.py --seeds 2 --datasets Coffee \\
-        --architecture lstm-fcn
+        --architecture lstm lstm-fcn alstm-fcn      # one column per architecture
+
+Fit times are wall-clock and CPU seconds of the fit: on a machine shared with other jobs the
+wall-clock time grows with the load, while the CPU time (one BLAS thread: the script sets
+OPENBLAS_NUM_THREADS=1 unless it is set) is what the fit costs on an idle core.
 """
 
 import argparse
@@ -26,7 +30,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads: CPU time = one core
+
+import numpy as np  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "timeseries"
@@ -74,15 +80,22 @@ def timed(fit_and_score):
     return accuracy, time.perf_counter() - started
 
 
+def cpu_timed(fit):
+    """Run fit() and return (wall-clock seconds, CPU seconds of this process)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fit()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def lstmkit_run(train, test, seed, architecture):
     """Fit SequenceClassifier with its defaults (plus `architecture` when given); return
-    (test accuracy, fit seconds)."""
+    (test accuracy, fit wall-clock seconds, fit CPU seconds)."""
     from lstmkit.models import SequenceClassifier
 
     options = {} if architecture is None else {"architecture": architecture}
     model = SequenceClassifier(seed=seed, **options)
-    _, seconds = timed(lambda: model.fit(train.X, train.y))
-    return model.score(test.X, test.y), seconds
+    wall, cpu = cpu_timed(lambda: model.fit(train.X, train.y))
+    return model.score(test.X, test.y), wall, cpu
 
 
 def warm_up(train):
@@ -114,19 +127,14 @@ def check_aeon(parser):
         parser.error('aeon is not installed; the baselines need it: pip install -e ".[bench]"')
 
 
-def check_architecture(parser, architecture):
-    """Refuse --architecture up front (not after the baselines) when this lstmkit's
-    SequenceClassifier has no `architecture` argument yet."""
-    import inspect
-
+def check_architectures(parser, architectures):
+    """Refuse an unknown --architecture up front, not after the baselines."""
     from lstmkit.models import SequenceClassifier
 
-    accepted = inspect.signature(SequenceClassifier).parameters
-    if architecture is not None and "architecture" not in accepted:
-        parser.error(
-            f"--architecture {architecture!r}: this lstmkit's SequenceClassifier takes no "
-            "architecture argument; leave --architecture out to use its default"
-        )
+    known = SequenceClassifier.hyperparameters["architecture"]
+    for architecture in architectures:
+        if architecture is not None and not known.accepts(architecture):
+            parser.error(f"--architecture {architecture!r}: must be {known.expected()}")
 
 
 def dtw_run(train, test):
@@ -192,31 +200,39 @@ def benchmark(name, args, deadline):
             f"{spread([a for a, _ in rocket])}, {statistics.mean(s for _, s in rocket):.1f} s"
         )
     print(f"{name} MiniRocket: {rocket_cell}", flush=True)
-    lstmkit_cell = "not run"
-    if not args.skip_lstmkit:
-        results = []
-        for seed in range(args.seeds):
-            if time.monotonic() > deadline:
-                print(f"{name}: --max-minutes reached, seeds from {seed} skipped", flush=True)
-                break
-            results.append(lstmkit_run(train, test, seed, args.architecture))
-            print(
-                f"{name} lstmkit seed {seed}: accuracy {results[-1][0]:.4f}, "
-                f"{results[-1][1]:.1f} s",
-                flush=True,
-            )
-        if results:
-            lstmkit_cell = (
-                f"{spread([a for a, _ in results])}, {len(results)} seeds, "
-                f"{statistics.mean(s for _, s in results):.0f} s"
-            )
+    lstmkit_cells = []
+    for architecture in [] if args.skip_lstmkit else args.architecture:
+        lstmkit_cells.append(lstmkit_cell(name, train, test, architecture, args.seeds, deadline))
     return [
         shape_label(name, train),
-        lstmkit_cell,
+        *lstmkit_cells,
         f"{dtw_accuracy:.3f}, {dtw_seconds:.1f} s",
         rocket_cell,
         PUBLISHED[name],
     ]
+
+
+def lstmkit_cell(name, train, test, architecture, seeds, deadline):
+    """The table cell of one architecture (None: the default) over seeds 0..seeds-1."""
+    results = []
+    for seed in range(seeds):
+        if time.monotonic() > deadline:
+            print(f"{name}: --max-minutes reached, seeds from {seed} skipped", flush=True)
+            break
+        results.append(lstmkit_run(train, test, seed, architecture))
+        accuracy, wall, cpu = results[-1]
+        print(
+            f"{name} lstmkit {architecture or 'default'} seed {seed}: accuracy {accuracy:.4f}, "
+            f"{wall:.1f} s ({cpu:.1f} s CPU)",
+            flush=True,
+        )
+    if not results:
+        return "not run"
+    accuracies, walls, cpus = zip(*results, strict=True)
+    return (
+        f"{spread(list(accuracies))}, {len(results)} seeds, {statistics.mean(walls):.0f} s "
+        f"({statistics.mean(cpus):.0f} s CPU, max {max(cpus):.0f} s)"
+    )
 
 
 def main(argv=None) -> None:
@@ -225,8 +241,10 @@ def main(argv=None) -> None:
     parser.add_argument("--datasets", nargs="+", default=list(PUBLISHED), choices=list(PUBLISHED))
     parser.add_argument(
         "--architecture",
-        default=None,
-        help="SequenceClassifier's architecture= (default: the estimator's own default)",
+        nargs="+",
+        default=[None],
+        help="SequenceClassifier's architecture=, one table column each (default: the "
+        "estimator's own default)",
     )
     parser.add_argument(
         "--skip-lstmkit", action="store_true", help="run the 1-NN DTW and MiniRocket baselines only"
@@ -242,14 +260,17 @@ def main(argv=None) -> None:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
     sys.path.insert(0, str(REPO))
     check_aeon(parser)
-    check_architecture(parser, args.architecture)
+    check_architectures(parser, args.architecture)
     budget = float("inf") if args.max_minutes is None else 60 * args.max_minutes
     deadline = time.monotonic() + budget
 
     rows = [benchmark(name, args, deadline) for name in args.datasets]
     columns = [
         "data set (train, length, classes)",
-        f"lstmkit ({args.architecture or 'default'}): test accuracy mean ± sd (min-max), fit time",
+        *(
+            f"lstmkit ({architecture or 'default'}): test accuracy mean ± sd (min-max), fit time"
+            for architecture in ([] if args.skip_lstmkit else args.architecture)
+        ),
         "1-NN DTW (full window), fit + predict time",
         f"MiniRocket, {args.seeds} seeds, fit + predict time",
         "published LSTM-FCN / ALSTM-FCN",
