@@ -267,3 +267,38 @@ def test_repr_names_the_options():
     text = repr(LSTM(3, 4, layer_norm=True, weight_drop=0.25, zoneout_hidden=0.1))
     assert "layer_norm=True" in text and "weight_drop=0.25" in text
     assert "zoneout_hidden=0.1" in text
+
+
+@pytest.mark.parametrize(
+    "cls, options",
+    [(LSTM, {**IN_CELL, **DROPOUTS, "dropout_state": 0.1}), (GRU, {**GRU_IN_CELL, **DROPOUTS})],
+    ids=["LSTM", "GRU"],
+)
+def test_a_regularised_layer_learns_to_recall_its_first_input(cls, options):
+    """Behaviour: with every option on, Adam drives the loss of "repeat x[0] after 6 steps"
+    (read from h_n's first unit) well below what predicting 0 gives, in evaluation mode."""
+    from lstmkit.optim import Adam
+
+    model = cls(1, 6, seed=0, **{**options, "dropout_input": 0.0, "dropout_output": 0.1})
+    rng = np.random.default_rng(0)
+    x = rng.choice([-1.0, 1.0], size=(32, 6, 1)).astype(np.float32)
+    target = 0.5 * x[:, 0, 0]
+    optimizer = Adam(model, lr=0.05)
+
+    def loss_and_gradient():
+        y, state = model(x)
+        h_n = _states(state)[0]
+        error = h_n[0, :, 0] - target
+        dh_n = np.zeros_like(h_n)
+        dh_n[0, :, 0] = 2 * error / len(error)
+        return float(np.mean(error**2)), y, dh_n
+
+    for _ in range(150):  # untrained: 0.51 against the baseline 0.25
+        model.zero_grad()
+        _, y, dh_n = loss_and_gradient()
+        dstate = (dh_n, None) if cls is LSTM else dh_n
+        model.backward(np.zeros_like(y), dstate)
+        optimizer.step()
+    model.eval()
+    loss, _, _ = loss_and_gradient()
+    assert loss < 0.1 * float(np.mean(target**2))
