@@ -103,3 +103,14 @@ def test_a_series_shorter_than_the_lookback_is_padded_for_its_forecast():
     assert [f.shape for f in forecasts] == [(2,), (2,)]
     # the short series' last window: its first season (3, 5) repeated before it, in step
     np.testing.assert_array_equal(model.history_[1, :, 0], [5, 3, 5, 3, 5, 4])
+
+
+def test_short_series_give_padded_training_windows_only_when_the_real_ones_are_too_few():
+    """A series shorter than lookback + horizon adds no window when the others give 8 or more
+    (40 - 6 - 2 + 1 = 33 here), one padded window each when they do not."""
+    model = Forecaster(horizon=2, period=1, lookback=6, log=False, hidden_size=4, epochs=1)
+    model.set_params(ensemble=1, seed=0).fit([10 + np.sin(np.arange(40.0)), np.arange(5.0)])
+    z = [10 + np.sin(np.arange(40.0))[:, None], np.arange(5.0)[:, None]]
+    none = [np.zeros((40, 0)), np.zeros((5, 0))]
+    assert len(model._window_sets(z, none)[2]) == 33
+    assert len(model._window_sets([z[1], z[1] + 1], [none[1]] * 2)[2]) == 2
