@@ -112,6 +112,12 @@ def _forecaster_predict(model, name, args):
             "a Forecaster forecasts from the end of the series it was fitted on: give no "
             "INPUT (to forecast another series, fit it with `lstmkit forecast FILE`)"
         )
+    if model.input_kind_ in ("vectors", "matrices"):  # many series (a list, a dict, a panel)
+        raise ValueError(
+            f"the model forecasts {model.history_.shape[0]} series (it was fitted on several); "
+            "predict prints one series' forecast: use `lstmkit forecast --id-column ...` "
+            "(its forecast.csv) or Forecaster.predict in Python"
+        )
     horizon = args.horizon or model.horizon
     predicted = model.predict(horizon=horizon, return_intervals=True)
     parts = [np.reshape(a, (horizon, -1)) for a in predicted]  # forecast, lower, upper: (h, K)
