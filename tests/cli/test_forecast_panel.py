@@ -72,6 +72,18 @@ def test_a_panel_gets_the_long_table_metrics_per_series_and_plots(panel_csv, tmp
     assert 0 <= summary["test"]["lstm"]["coverage"] <= 1
 
 
+def test_predict_refuses_a_panel_model_by_name(panel_csv, tmp_path, capsys):
+    """`lstmkit predict` prints one series' forecast; a panel model ended in an internal
+    error (a reshape of its dict of forecasts)."""
+    out = tmp_path / "run"
+    assert main(["forecast", str(panel_csv), *TINY, "--horizon", "2", "--holdout", "0",
+                 "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["predict", str(out / "model.safetensors")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lstmkit: error: the model forecasts 2 series") and "\n" not in err
+
+
 @pytest.mark.parametrize(
     "edit, message",
     [
