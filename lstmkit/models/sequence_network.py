@@ -21,6 +21,8 @@ class SequenceNetwork(Module):
 
     `seed` (None, an int, a np.random.Generator or a SeedSequence; see lstmkit.random): the
     encoder, the dropout and the output layer each draw from their own child of it.
+    `regularisers`: None or {option: value} of the encoder's regularisers (`layer_norm`,
+    `dropout_state`, ...; docs/lstm.md section 3a), passed to it unchanged.
     """
 
     def __init__(
@@ -35,6 +37,7 @@ class SequenceNetwork(Module):
         dropout=0.0,
         dtype="float32",
         seed=None,
+        regularisers=None,
     ):
         super().__init__()
         check_choice(cell, CELLS, "cell")
@@ -47,8 +50,9 @@ class SequenceNetwork(Module):
             dropout,
             dtype,
         )
+        self.regularisers = regularisers
         seeds = spawn(seed, 3)  # encoder, dropout, output layer
-        self.encoder = recurrent_encoder(self, seeds[0])
+        self.encoder = recurrent_encoder(self, seeds[0], regularisers=regularisers)
         self.pool = HEADS[head]()
         self.drop = Dropout(dropout, seed=seeds[1])
         width = hidden_size * (2 if bidirectional else 1)
@@ -72,10 +76,11 @@ def check_choice(value, choices, name: str) -> None:
         raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
 
 
-def recurrent_encoder(network, seed, input_size=None):
+def recurrent_encoder(network, seed, input_size=None, regularisers=None):
     """The recurrent layer of `network` (which stores input_size, cell, hidden_size,
     num_layers, bidirectional, dropout and dtype): dropout between stacked layers only.
-    `input_size`, when given, replaces the network's (a strided front end widens the input)."""
+    `input_size`, when given, replaces the network's (a strided front end widens the input);
+    `regularisers`, {option: value} of the layer's regularisers (docs/lstm.md section 3a)."""
     return CELLS[network.cell](
         network.input_size if input_size is None else input_size,
         network.hidden_size,
@@ -84,4 +89,5 @@ def recurrent_encoder(network, seed, input_size=None):
         dropout=network.dropout if network.num_layers > 1 else 0.0,
         dtype=network.dtype,
         seed=seed,
+        **(regularisers or {}),
     )
