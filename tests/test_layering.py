@@ -35,8 +35,9 @@ FLOORS = (
     # the other layers, and what trains them: losses and optimizers; the ONNX operators
     # (built on cells/ and the recurrent direction loop)
     ("nn", ("nn", "onnx_ops", "losses", "optim")),
-    # more than one process: ranks, sharding, gradient averaging (the Trainer calls it)
-    ("distributed", ("distributed",)),
+    # more than one process: ranks, sharding, gradient averaging (the Trainer calls it);
+    # independent fits dispatched through joblib (n_jobs)
+    ("distributed", ("distributed", "parallel")),
     ("training", ("training",)),
     # task estimators, and the long-time-lag experiments (networks trained on synthetic tasks)
     ("models", ("models", "experiments")),
