@@ -15,6 +15,16 @@ NumPy loop, while dropout_input, dropout_output and weight_drop keep the kernels
 decides whether its options are the defaults and passes that as
 `default_options`; `fused_for(dtype, default_options)` adds the float32 check and returns the
 kernels or None.
+
+The scans of `lstmkit.recurrent` run each direction of each layer as one compiled call
+(`lstmkit.ops.compiled_loops`: the whole time loop, forward and backward, with BLAS called from
+the compiled code for the per-step products) under the same rule, and SciPy importable besides:
+numba's `np.dot` reaches BLAS through `scipy.linalg.cython_blas` (the `fast` extra installs
+both). `loops_for(dtype, default_options)` returns that module or None; with None the scans
+run their NumPy loops, which are the reference (and the float64 path of the
+finite-difference checks). The products then run on SciPy's OpenBLAS, a thread pool of its
+own beside NumPy's: OPENBLAS_NUM_THREADS sizes both, and threadpoolctl sizes it only once it
+is loaded, at the first float32 layer run (or `loops_for` call).
 """
 
 import functools
@@ -40,3 +50,23 @@ def fused_for(dtype, default_options: bool):
     if not default_options or np.dtype(dtype) != np.float32:
         return None
     return fused_kernels()
+
+
+@functools.cache
+def _loops_module():
+    """`lstmkit.ops.compiled_loops`, or None when SciPy (numba's BLAS) is missing."""
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401  (numba's np.dot calls BLAS through it)
+    except ImportError:
+        return None
+    from lstmkit.ops import compiled_loops
+
+    return compiled_loops
+
+
+def loops_for(dtype, default_options: bool):
+    """The compiled whole-loop module for arrays of `dtype` with default options, or None
+    (the rule of `fused_for`, and SciPy importable)."""
+    if fused_for(dtype, default_options) is None:
+        return None
+    return _loops_module()

@@ -9,9 +9,12 @@ arrays, and the weight gradients as whole-sequence GEMMs after the backward loop
 
 where dA are the pre-activation gradients and dN_h the gradients of the recurrent n rows.
 
-With numba installed, float32 layers with the default options (linear_before_reset, sigmoid
-and tanh, no clip) run each step's element-wise work as one fused kernel (`lstmkit.ops.fused`),
-and backward does one GEMM per step, [dA_r, dA_z, dN_h] @ W_hh.
+With numba and SciPy installed (and LSTMKIT_JIT not "0"), float32 layers with the default
+options (linear_before_reset, sigmoid and tanh, no clip) run the whole loop of a direction as
+ONE compiled call, forward and backward (`lstmkit.ops.compiled_loops`: the per-step product
+through BLAS, the element-wise work as the fused kernels of `lstmkit.ops.fused`; backward does
+one product per step, [dA_r, dA_z, dN_h] @ W_hh). Everything else runs the NumPy loop, the
+reference; the GEMMs before and after the loop are the same on both paths.
 """
 
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from lstmkit.cells.gru import (
     gru_cell_backward,
     gru_cell_forward,
 )
-from lstmkit.ops.jit import fused_for
+from lstmkit.ops.jit import loops_for
 from lstmkit.recurrent.layout import BatchLayout, contiguous_t, gradient_buffer
 
 
@@ -59,16 +62,18 @@ def gru_scan_forward(cell: GRUCellSpec, params, x, states, layout: BatchLayout):
     inside = np.ones(gates.shape, bool) if options.clip is not None else None
     recurrent = np.empty((batch, 3 * hidden), dtype=dtype)
     bias_hh = params.get("bias_hh")
-    kernels = _kernels(dtype, options)
-    if kernels is not None:
-        bias = np.zeros(3 * hidden, dtype) if bias_hh is None else bias_hh
-        weight_hh_t = contiguous_t(weight_hh)
-        for t, n in enumerate(layout.batch_sizes):
-            np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
-            kernels.gru_forward(
-                gates[t, :n], recurrent[:n], bias, h[t, :n], h[t + 1, :n], hn[t, :n]
-            )
-    for t, n in enumerate(layout.batch_sizes if kernels is None else ()):
+    loops = _kernels(dtype, options)
+    if loops is not None:
+        loops.gru_loop(
+            gates,
+            recurrent,
+            np.zeros(3 * hidden, dtype) if bias_hh is None else bias_hh,
+            contiguous_t(weight_hh),
+            h,
+            hn,
+            np.asarray(layout.batch_sizes, np.int64),
+        )
+    for t, n in enumerate(layout.batch_sizes if loops is None else ()):
         gru_cell_forward(
             gates[t, :n],
             h[t, :n],
@@ -110,24 +115,20 @@ def gru_scan_backward(
     dgates = np.zeros((steps, batch, 3 * hidden), dtype=dtype)
     dgate_hn = gradient_buffer(dy, dy_writable, layout)  # holds dy; each step writes over it
     dh = np.array(dh_n, dtype=dtype, copy=True)
-    kernels = _kernels(dtype, options)
-    if kernels is not None:
-        # dh carries the direct path d * z, dh_rec the GEMM's [dA_r, dA_z, dN_h] @ W_hh
-        dh_rec, drec = np.zeros_like(dh), np.empty((batch, 3 * hidden), dtype)
-        for t in range(steps - 1, -1, -1):
-            n = layout.batch_sizes[t]
-            kernels.gru_backward(
-                dh[:n],
-                dh_rec[:n],
-                dgate_hn[t, :n],
-                cache.gates[t, :n],
-                cache.h[t, :n],
-                cache.hn[t, :n],
-                dgates[t, :n],
-                drec[:n],
-            )
-            np.matmul(drec[:n], weight_hh, out=dh_rec[:n])
-        dh += dh_rec
+    loops = _kernels(dtype, options)
+    if loops is not None:
+        loops.gru_loop_backward(
+            dh,
+            dgate_hn,
+            cache.gates,
+            cache.h,
+            cache.hn,
+            dgates,
+            np.empty((batch, 3 * hidden), dtype),  # [dA_r, dA_z, dN_h] of a step
+            np.zeros_like(dh),  # their product with W_hh, for the step before
+            np.ascontiguousarray(weight_hh),
+            np.asarray(layout.batch_sizes, np.int64),
+        )
     else:
         _numpy_backward_loop(weight_hh, cache, dh, dgates, dgate_hn, layout, options)
 
@@ -170,5 +171,5 @@ def _numpy_backward_loop(weight_hh, cache, dh, dgates, dgate_hn, layout, options
 
 
 def _kernels(dtype, options):
-    """The fused kernels when they apply (float32, default options), else None."""
-    return fused_for(dtype, options == DEFAULT_GRU_OPTIONS)
+    """The compiled loops when they apply (float32, default options), else None."""
+    return loops_for(dtype, options == DEFAULT_GRU_OPTIONS)

@@ -12,8 +12,13 @@ element-wise functions this loop calls on slices of preallocated arrays. For spe
 - backward does one GEMM per step (`dz @ weight_hh`) and computes every weight gradient after
   the loop as ONE GEMM over all steps: `dW_ih = dZ^T X`, `dW_hh = dZ^T H_prev`.
 
-With numba installed, float32 layers with the default options run each step's element-wise
-work as one fused kernel (`lstmkit.ops.fused`) instead of the NumPy calls of `cells.lstm`.
+The rule for the compiled loops (`lstmkit.ops.jit.loops_for`): with numba and SciPy installed
+and LSTMKIT_JIT not "0", a float32 layer with the default options (no peepholes, clip or other
+activations; a projection is allowed) runs the whole loop of each direction, forward and
+backward, as ONE compiled call (`lstmkit.ops.compiled_loops`: the per-step products through
+BLAS, the gate arithmetic as the fused kernels of `lstmkit.ops.fused`); a batch of one full
+sequence runs `lstm_scan_one`. Everything else (float64, other options) runs the NumPy loop
+below, the reference. The GEMMs before and after the loop are the same on both paths.
 
 Rows past a sequence's length keep zeros in `h`, `act_c`, `r` and in the gradient `dgates`,
 so the whole-array GEMMs after the loop need no masking.
@@ -30,7 +35,7 @@ from lstmkit.cells.lstm import (
     lstm_pointwise_forward,
     peephole_grad,
 )
-from lstmkit.ops.jit import fused_for
+from lstmkit.ops.jit import loops_for
 from lstmkit.recurrent.layout import BatchLayout, contiguous_t
 
 
@@ -66,51 +71,67 @@ def lstm_scan_forward(cell: LSTMCellSpec, params, x, states, layout: BatchLayout
     np.matmul(
         x.reshape(steps * batch, inputs), contiguous_t(weight_ih), out=gates.reshape(-1, gate_width)
     )
-    kernels = _kernels(dtype, peepholes, options)
+    loops = _kernels(dtype, peepholes, options)
     bias = params["bias_ih"] + params["bias_hh"] if "bias_ih" in params else None
-    if kernels is None and bias is not None:
-        gates += bias  # the fused kernels add it as they read the gates
-    elif kernels is not None and bias is None:
+    if loops is None and bias is not None:
+        gates += bias  # the compiled loops add it as they read the gates
+    elif loops is not None and bias is None:
         bias = np.zeros(gate_width, dtype)
     h = np.zeros((steps + 1, batch, out_size), dtype=dtype)
     c = np.zeros((steps + 1, batch, hidden), dtype=dtype)
     h[0], c[0] = h0, c0
-    act_c = np.zeros((steps, batch, hidden), dtype=dtype)
-    inside = np.ones(gates.shape, bool) if options.clip is not None else None
-    r = np.zeros((steps, batch, hidden), dtype=dtype) if weight_hr is not None else None
-    recurrent = np.empty((batch, gate_width), dtype=dtype)
+    cache = LSTMScanCache(
+        x=x,
+        gates=gates,
+        c=c,
+        act_c=np.zeros((steps, batch, hidden), dtype=dtype),
+        h=h,
+        r=np.zeros((steps, batch, hidden), dtype=dtype) if weight_hr is not None else None,
+        inside=np.ones(gates.shape, bool) if options.clip is not None else None,
+    )
+    if loops is None:
+        _numpy_forward(cache, weight_hh, weight_hr, peepholes, layout, options)
+    elif _one_full_sequence(layout) and weight_hr is None:
+        loops.lstm_scan_one(gates, weight_hh, bias, c, cache.act_c, h)  # products as plain loops
+    else:
+        loops.lstm_loop(
+            gates,
+            np.empty((batch, gate_width), dtype),  # scratch for h @ W_hh^T
+            bias,
+            contiguous_t(weight_hh),
+            _absent(dtype) if weight_hr is None else contiguous_t(weight_hr),
+            c,
+            cache.act_c,
+            h[1:] if weight_hr is None else cache.r,  # no projection: the kernel writes h
+            h,
+            np.asarray(layout.batch_sizes, np.int64),
+        )
+    return h[1:], (layout.final(h), layout.final(c)), cache
+
+
+def _numpy_forward(cache: LSTMScanCache, weight_hh, weight_hr, peepholes, layout, options):
+    """The NumPy time loop of `lstm_scan_forward` (any options, any dtype): fills the cache."""
+    h, r = cache.h, cache.r
+    recurrent = np.empty((h.shape[1], weight_hh.shape[0]), dtype=h.dtype)
     weight_hh_t = contiguous_t(weight_hh)
     weight_hr_t = weight_hr.T if weight_hr is not None else None
-
-    if kernels is not None and _one_full_sequence(layout) and weight_hr is None:
-        kernels.lstm_scan_one(gates, weight_hh, bias, c, act_c, h)  # the whole loop in one call
-        cache = LSTMScanCache(x=x, gates=gates, c=c, act_c=act_c, h=h, r=r, inside=inside)
-        return h[1:], (layout.final(h), layout.final(c)), cache
     for t, n in enumerate(layout.batch_sizes):
         np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
         r_t = r[t, :n] if r is not None else h[t + 1, :n]
-        if kernels is not None:
-            kernels.lstm_forward(
-                gates[t, :n], recurrent[:n], bias, c[t, :n], c[t + 1, :n], act_c[t, :n], r_t
-            )
-        else:
-            step_gates = gates[t, :n]
-            step_gates += recurrent[:n]
-            lstm_pointwise_forward(
-                step_gates,
-                c[t, :n],
-                c[t + 1, :n],
-                act_c[t, :n],
-                r_t,
-                peepholes,
-                options,
-                None if inside is None else inside[t, :n],
-            )
+        step_gates = cache.gates[t, :n]
+        step_gates += recurrent[:n]
+        lstm_pointwise_forward(
+            step_gates,
+            cache.c[t, :n],
+            cache.c[t + 1, :n],
+            cache.act_c[t, :n],
+            r_t,
+            peepholes,
+            options,
+            None if cache.inside is None else cache.inside[t, :n],
+        )
         if weight_hr_t is not None:
             np.matmul(r_t, weight_hr_t, out=h[t + 1, :n])
-
-    cache = LSTMScanCache(x=x, gates=gates, c=c, act_c=act_c, h=h, r=r, inside=inside)
-    return h[1:], (layout.final(h), layout.final(c)), cache
 
 
 def lstm_scan_backward(
@@ -165,68 +186,73 @@ def lstm_scan_backward(
 def _backward_loop(params, cache, dy, dh, dc, dgates, dh_steps, layout, options):
     """The reverse time loop: dh, dc go from the final-state gradients to dh_0, dc_0; writes
     dz into dgates (T, N, 4H) and, with a projection, the gradients at h into dh_steps."""
-    weight_hh, weight_hr, peepholes = (
-        params["weight_hh"],
-        params.get("weight_hr"),
-        params.get("weight_ch"),
-    )
-    batch, hidden = dc.shape
-    dtype = dc.dtype
-    kernels = _kernels(dtype, peepholes, options)
-    if kernels is not None and _one_full_sequence(layout) and weight_hr is None:
+    weight_hh, weight_hr = params["weight_hh"], params.get("weight_hr")
+    loops = _kernels(dc.dtype, params.get("weight_ch"), options)
+    if loops is None:
+        _numpy_backward(params, cache, dy, dh, dc, dgates, dh_steps, layout, options)
+    elif _one_full_sequence(layout) and weight_hr is None:
         c, act_c = cache.c, cache.act_c
-        kernels.lstm_scan_one_backward(dy, dh, dc, cache.gates, c, act_c, dgates, weight_hh)
-        return
-    scratch = np.empty((batch, hidden), dtype=dtype)
-    dr_buffer = np.empty((batch, hidden), dtype=dtype) if weight_hr is not None else None
-    # the fused kernel adds dy itself; with a projection it gets dr, which already holds it
-    no_dy = (
-        np.zeros((batch, hidden), dtype) if kernels is not None and weight_hr is not None else None
-    )
+        loops.lstm_scan_one_backward(dy, dh, dc, cache.gates, c, act_c, dgates, weight_hh)
+    else:
+        batch, hidden = dc.shape
+        projected = weight_hr is not None
+        # with a projection the kernel gets dr = (dh + dy) W_hr, which already holds dy
+        scratch = np.zeros((batch, hidden), dc.dtype) if projected else _absent(dc.dtype)
+        loops.lstm_loop_backward(
+            np.ascontiguousarray(dy),
+            dh,
+            dc,
+            cache.gates,
+            cache.c,
+            cache.act_c,
+            dgates,
+            np.ascontiguousarray(weight_hh),
+            np.ascontiguousarray(weight_hr) if projected else _absent(dc.dtype),
+            dh_steps if projected else _absent(dc.dtype, 3),
+            np.empty_like(scratch),  # dr
+            scratch,  # zeros for dy
+            np.asarray(layout.batch_sizes, np.int64),
+        )
+
+
+def _numpy_backward(params, cache, dy, dh, dc, dgates, dh_steps, layout, options):
+    """`_backward_loop` in NumPy (any options, any dtype)."""
+    weight_hh, weight_hr = params["weight_hh"], params.get("weight_hr")
+    batch, hidden = dc.shape
+    scratch = np.empty((batch, hidden), dtype=dc.dtype)
+    dr_buffer = np.empty((batch, hidden), dtype=dc.dtype) if weight_hr is not None else None
     for t in range(len(layout.batch_sizes) - 1, -1, -1):
         n = layout.batch_sizes[t]
         dh_t = dh[:n]
+        dh_t += dy[t, :n]
         if weight_hr is not None:
-            dh_t += dy[t, :n]
             dh_steps[t, :n] = dh_t
-            dr, dy_t = (
-                np.matmul(dh_t, weight_hr, out=dr_buffer[:n]),
-                None if no_dy is None else no_dy[:n],
-            )
-        elif kernels is not None:
-            dr, dy_t = dh_t, dy[t, :n]
+            dr = np.matmul(dh_t, weight_hr, out=dr_buffer[:n])
         else:
-            dh_t += dy[t, :n]
             dr = dh_t
-        if kernels is not None:
-            kernels.lstm_backward(
-                dr,
-                dy_t,
-                dc[:n],
-                cache.gates[t, :n],
-                cache.c[t, :n],
-                cache.act_c[t, :n],
-                dgates[t, :n],
-            )
-        else:
-            lstm_pointwise_backward(
-                dr,
-                dc[:n],
-                cache.gates[t, :n],
-                cache.c[t, :n],
-                cache.act_c[t, :n],
-                dgates[t, :n],
-                scratch[:n],
-                peepholes,
-                options,
-                None if cache.inside is None else cache.inside[t, :n],
-            )
+        lstm_pointwise_backward(
+            dr,
+            dc[:n],
+            cache.gates[t, :n],
+            cache.c[t, :n],
+            cache.act_c[t, :n],
+            dgates[t, :n],
+            scratch[:n],
+            params.get("weight_ch"),
+            options,
+            None if cache.inside is None else cache.inside[t, :n],
+        )
         np.matmul(dgates[t, :n], weight_hh, out=dh[:n])
 
 
+def _absent(dtype, ndim=2):
+    """An empty array: what the compiled loops get for the arrays of a projection they lack."""
+    return np.empty((0,) * ndim, dtype)
+
+
 def _kernels(dtype, peepholes, options):
-    """The fused kernels when they apply (float32, default options, no peepholes), else None."""
-    return fused_for(dtype, peepholes is None and options == DEFAULT_OPTIONS)
+    """The compiled loops when they apply (float32, default options, no peepholes), else None."""
+    return loops_for(dtype, peepholes is None and options == DEFAULT_OPTIONS)
 
 
 def _one_full_sequence(layout: BatchLayout) -> bool:

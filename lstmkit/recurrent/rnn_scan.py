@@ -1,7 +1,10 @@
 """The vanilla RNN time loop of one direction of one layer, forward and exact backward.
 
-Same arrangement as `lstm_scan.py`; the per-step work is `lstmkit.cells.rnn`, or with numba
-installed and float32 tanh layers without clip, one fused kernel of `lstmkit.ops.fused`.
+Same arrangement as `lstm_scan.py`; the per-step work is `lstmkit.cells.rnn`. With numba and
+SciPy installed (and LSTMKIT_JIT not "0"), float32 tanh layers without clip run the whole loop
+of a direction as ONE compiled call, forward and backward (`lstmkit.ops.compiled_loops`: the
+per-step product through BLAS, the element-wise work as the fused kernels of
+`lstmkit.ops.fused`); everything else runs the NumPy loop, the reference.
 """
 
 from dataclasses import dataclass
@@ -14,7 +17,7 @@ from lstmkit.cells.rnn import (
     rnn_cell_backward,
     rnn_cell_forward,
 )
-from lstmkit.ops.jit import fused_for
+from lstmkit.ops.jit import loops_for
 from lstmkit.recurrent.layout import BatchLayout, contiguous_t, gradient_buffer
 
 
@@ -35,28 +38,31 @@ def rnn_scan_forward(cell: RNNCellSpec, params, x, states, layout: BatchLayout):
     steps, batch, inputs = x.shape
     hidden = weight_hh.shape[1]
     dtype = weight_hh.dtype
-    kernels = _kernels(dtype, options)
+    loops = _kernels(dtype, options)
     h = np.zeros((steps + 1, batch, hidden), dtype=dtype)
     h[0] = h0
     # The fused kernel works in place, so the input projections live in h[1:] and each step
     # turns its own into h': one (T, N, H) array instead of two (a training step's peak).
-    gates = h[1:] if kernels is not None else np.empty((steps, batch, hidden), dtype=dtype)
+    gates = h[1:] if loops is not None else np.empty((steps, batch, hidden), dtype=dtype)
     np.matmul(
         x.reshape(steps * batch, inputs), contiguous_t(weight_ih), out=gates.reshape(-1, hidden)
     )
     bias = params["bias_ih"] + params["bias_hh"] if "bias_ih" in params else None
-    if kernels is None and bias is not None:
+    if loops is None and bias is not None:
         gates += bias  # the fused kernel adds it as it reads the gates
-    elif kernels is not None and bias is None:
+    elif loops is not None and bias is None:
         bias = np.zeros(hidden, dtype)
     inside = np.ones(gates.shape, bool) if options.clip is not None else None
-    if kernels is not None:
-        recurrent, weight_hh_t = np.empty((batch, hidden), dtype), contiguous_t(weight_hh)
-        for t, n in enumerate(layout.batch_sizes):
-            np.matmul(h[t, :n], weight_hh_t, out=recurrent[:n])
-            kernels.rnn_forward(h[t + 1, :n], recurrent[:n], bias)
+    if loops is not None:
+        loops.rnn_loop(
+            h,
+            np.empty((batch, hidden), dtype),  # scratch for h @ W_hh^T
+            bias,
+            contiguous_t(weight_hh),
+            np.asarray(layout.batch_sizes, np.int64),
+        )
         layout.zero_padding(h[1:])  # ended sequences: their projections were written there
-    for t, n in enumerate(layout.batch_sizes if kernels is None else ()):
+    for t, n in enumerate(layout.batch_sizes if loops is None else ()):
         rnn_cell_forward(
             gates[t, :n],
             h[t, :n],
@@ -89,13 +95,12 @@ def rnn_scan_backward(
     dtype = weight_hh.dtype
     da = gradient_buffer(dy, dy_writable, layout)  # holds dy; each step writes its da there
     dh = np.array(dh_n, dtype=dtype, copy=True)
-    kernels = _kernels(dtype, options)
-    for t in range(steps - 1, -1, -1):
+    loops = _kernels(dtype, options)
+    if loops is not None:
+        batch_sizes = np.asarray(layout.batch_sizes, np.int64)
+        loops.rnn_loop_backward(dh, da, cache.h, np.ascontiguousarray(weight_hh), batch_sizes)
+    for t in range(steps - 1 if loops is None else -1, -1, -1):
         n = layout.batch_sizes[t]
-        if kernels is not None:
-            kernels.rnn_backward(dh[:n], da[t, :n], cache.h[t + 1, :n])
-            np.matmul(da[t, :n], weight_hh, out=dh[:n])
-            continue
         dh[:n] += da[t, :n]  # dy, before da is written there
         # dh may receive da @ W_hh in place: da is complete before the product is written
         rnn_cell_backward(
@@ -118,5 +123,5 @@ def rnn_scan_backward(
 
 
 def _kernels(dtype, options):
-    """The fused kernels when they apply (float32, tanh, no clip), else None."""
-    return fused_for(dtype, options == DEFAULT_RNN_OPTIONS)
+    """The compiled loops when they apply (float32, tanh, no clip), else None."""
+    return loops_for(dtype, options == DEFAULT_RNN_OPTIONS)
