@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.parallel import check_n_jobs
 from lstmkit.random import check_seed
 
 
@@ -144,6 +145,24 @@ class Seed(Hyperparameter):
 
 
 @dataclass(frozen=True)
+class Jobs(Hyperparameter):
+    """n_jobs, as in scikit-learn: None or 1 (one process), k workers, -1 every core, -2 all
+    but one (`lstmkit.parallel`)."""
+
+    none_ok: bool = True
+
+    def expected(self) -> str:
+        return "a nonzero integer (-1: every core, -2: all but one)"
+
+    def accepts(self, value) -> bool:
+        try:
+            check_n_jobs(value)  # the one definition of n_jobs (lstmkit.parallel)
+        except ValueError:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
 class Text(Hyperparameter):
     """A string (e.g. a file path)."""
 
@@ -211,6 +230,8 @@ SHARED = {
     "patience": Integer(low=1, none_ok=True),
     "validation_fraction": Real(low=0, high=1, high_open=True),
     "seed": Seed(),
+    # how many processes train independent networks (ensemble members) at once
+    "n_jobs": Jobs(),
     "verbose": Integer(low=0),
 }
 
