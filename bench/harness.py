@@ -220,6 +220,10 @@ def thread_limits(threads: int):
     except ImportError:
         yield f"{', '.join(THREAD_ENV_VARS)}={threads} before NumPy loaded (no threadpoolctl)"
         return
+    if importlib.util.find_spec("scipy") is not None:
+        # lstmkit's compiled time loops call SciPy's BLAS, a pool of its own that would load
+        # only at the first layer run, after the limits are set, and keep its default threads
+        import scipy.linalg.cython_blas  # noqa: F401
     with threadpool_limits(limits=threads):
         yield f"threadpoolctl.threadpool_limits({threads})"
 
