@@ -36,7 +36,14 @@ from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.char_lm_network import CharLMNetwork
 from lstmkit.models.fitted_state import Value, Vocab
-from lstmkit.models.hyperparameters import TRAINING, Integer, Real, declare
+from lstmkit.models.hyperparameters import (
+    REGULARISERS,
+    TRAINING,
+    Integer,
+    Real,
+    declare,
+    regularisers,
+)
 from lstmkit.ops.softmax import softmax
 from lstmkit.optim import ReduceLROnPlateau
 from lstmkit.random import as_generator, spawn
@@ -68,10 +75,15 @@ class CharLanguageModel(Estimator):
         seed: initialisation, dropout and the per-epoch offset of the chunks.
         verbose: 0 silent; 1 (or more) a line per epoch on stderr, and a bar over each
             epoch's chunks on a terminal (the Trainer's verbose=2).
+        layer_norm, dropout_input, dropout_output, dropout_state, weight_drop, zoneout_cell,
+            zoneout_hidden: the LSTM stack's regularisers, as on `lstmkit.LSTM` (docs/lstm.md
+            section 3a); all off by default.
+            Their masks are drawn afresh for every chunk of seq_len characters.
     """
 
     hyperparameters = declare(
         *TRAINING,
+        *REGULARISERS,
         "hidden_size",
         "num_layers",
         "dropout",
@@ -105,6 +117,14 @@ class CharLanguageModel(Estimator):
         max_time=None,
         seed=None,
         verbose=0,
+        *,
+        layer_norm=False,
+        dropout_input=0.0,
+        dropout_output=0.0,
+        dropout_state=0.0,
+        weight_drop=0.0,
+        zoneout_cell=0.0,
+        zoneout_hidden=0.0,
     ):
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
@@ -120,6 +140,13 @@ class CharLanguageModel(Estimator):
         self.max_time = max_time
         self.seed = seed
         self.verbose = verbose
+        self.layer_norm = layer_norm
+        self.dropout_input = dropout_input
+        self.dropout_output = dropout_output
+        self.dropout_state = dropout_state
+        self.weight_drop = weight_drop
+        self.zoneout_cell = zoneout_cell
+        self.zoneout_hidden = zoneout_hidden
 
     # ---- fitting ------------------------------------------------------------------------------
 
@@ -153,6 +180,7 @@ class CharLanguageModel(Estimator):
             self.num_layers,
             self.dropout,
             seed=network_seed,
+            regularisers=regularisers(self),
         )
         self.history_, self.n_epochs_, self.n_chars_trained_ = [], 0, 0
         trainer = self._trainer(validation is not None, offset_seed, on_epoch)

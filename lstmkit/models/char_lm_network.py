@@ -5,7 +5,9 @@
     logits  = linear(dropout(y))               (N, T, V): scores of the next character
 
 The state goes in and comes out so that consecutive chunks of a text continue each other
-(truncated BPTT) and generation can run one step at a time.
+(truncated BPTT) and generation can run one step at a time. `regularisers` ({option: value},
+e.g. {"weight_drop": 0.5, "dropout_state": 0.2}) turns on the LSTM's own regularisers
+(docs/lstm.md section 3a); None or {} is the plain LSTM.
 """
 
 from lstmkit.models.network_inputs import check_ids
@@ -29,11 +31,12 @@ class CharLMNetwork(Module):
         dropout=0.0,
         dtype="float32",
         seed=None,
+        regularisers=None,
     ):
         super().__init__()
         self.vocab_size, self.embedding_dim = vocab_size, embedding_dim
         self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
-        self.dtype = dtype
+        self.dtype, self.regularisers = dtype, regularisers
         seeds = spawn(seed, 4)  # embedding, LSTM, dropout, output layer
         self.embedding = Embedding(vocab_size, embedding_dim, dtype=dtype, seed=seeds[0])
         self.lstm = LSTM(
@@ -44,6 +47,7 @@ class CharLMNetwork(Module):
             forget_bias=1.0,  # remember by default: long lags are learned sooner
             dtype=dtype,
             seed=seeds[1],
+            **(regularisers or {}),
         )
         self.drop = Dropout(dropout, seed=seeds[2])
         self.output = Linear(hidden_size, vocab_size, dtype=dtype, seed=seeds[3])

@@ -214,6 +214,8 @@ def _bounds(low, high, low_open: bool, high_open: bool) -> str:
     return ""
 
 
+_PROBABILITY = Real(low=0, high=1, high_open=True)  # a regulariser's: 1 would drop everything
+
 # Arguments several estimators take, declared once so that each name means the same thing in
 # every estimator (an estimator with other needs declares its own, e.g. Seq2Seq's cell).
 SHARED = {
@@ -233,6 +235,15 @@ SHARED = {
     # how many processes train independent networks (ensemble members) at once
     "n_jobs": Jobs(),
     "verbose": Integer(low=0),
+    # the regularisers of the recurrent layer (issue 21; docs/lstm.md section 3a), each named
+    # as on `lstmkit.LSTM` and off by default
+    "layer_norm": Flag(),
+    "dropout_input": _PROBABILITY,
+    "dropout_output": _PROBABILITY,
+    "dropout_state": _PROBABILITY,
+    "weight_drop": _PROBABILITY,
+    "zoneout_cell": _PROBABILITY,
+    "zoneout_hidden": _PROBABILITY,
 }
 
 
@@ -248,6 +259,28 @@ TRAINING = (
     "seed",
     "verbose",
 )
+
+# the options of the recurrent layer that the task models pass on to it unchanged
+REGULARISERS = (
+    "layer_norm",
+    "dropout_input",
+    "dropout_output",
+    "dropout_state",
+    "weight_drop",
+    "zoneout_cell",
+    "zoneout_hidden",
+)
+
+
+def regularisers(estimator) -> dict:
+    """{name: value} of the REGULARISERS that `estimator` turns on, as plain JSON values, for
+    its recurrent layer's keyword arguments; {} when all are off (the plain layer)."""
+    chosen = {}
+    for name in REGULARISERS:
+        value = getattr(estimator, name)
+        if value:
+            chosen[name] = True if name == "layer_norm" else float(value)
+    return chosen
 
 
 def declare(*shared: str, **specific: Hyperparameter) -> dict:

@@ -30,7 +30,15 @@ from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.fitted_state import DistinctTexts, Value, Vocab
-from lstmkit.models.hyperparameters import TRAINING, Flag, Integer, Real, declare
+from lstmkit.models.hyperparameters import (
+    REGULARISERS,
+    TRAINING,
+    Flag,
+    Integer,
+    Real,
+    declare,
+    regularisers,
+)
 from lstmkit.models.tagger_network import TaggerBatch, TaggerNetwork
 from lstmkit.nn.char_encoder import encode_words
 from lstmkit.random import as_generator, spawn
@@ -62,6 +70,10 @@ class SequenceTagger(Estimator):
             finishes; the best epoch's weights are kept as usual).
         seed: makes splitting, initialisation, dropout and batching reproducible.
         verbose: 0 silent, 1 progress bars and a line per epoch.
+        layer_norm, dropout_input, dropout_output, dropout_state, weight_drop, zoneout_cell,
+            zoneout_hidden: the word-level BiLSTM's regularisers, as on `lstmkit.LSTM` (docs/lstm.md
+            section 3a); all off by default.
+            The character encoder stays plain.
 
     `fit(sentences, tags, validation_data=None)`: sentences a list of lists of word strings,
     tags a list of lists of tag strings of the same lengths; validation_data an optional
@@ -70,6 +82,7 @@ class SequenceTagger(Estimator):
 
     hyperparameters = declare(
         *TRAINING,
+        *REGULARISERS,
         "hidden_size",
         "num_layers",
         "dropout",
@@ -116,6 +129,14 @@ class SequenceTagger(Estimator):
         time_budget=None,
         seed=None,
         verbose=0,
+        *,
+        layer_norm=False,
+        dropout_input=0.0,
+        dropout_output=0.0,
+        dropout_state=0.0,
+        weight_drop=0.0,
+        zoneout_cell=0.0,
+        zoneout_hidden=0.0,
     ):
         self.crf = crf
         self.word_dim = word_dim
@@ -137,6 +158,13 @@ class SequenceTagger(Estimator):
         self.time_budget = time_budget
         self.seed = seed
         self.verbose = verbose
+        self.layer_norm = layer_norm
+        self.dropout_input = dropout_input
+        self.dropout_output = dropout_output
+        self.dropout_state = dropout_state
+        self.weight_drop = weight_drop
+        self.zoneout_cell = zoneout_cell
+        self.zoneout_hidden = zoneout_hidden
 
     # ---- fitting ------------------------------------------------------------------------------
 
@@ -171,6 +199,7 @@ class SequenceTagger(Estimator):
             dropout=self.dropout,
             crf=self.crf,
             seed=network_seed,
+            regularisers=regularisers(self),
         )
         trainer = Trainer(
             lr=self.lr,

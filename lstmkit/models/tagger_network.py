@@ -12,6 +12,10 @@ word_index (N, T) -> 0..U-1:
     y = BiLSTM(x, lengths)                           (N, T, 2 H)
     emissions = linear(dropout(y))                   (N, T, K)
 
+`regularisers` ({option: value}; None or {}: none) turns on the word-level BiLSTM's own
+regularisers (layer_norm, dropout_state, weight_drop, zoneout...; docs/lstm.md section 3a);
+the character encoder stays plain.
+
 The CRF (`self.crf`, None for a softmax head) is a child so that its parameters are trained
 and saved with the rest; the loss is computed by the estimator. Backward runs the same chain
 in reverse; the character features' gradient is summed over every position of each form
@@ -68,12 +72,13 @@ class TaggerNetwork(Module):
         crf=True,
         dtype="float32",
         seed=None,
+        regularisers=None,
     ):
         super().__init__()
         self.num_words, self.num_chars, self.num_tags = num_words, num_chars, num_tags
         self.word_dim, self.char_dim, self.char_hidden_size = word_dim, char_dim, char_hidden_size
         self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
-        self.crf, self.dtype = crf, dtype
+        self.crf, self.dtype, self.regularisers = crf, dtype, regularisers
         # words, chars, input dropout, encoder, output dropout, output layer
         seeds = spawn(seed, 6)
         self.words = Embedding(num_words, word_dim, padding_idx=0, dtype=dtype, seed=seeds[0])
@@ -89,6 +94,7 @@ class TaggerNetwork(Module):
             dropout=dropout if num_layers > 1 else 0.0,
             dtype=dtype,
             seed=seeds[3],
+            **(regularisers or {}),
         )
         self.output_drop = Dropout(dropout, seed=seeds[4])
         self.output = Linear(2 * hidden_size, num_tags, dtype=dtype, seed=seeds[5])

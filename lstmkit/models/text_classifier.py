@@ -31,6 +31,7 @@ from lstmkit.models.class_labels import class_labels, label_array
 from lstmkit.models.fitted_state import Labels, Value, Vocab
 from lstmkit.models.hyperparameters import (
     ENCODER,
+    REGULARISERS,
     TRAINING,
     Choice,
     Flag,
@@ -38,6 +39,7 @@ from lstmkit.models.hyperparameters import (
     Real,
     Text,
     declare,
+    regularisers,
 )
 from lstmkit.models.sequence_classifier import stratified_split
 from lstmkit.models.text_network import TextNetwork
@@ -69,6 +71,10 @@ class TextClassifier(Estimator):
             stopping; 0 trains on everything for `epochs` epochs.
         seed: splitting, initialisation, dropout and batching.
         verbose: 0 silent, 1 progress bars and a line per epoch.
+        layer_norm, dropout_input, dropout_output, dropout_state, weight_drop, zoneout_cell,
+            zoneout_hidden: the encoder's regularisers, as on `lstmkit.LSTM` (docs/lstm.md
+            section 3a); all off by default.
+            The GRU takes all but zoneout_cell; the plain RNN none.
     Pooling, embedding dropout and lr were chosen on a validation split of the training part of
     the UCI sentiment sentences, with the former seed streams and early stopping on the loss
     (mean pooling, embedding dropout 0.5 and lr 5e-3 against max pooling, no embedding dropout
@@ -80,6 +86,7 @@ class TextClassifier(Estimator):
     hyperparameters = declare(
         *ENCODER,
         *TRAINING,
+        *REGULARISERS,
         "weight_decay",
         embedding_dim=Integer(low=1),
         pooling=Choice("mean", "max", "last"),
@@ -123,6 +130,14 @@ class TextClassifier(Estimator):
         validation_fraction=0.1,
         seed=None,
         verbose=0,
+        *,
+        layer_norm=False,
+        dropout_input=0.0,
+        dropout_output=0.0,
+        dropout_state=0.0,
+        weight_drop=0.0,
+        zoneout_cell=0.0,
+        zoneout_hidden=0.0,
     ):
         self.cell = cell
         self.embedding_dim = embedding_dim
@@ -146,6 +161,13 @@ class TextClassifier(Estimator):
         self.validation_fraction = validation_fraction
         self.seed = seed
         self.verbose = verbose
+        self.layer_norm = layer_norm
+        self.dropout_input = dropout_input
+        self.dropout_output = dropout_output
+        self.dropout_state = dropout_state
+        self.weight_drop = weight_drop
+        self.zoneout_cell = zoneout_cell
+        self.zoneout_hidden = zoneout_hidden
 
     def _check_combination(self) -> None:
         if self.pooling == "last" and self.bidirectional:
@@ -153,6 +175,17 @@ class TextClassifier(Estimator):
                 "TextClassifier: pooling='last' needs bidirectional=False (at the last word the "
                 "reverse direction has read only that word); use pooling='mean' or 'max', or a "
                 "unidirectional encoder"
+            )
+        chosen = regularisers(self)
+        if self.cell == "rnn" and chosen:
+            raise ValueError(
+                f"TextClassifier: {sorted(chosen)} need cell='lstm' or 'gru'; the plain RNN "
+                "has no regularisers of its own"
+            )
+        if self.cell == "gru" and "zoneout_cell" in chosen:
+            raise ValueError(
+                "TextClassifier: zoneout_cell needs cell='lstm' (the GRU has no cell state); "
+                "use zoneout_hidden"
             )
 
     # ---- fitting ------------------------------------------------------------------------------
@@ -182,6 +215,7 @@ class TextClassifier(Estimator):
             dropout=self.dropout,
             embedding_dropout=self.embedding_dropout,
             seed=network_seed,
+            regularisers=regularisers(self),
         )
         if rows is not None:
             self.network_.load_pretrained(rows, found)

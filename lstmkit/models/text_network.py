@@ -4,6 +4,9 @@ e      = embedding[ids]                 ids (N, T) -> (N, T, E); the <pad> row (
                                         stays zero and gets no gradient
 e      = dropout(e, embedding_dropout)  training only
 logits = sequence_network(e, lengths)   encoder -> pooling -> dropout -> linear (N, C)
+
+`regularisers` ({option: value}; None or {}: none) turns on the encoder's own regularisers
+(layer_norm, dropout_state, weight_drop, zoneout...; docs/lstm.md section 3a).
 """
 
 import numpy as np
@@ -33,6 +36,7 @@ class TextNetwork(Module):
         embedding_dropout=0.0,
         dtype="float32",
         seed=None,
+        regularisers=None,
     ):
         super().__init__()
         self.vocab_size, self.embedding_dim, self.output_size = (
@@ -43,6 +47,7 @@ class TextNetwork(Module):
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.bidirectional, self.pooling, self.dropout = bidirectional, pooling, dropout
         self.embedding_dropout, self.dtype = embedding_dropout, dtype
+        self.regularisers = regularisers
         embedding_seed, drop_seed, encoder_seed = spawn(seed, 3)
         self.embedding = Embedding(
             vocab_size, embedding_dim, padding_idx=0, dtype=dtype, seed=embedding_seed
@@ -61,6 +66,7 @@ class TextNetwork(Module):
             dropout=dropout,
             dtype=dtype,
             seed=encoder_seed,
+            regularisers=regularisers,
         )
 
     def load_pretrained(self, rows: np.ndarray, found: np.ndarray) -> None:
