@@ -21,11 +21,12 @@ from lstmkit.models.class_labels import class_labels, label_array
 from lstmkit.models.fcn_network import ARCHITECTURES
 from lstmkit.models.fitted_state import Labels, Numbers, Value
 from lstmkit.models.hyperparameters import ENCODER, TRAINING, Choice, Integer, OneOf, declare
+from lstmkit.models.member_fits import MemberFit, train_members
 from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seeds
 from lstmkit.models.sequence_input import LAYOUTS, as_sequences
 from lstmkit.models.step_chunks import auto_stride
 from lstmkit.random import as_generator
-from lstmkit.training import StepResult, Trainer, TrainingInterrupted
+from lstmkit.training import StepResult
 from lstmkit.validation import check_observed, check_spread
 
 
@@ -56,6 +57,10 @@ class SequenceClassifier(Estimator):
         validation_fraction: share of the training data held out (stratified) for early
             stopping; 0 trains on everything for `epochs` epochs.
         seed: makes splitting, initialisation, dropout and batching reproducible.
+        n_jobs: how many members train at once, as in scikit-learn (None or 1: one
+            after another in this process; -1: every core; joblib's workers, or a Dask
+            cluster under `joblib.parallel_backend("dask")`: docs/scaling.md). The
+            result is the same, bit for bit, for every n_jobs.
         verbose: 0 silent, 1 progress bars and a line per epoch.
 
         layout: "NTC" (default: X is (N, T, C) or a list of (T_i, C) arrays) or "NCT" (aeon's
@@ -72,6 +77,7 @@ class SequenceClassifier(Estimator):
         *ENCODER,
         *TRAINING,
         "weight_decay",
+        "n_jobs",
         head=Choice("max", "mean", "last"),
         ensemble=Integer(low=1),
         architecture=Choice("lstm", *ARCHITECTURES),
@@ -111,6 +117,7 @@ class SequenceClassifier(Estimator):
         stride="auto",
         layout="NTC",
         seed=None,
+        n_jobs=None,
         verbose=0,
     ):
         self.cell = cell
@@ -132,6 +139,7 @@ class SequenceClassifier(Estimator):
         self.stride = stride
         self.layout = layout
         self.seed = seed
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _check_combination(self) -> None:
@@ -165,15 +173,9 @@ class SequenceClassifier(Estimator):
             filters=self.filters,
             stride=self._stride_for(sequences),
         )
-        histories = []
-        for k in range(self.ensemble):
-            try:
-                histories.append(self._fit_member(k, data, targets))
-            except TrainingInterrupted:
-                # keep the members trained so far (member k with its best epoch's weights),
-                # so that the caller can save a usable model
-                self.network_.keep_first(k + 1)
-                raise
+        # every member's seeds and split are fixed here, in member order, before any trains
+        fits = [self._member_fit(k, data, targets) for k in range(self.ensemble)]
+        histories = train_members(self.network_, fits, self.n_jobs, self.verbose)
         self.history_ = histories[0]
         self.member_histories_ = histories  # one History per member (not saved)
         self.n_epochs_ = self.history_.epochs
@@ -185,11 +187,11 @@ class SequenceClassifier(Estimator):
             return auto_stride(max(len(s) for s in sequences))
         return self.stride
 
-    def _fit_member(self, k, data, targets):
-        """Train member k on its own stratified split; returns its History."""
+    def _member_fit(self, k, data, targets) -> MemberFit:
+        """Member k's fit, on its own stratified split."""
         _, split_seed, shuffle_seed = member_seeds(self.seed, k)
         train, validation = stratified_split(data, targets, self.validation_fraction, split_seed)
-        trainer = Trainer(
+        trainer = dict(
             lr=self.lr,
             epochs=self.epochs,
             batch_size=self.batch_size,
@@ -199,8 +201,7 @@ class SequenceClassifier(Estimator):
             verbose=self.verbose,
             seed=shuffle_seed,
         )
-        network = self.network_.member(k)
-        return trainer.fit(network, self._step_for(network), train, validation)
+        return MemberFit(self.network_.member(k), self._step_for, trainer, train, validation)
 
     @staticmethod
     def _step_for(network):
