@@ -77,6 +77,7 @@ from lstmkit.models.forecast_windows import (
     window_targets,
 )
 from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Text, declare
+from lstmkit.models.member_fits import MemberFit, train_members
 from lstmkit.models.panel import (
     PanelCheck,
     check_restored_panel,
@@ -107,6 +108,10 @@ class Forecaster(Estimator):
             windows of a long series say nearly the same thing and cost grows with their number).
         level: the default coverage of the prediction intervals (0.95).
         seed, verbose: reproducibility and progress output.
+        n_jobs: how many members train at once, as in scikit-learn (None or 1: one after
+            another in this process; -1: every core; a Dask cluster under
+            `joblib.parallel_backend("dask")`: docs/scaling.md); the same forecasts, bit for
+            bit, for every n_jobs. The epoch-choosing fit before them runs alone.
 
     `fit(series, covariates=None)`: `series` is a (T,) array, a (T, K) array of K channels, or
     a list of such arrays (many series, any lengths, the same K); `covariates` the matching
@@ -133,6 +138,7 @@ class Forecaster(Estimator):
         "patience",
         "seed",
         "verbose",
+        "n_jobs",
         horizon=Integer(low=1),
         period=Integer(low=1, none_ok=True),
         lookback=Integer(low=1, none_ok=True),
@@ -186,6 +192,7 @@ class Forecaster(Estimator):
         max_windows=600,
         level=0.95,
         seed=None,
+        n_jobs=None,
         verbose=0,
     ):
         self.horizon = horizon
@@ -201,6 +208,7 @@ class Forecaster(Estimator):
         self.max_windows = max_windows
         self.level = level
         self.seed = seed
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     # ---- fitting ------------------------------------------------------------------------------
@@ -238,19 +246,22 @@ class Forecaster(Estimator):
         train, validation, everything = self._window_sets(z, covariate_list)
         self.n_epochs_ = self._best_epochs(train, validation)
         self.network_ = ForecastEnsemble(members=self.ensemble, seed=self.seed, **self._shape())
+        # every member's shuffling seed is fixed here, in member order, before any trains
+        fits = [self._member_fit(k, everything) for k in range(self.ensemble)]
         # each member's per-epoch loss, kept (not saved) for the training curves of a report
-        self.member_histories_ = []
-        for k in range(self.ensemble):
-            member = self.network_.member(k)
-            history = Trainer(
-                lr=self.lr,
-                epochs=self.n_epochs_,
-                batch_size=self.batch_size,
-                verbose=self.verbose,
-                seed=member_seeds(self.seed, k)[1],
-            ).fit(member, gaussian_step(member), everything)
-            self.member_histories_.append(history)
+        self.member_histories_ = train_members(self.network_, fits, self.n_jobs, self.verbose)
         return self
+
+    def _member_fit(self, k, everything) -> MemberFit:
+        """Member k's fit on all windows, for the epochs the probe chose."""
+        trainer = dict(
+            lr=self.lr,
+            epochs=self.n_epochs_,
+            batch_size=self.batch_size,
+            verbose=self.verbose,
+            seed=member_seeds(self.seed, k)[1],
+        )
+        return MemberFit(self.network_.member(k), gaussian_step, trainer, everything)
 
     def _transform(self, values) -> list[np.ndarray]:
         positive = all(np.all(v > 0) for v in values)
