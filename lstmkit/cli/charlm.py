@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
 from lstmkit.cli.output import files_written
+from lstmkit.cli.regularisers import add_regulariser_arguments, regulariser_options
 from lstmkit.cli.summary import (
     Stopwatch,
     require_positive,
@@ -51,6 +52,7 @@ def add_parser(commands) -> None:
     train.add_argument(
         "--validation-fraction", type=float, default=0.1, help="held-out tail (default 0.1)"
     )
+    add_regulariser_arguments(train)
     add_common_arguments(train, training=True)
     train.set_defaults(run=run_train)
 
@@ -79,6 +81,7 @@ def run_train(args) -> dict:
         )
     if args.minutes is not None and not args.minutes > 0:
         raise UsageError(f"--minutes must be positive; got {args.minutes}")
+    regularisers = regulariser_options(args)
     with reading(args.text):  # a file that is not UTF-8: named with its line
         text = Path(args.text).read_text(encoding="utf-8")
     folder = output_dir(args)
@@ -94,6 +97,7 @@ def run_train(args) -> dict:
         max_time=None if args.minutes is None else args.minutes * 60,
         seed=args.seed,
         verbose=training_verbosity(args),
+        **regularisers,
     )
     try:
         model.fit(text[:cut], validation_text=text[cut:])

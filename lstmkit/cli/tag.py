@@ -7,6 +7,7 @@ import numpy as np
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
 from lstmkit.cli.output import files_written
 from lstmkit.cli.parser import refuse_together
+from lstmkit.cli.regularisers import add_regulariser_arguments, regulariser_options
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line, table
 from lstmkit.io.atomic import write_json, write_text
 from lstmkit.report import REPORT
@@ -50,6 +51,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--patience", type=int, default=4, help="early-stopping patience (default 4)"
     )
+    add_regulariser_arguments(parser)
     add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
@@ -60,6 +62,7 @@ def run(args) -> dict:
 
     clock = Stopwatch()
     require_positive(args, "hidden_size", "epochs", "patience")
+    regularisers = regulariser_options(args)
     train, test, dev, source = read_data(args)
     folder = output_dir(args)
     say(
@@ -74,6 +77,7 @@ def run(args) -> dict:
         patience=args.patience,
         seed=args.seed,
         verbose=training_verbosity(args),
+        **regularisers,
     )
     try:
         model.fit(*train, validation_data=dev)

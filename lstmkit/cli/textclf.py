@@ -6,6 +6,7 @@ from lstmkit.cli.classify import FILES, report_classification, save_interrupted
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
 from lstmkit.cli.output import files_written
 from lstmkit.cli.parser import refuse_together
+from lstmkit.cli.regularisers import add_regulariser_arguments, regulariser_options
 from lstmkit.cli.summary import Stopwatch, require_positive, summary_line
 from lstmkit.io.atomic import write_json
 from lstmkit.report.classification import classification_report
@@ -37,6 +38,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--vectors", default=None, help="pre-trained word vectors (GloVe / word2vec text file)"
     )
+    add_regulariser_arguments(parser)
     add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
@@ -46,6 +48,7 @@ def run(args) -> dict:
 
     clock = Stopwatch()
     require_positive(args, "hidden_size", "epochs", "patience")
+    regularisers = regulariser_options(args, args.cell)
     train, test, source = read_data(args)
     folder = output_dir(args)
     classes = np.unique(train.y)
@@ -58,6 +61,7 @@ def run(args) -> dict:
         vectors=args.vectors,
         seed=args.seed,
         verbose=training_verbosity(args),
+        **regularisers,
     )
     try:
         model.fit(train.X, train.y)

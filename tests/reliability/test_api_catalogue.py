@@ -114,6 +114,17 @@ ESTIMATOR_CASES = [
     hyperparameter(models.TextClassifier, "epochs", 0),
     hyperparameter(models.SequenceTagger, "hidden_size", 2.5),
     hyperparameter(models.CharLanguageModel, "seq_len", 0),
+    # the recurrent layer's regularisers (issue 21), declared once for the three task models
+    hyperparameter(models.TextClassifier, "weight_drop", 1.0),
+    hyperparameter(models.SequenceTagger, "layer_norm", "yes"),
+    hyperparameter(models.CharLanguageModel, "zoneout_cell", -0.1),
+    hyperparameter(models.CharLanguageModel, "dropout_state", float("nan")),
+    Bad(
+        "TextClassifier-rnn-with-dropout_state",
+        fit_text(TEXTS, cell="rnn", dropout_state=0.2),
+        ValueError,
+        r"^TextClassifier: \['dropout_state'\] need cell='lstm' or 'gru'",
+    ),
     hyperparameter(models.Seq2Seq, "batch_size", None),
     Bad(
         "SequenceClassifier-head=last-with-bidirectional",
