@@ -11,6 +11,8 @@ and end dates are backtested together, window w of every series in one fit (a gl
 With refit=True every window is a fresh fit; with refit=False only window 0 is fitted, and the
 later windows are forecast from their own rows by that fit (`predict_after`: the network
 unchanged, the forecast origin moved), which is faster and tests a model that is not refitted.
+The refits of refit=True are independent: `n_jobs` runs them at once (`lstmkit.parallel`),
+each on its own copy of the forecaster, with the same table bit for bit.
 
 The table (statsforecast's cross_validation's layout):
 
@@ -34,6 +36,7 @@ from lstmkit.data.csv_series import Series
 from lstmkit.data.pandas_import import pandas
 from lstmkit.models.dated_series import is_dated
 from lstmkit.models.panel import MODEL_NAME, interval_columns, split_panel
+from lstmkit.parallel import check_n_jobs, in_process, map_in_order
 from lstmkit.validation import float_array
 
 
@@ -47,6 +50,7 @@ def cross_validation(
     level=None,
     name=MODEL_NAME,
     columns=("unique_id", "ds", "y"),
+    n_jobs=None,
 ):
     """The backtest table of `forecaster` on `data` (module doc).
 
@@ -57,28 +61,69 @@ def cross_validation(
         id, time, target; covariate columns are not taken).
     horizon, n_windows, step: h, W, s of the module doc (step None: the horizon).
     level: the intervals' coverage (None: point forecasts only).
+    n_jobs: with refit=True, how many windows are refitted at once, as in scikit-learn (None
+        or 1: one after another on `forecaster` itself; -1: every core; a Dask cluster under
+        `joblib.parallel_backend("dask")`); the forecaster's seed must then be an int (or
+        None), since the refits run on copies of it.
     """
     step = horizon if step is None else step
     for argument, value in (("horizon", horizon), ("n_windows", n_windows), ("step", step)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{argument} must be a positive integer; got {value!r}")
+    check_n_jobs(n_jobs)
+    parallel = refit and not in_process(n_jobs)
+    if parallel:
+        _check_copyable(forecaster, n_jobs)
     ids, series, times, many, dated = _series_of(data, columns)
     cuts = _cuts([len(s) for s in series], ids, horizon, n_windows, step)
+    given = [
+        _as_given([s[: cut[w]] for s, cut in zip(series, cuts, strict=True)], many)
+        for w in range(n_windows)
+    ]
+    if parallel:
+        forecasts = _refit_in_parallel(forecaster, given, horizon, level, n_jobs)
     rows = []
     for w in range(n_windows):
-        train = [s[: cut[w]] for s, cut in zip(series, cuts, strict=True)]
-        given = _as_given(train, many)
-        if refit or w == 0:
-            forecaster.fit(given)
-            parts = _predict(forecaster.predict, horizon, level)
+        if parallel:
+            parts = forecasts[w]
+        elif refit or w == 0:
+            parts = _fit_and_predict(forecaster, given[w], horizon, level)[1]
         else:
-            parts = _predict(forecaster.predict_after, horizon, level, given)
+            parts = _predict(forecaster.predict_after, horizon, level, given[w])
         parts = [[np.reshape(p, (horizon, -1)) for p in _as_list(part, many)] for part in parts]
         for i, cut in enumerate(cuts):
             actual = series[i][cut[w] : cut[w] + horizon]
             rows.append((i, cut[w], actual, [part[i] for part in parts]))
     rows.sort(key=lambda row: row[0])  # by series, each one's windows in order
     return _table(rows, ids, times, horizon, level, name, columns, dated)
+
+
+def _fit_and_predict(forecaster, given, horizon, level):
+    """(forecaster, [forecast] or [forecast, lower, upper]): one window's fit and forecast."""
+    forecaster.fit(given)
+    return forecaster, _predict(forecaster.predict, horizon, level)
+
+
+def _refit_in_parallel(forecaster, given, horizon, level, n_jobs) -> list:
+    """Every window's forecasts, each window fitted on its own copy of `forecaster` (pickled
+    to a worker); `forecaster` is then left as the last window's fit, as in the serial loop."""
+    tasks = [(forecaster, rows, horizon, level) for rows in given]
+    results = map_in_order(_fit_and_predict, tasks, n_jobs)
+    last = results[-1][0]
+    vars(forecaster).clear()
+    vars(forecaster).update(vars(last))
+    return [parts for _, parts in results]
+
+
+def _check_copyable(forecaster, n_jobs) -> None:
+    """Parallel refits start from copies of the forecaster: a Generator seed, drawn from by
+    each serial refit in turn, would start every copy at the same state instead."""
+    if isinstance(getattr(forecaster, "seed", None), np.random.Generator):
+        raise ValueError(
+            f"cross_validation with n_jobs={n_jobs} refits copies of the forecaster, so its "
+            "seed must be an int (or None), not a np.random.Generator (serial refits draw "
+            "from it one after another); give an int seed or n_jobs=1"
+        )
 
 
 def _series_of(data, columns):
