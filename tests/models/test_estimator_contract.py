@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import lstmkit.models
 from lstmkit.models import Estimator, NotFittedError
-from lstmkit.models.hyperparameters import Choice, Flag, Integer, OneOf, Real, Seed, Text
+from lstmkit.models.hyperparameters import Choice, Flag, Integer, Jobs, OneOf, Real, Seed, Text
 from tests.models.estimator_cases import CASES
 
 IDS = [case.cls.__name__ for case in CASES]
@@ -65,6 +65,8 @@ def bad_values(declaration) -> list:
         return [-1, 1.5, "0", True]
     if isinstance(declaration, Text):
         return [3]
+    if isinstance(declaration, Jobs):
+        return [0, 1.5, "2", True]
     if isinstance(declaration, OneOf):  # what every alternative refuses
         refused = [v for a in declaration.alternatives for v in bad_values(a)]
         return [v for v in refused if not declaration.accepts(v)]
