@@ -11,6 +11,14 @@ bag-of-words logistic regression on these sets scores roughly 0.78-0.82.
 Run from the repository root:
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python bench/text_classification.py --seeds 3
+
+Regularised LSTMs (issue 21; bench/variants.py): `--variant all` (or some of plain,
+layer_norm, variational, weight_drop, zoneout, awd; `--set name=value` for one more) fits every
+variant with the same seeds and prints a table beside plain. `--select` scores on a stratified
+20 % validation part of each training split instead of the test split (the model trained on
+the other 80 % of it), for choosing defaults without looking at the test data:
+
+    OPENBLAS_NUM_THREADS=1 python bench/text_classification.py --variant all --select
 """
 
 import argparse
@@ -21,6 +29,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/variants.py
+from variants import add_variant_arguments, chosen_variants, variant_table  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "text" / "uci_sentiment"
@@ -100,56 +111,118 @@ def bag_of_words_logistic_regression(train_texts, train_labels, test_texts, c=1.
 
 def main(argv=None) -> None:
     sys.path.insert(0, str(REPO))
-    from lstmkit.data.labelled_text import read_labelled_text
-    from lstmkit.models import TextClassifier
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
+    parser.add_argument(
+        "--select",
+        action="store_true",
+        help="score on a validation part of the training split, not on the test split",
+    )
+    add_variant_arguments(parser)
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
+    variants = chosen_variants(args)
+    if list(variants) == ["plain"]:
+        rows = [plain_against_baseline(source, args.seeds, args.select) for source in args.sources]
+        print_baseline_table(rows, args.seeds)
+    else:
+        rows = {source: compare_variants(source, variants, args) for source in args.sources}
+        rows["mean of the sources"] = {
+            variant: mean_over_sources(rows, variant) for variant in ["BoW LR", *variants]
+        }
+        where = "validation part of the training split" if args.select else "test split"
+        print(f"\naccuracy on the {where}\n" + variant_table(rows, "accuracy"))
+    if args.json is not None:
+        args.json.write_text(json.dumps(rows, indent=1))
 
-    rows = []
-    for source in args.sources:
-        texts, labels = read_labelled_text(DATA / f"{source}_labelled.txt")
-        train, test = stratified_80_20(labels)
-        pick = lambda items, idx: [items[i] for i in idx]  # noqa: E731
-        x_train, y_train = pick(texts, train), pick(labels, train)
-        x_test, y_test = pick(texts, test), np.array(pick(labels, test))
-        started = time.perf_counter()
-        baseline = float(
-            np.mean(bag_of_words_logistic_regression(x_train, y_train, x_test) == y_test)
-        )
-        baseline_seconds = time.perf_counter() - started
-        scores, seconds, epochs = [], [], []
+
+def split_source(source: str, select: bool):
+    """((train texts, labels), (scored texts, labels)) of one source: its fixed 80/20 split,
+    or with `select` the training part split again 80/20 (split seed 1)."""
+    from lstmkit.data.labelled_text import read_labelled_text
+
+    texts, labels = read_labelled_text(DATA / f"{source}_labelled.txt")
+    train, test = stratified_80_20(labels)
+    if select:
+        inner_train, validation = stratified_80_20([labels[i] for i in train], seed=1)
+        train, test = train[inner_train], train[validation]
+    pick = lambda items, idx: [items[i] for i in idx]  # noqa: E731
+    return (pick(texts, train), pick(labels, train)), (pick(texts, test), pick(labels, test))
+
+
+def fit_and_score(train, scored, seed: int, settings: dict) -> tuple[float, float, int]:
+    """(accuracy on `scored`, seconds, epochs) of a TextClassifier with `settings`."""
+    from lstmkit.models import TextClassifier
+
+    started = time.perf_counter()
+    model = TextClassifier(seed=seed, **settings).fit(*train)
+    seconds = time.perf_counter() - started
+    return model.score(scored[0], np.array(scored[1])), seconds, model.n_epochs_
+
+
+def compare_variants(source: str, variants: dict, args) -> dict:
+    """{variant: {"scores", "seconds", "epochs"}} over seeds 0..args.seeds-1, and the
+    bag-of-words logistic regression's as the variant "BoW LR" (one score: it draws nothing)."""
+    train, scored = split_source(source, args.select)
+    started = time.perf_counter()
+    baseline = float(np.mean(bag_of_words_logistic_regression(*train, scored[0]) == scored[1]))
+    seconds = time.perf_counter() - started
+    results = {"BoW LR": {"scores": [baseline], "seconds": [seconds], "epochs": [0]}}
+    for variant, settings in variants.items():
+        run = results[variant] = {"scores": [], "seconds": [], "epochs": []}
         for seed in range(args.seeds):
-            started = time.perf_counter()
-            model = TextClassifier(seed=seed).fit(x_train, y_train)
-            seconds.append(time.perf_counter() - started)
-            scores.append(model.score(x_test, y_test))
-            epochs.append(model.n_epochs_)
+            score, seconds, epochs = fit_and_score(train, scored, seed, settings)
+            run["scores"].append(score)
+            run["seconds"].append(seconds)
+            run["epochs"].append(epochs)
             print(
-                f"{source} seed {seed}: {scores[-1]:.3f} ({seconds[-1]:.0f} s, "
-                f"{epochs[-1]} epochs)",
+                f"{source} {variant} seed {seed}: {score:.3f} ({seconds:.0f} s, {epochs} epochs)",
                 flush=True,
             )
-        row = {
-            "source": source,
-            "train": len(train),
-            "test": len(test),
-            "bow_lr": baseline,
-            "bow_lr_seconds": baseline_seconds,
-            "lstm_mean": statistics.mean(scores),
-            "lstm_std": statistics.stdev(scores) if len(scores) > 1 else 0.0,
-            "lstm_scores": scores,
-            "lstm_seconds_mean": statistics.mean(seconds),
-            "lstm_epochs": epochs,
-        }
-        rows.append(row)
-    print(
-        "\n| source | BoW LR | TextClassifier (mean ± sd, "
-        f"{args.seeds} seeds) | train time / seed |"
-    )
+    return results
+
+
+def mean_over_sources(rows: dict, variant: str) -> dict:
+    """Per seed, the mean over the sources (so that the spread is the seeds')."""
+    runs = [by_variant[variant] for by_variant in rows.values()]
+    return {
+        key: [statistics.mean(values) for values in zip(*(run[key] for run in runs), strict=True)]
+        for key in ("scores", "seconds", "epochs")
+    }
+
+
+def plain_against_baseline(source: str, seeds: int, select: bool) -> dict:
+    """The default model's scores over `seeds` beside the bag-of-words logistic regression."""
+    train, scored = split_source(source, select)
+    y_scored = np.array(scored[1])
+    started = time.perf_counter()
+    baseline = float(np.mean(bag_of_words_logistic_regression(*train, scored[0]) == y_scored))
+    baseline_seconds = time.perf_counter() - started
+    scores, seconds, epochs = [], [], []
+    for seed in range(seeds):
+        score, took, epoch_count = fit_and_score(train, scored, seed, {})
+        scores.append(score)
+        seconds.append(took)
+        epochs.append(epoch_count)
+        print(f"{source} seed {seed}: {score:.3f} ({took:.0f} s, {epoch_count} epochs)", flush=True)
+    return {
+        "source": source,
+        "train": len(train[0]),
+        "test": len(scored[0]),
+        "bow_lr": baseline,
+        "bow_lr_seconds": baseline_seconds,
+        "lstm_mean": statistics.mean(scores),
+        "lstm_std": statistics.stdev(scores) if len(scores) > 1 else 0.0,
+        "lstm_scores": scores,
+        "lstm_seconds_mean": statistics.mean(seconds),
+        "lstm_epochs": epochs,
+    }
+
+
+def print_baseline_table(rows: list, seeds: int) -> None:
+    print(f"\n| source | BoW LR | TextClassifier (mean ± sd, {seeds} seeds) | train time / seed |")
     print("|---|---|---|---|")
     for r in rows:
         print(
@@ -161,8 +234,6 @@ def main(argv=None) -> None:
             f"| mean | {statistics.mean(r['bow_lr'] for r in rows):.3f} | "
             f"{statistics.mean(r['lstm_mean'] for r in rows):.3f} | |"
         )
-    if args.json is not None:
-        args.json.write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":
