@@ -54,6 +54,21 @@ def mpi4py():
 
 
 @pytest.fixture(scope="session")
+def joblib():
+    """joblib, with threadpoolctl (the `parallel` extra; skips, or fails under CI, when
+    missing): n_jobs other than 1 dispatches through them."""
+    _import_reference("threadpoolctl")
+    return _import_reference("joblib")
+
+
+@pytest.fixture(scope="session")
+def distributed():
+    """dask.distributed (the `dask` extra; skips, or fails under CI, when it is not
+    installed): the n_jobs fits on a LocalCluster."""
+    return _import_reference("distributed")
+
+
+@pytest.fixture(scope="session")
 def mkdocs():
     """mkdocs, with the site's theme and API plugin (skips, or fails under CI, when missing)."""
     module = _import_reference("mkdocs")  # first: the plugins' imports need it
