@@ -12,6 +12,13 @@ Run (the machine is shared: one thread, in the background):
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python bench/tagging.py --task ud \\
         --time-budget 2400 --json /tmp/tagging_ud.json
+
+Regularised LSTMs (issue 21; bench/variants.py): `--variant` (some of plain, layer_norm,
+variational, weight_drop, zoneout, awd, or all; `--set name=value` for one more) fits each
+variant with seeds `--seed` .. `--seed + --seeds - 1` and prints a table beside plain (UD:
+test and dev accuracy; NER: test entity F1):
+
+    OPENBLAS_NUM_THREADS=1 python bench/tagging.py --task ud --variant weight_drop --seeds 3
 """
 
 import argparse
@@ -21,9 +28,12 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from lstmkit.data import read_tagged_tsv
-from lstmkit.models import SequenceTagger
-from lstmkit.models.tagging_metrics import entities, entity_scores, token_accuracy
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/variants.py
+from variants import add_variant_arguments, chosen_variants, variant_table  # noqa: E402
+
+from lstmkit.data import read_tagged_tsv  # noqa: E402
+from lstmkit.models import SequenceTagger  # noqa: E402
+from lstmkit.models.tagging_metrics import entities, entity_scores, token_accuracy  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tagging"
 
@@ -68,14 +78,14 @@ def dictionary_baseline(train_sentences, train_tags, test_sentences):
     return predicted
 
 
-def run_ud(args) -> dict:
+def run_ud(args, settings: dict, seed: int) -> dict:
     folder = DATA / "ud_en_ewt"
     train = read_tagged_tsv(folder / "en_ewt-train.upos.tsv.gz")
     dev = read_tagged_tsv(folder / "en_ewt-dev.upos.tsv.gz")
     test = read_tagged_tsv(folder / "en_ewt-test.upos.tsv.gz")
     baseline = token_accuracy(test.tags, most_frequent_tag_baseline(*train, test.sentences))
     print(f"UD EWT UPOS most-frequent-tag baseline: test accuracy {baseline:.4f}", flush=True)
-    model = make_model(args)
+    model = make_model(args, settings, seed)
     started = time.perf_counter()
     model.fit(*train, validation_data=dev)
     seconds = time.perf_counter() - started
@@ -95,7 +105,7 @@ def run_ud(args) -> dict:
     return result
 
 
-def run_ner(args) -> dict:
+def run_ner(args, settings: dict, seed: int) -> dict:
     folder = DATA / "uner_en_ewt"
     train = read_tagged_tsv(folder / "en_ewt-dev.ner.tsv.gz")
     test = read_tagged_tsv(folder / "en_ewt-test.ner.tsv.gz")
@@ -106,7 +116,7 @@ def run_ner(args) -> dict:
         f"{dictionary['f1']:.4f}",
         flush=True,
     )
-    model = make_model(args)
+    model = make_model(args, settings, seed)
     started = time.perf_counter()
     model.fit(*train)
     seconds = time.perf_counter() - started
@@ -131,14 +141,39 @@ def run_ner(args) -> dict:
     return result
 
 
-def make_model(args) -> SequenceTagger:
+def make_model(args, settings: dict, seed: int) -> SequenceTagger:
     return SequenceTagger(
         crf=not args.softmax,
         epochs=args.epochs,
         time_budget=args.time_budget,
-        seed=args.seed,
+        seed=seed,
         verbose=0 if args.quiet else 1,
+        **settings,
     )
+
+
+# task: (runner, [(table's metric, the result's key)])
+TASKS = {
+    "ud": (run_ud, [("UD EWT test UPOS accuracy", "test_accuracy"), ("dev", "dev_accuracy")]),
+    "ner": (run_ner, [("UNER EWT test entity F1", "test_entity_f1")]),
+}
+
+
+def run_variants(args, task: str) -> list:
+    """Every chosen variant with every seed on `task`; prints the tables, returns results."""
+    runner, metrics = TASKS[task]
+    results, table = [], {metric: {task: {}} for metric, _ in metrics}
+    for variant, settings in chosen_variants(args).items():
+        for seed in range(args.seed, args.seed + args.seeds):
+            result = {**runner(args, settings, seed), "variant": variant, "seed": seed}
+            results.append(result)
+            for metric, key in metrics:
+                run = table[metric][task].setdefault(variant, {"scores": [], "seconds": []})
+                run["scores"].append(result[key])
+                run["seconds"].append(result["train_seconds"])
+    for metric, _ in metrics:
+        print(f"\n{metric}\n" + variant_table(table[metric], metric), flush=True)
+    return results
 
 
 def main(argv=None) -> int:
@@ -147,7 +182,9 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--time-budget", type=float, default=None, help="seconds per fit")
     parser.add_argument("--softmax", action="store_true", help="softmax head instead of CRF")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the first seed")
+    parser.add_argument("--seeds", type=int, default=1, help="how many seeds from --seed")
+    add_variant_arguments(parser)
     parser.add_argument("--json", default=None, help="write the results here")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
@@ -155,10 +192,9 @@ def main(argv=None) -> int:
         print(f"shared data not found at {DATA}", file=sys.stderr)
         return 1
     results = []
-    if args.task in ("ud", "all"):
-        results.append(run_ud(args))
-    if args.task in ("ner", "all"):
-        results.append(run_ner(args))
+    for task in ("ud", "ner"):
+        if args.task in (task, "all"):
+            results.extend(run_variants(args, task))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0
