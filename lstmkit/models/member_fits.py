@@ -99,9 +99,9 @@ def _interrupted(ensemble, histories, total) -> KeyboardInterrupt:
         error.args = (f"training interrupted: kept the {done} of {total} members finished",)
         return error
     return KeyboardInterrupt(
-        f"training interrupted: {done} of the {total} members trained in parallel had "
-        "finished, and the ensemble was not kept (refit it; with n_jobs=1 Ctrl-C keeps the "
-        "members trained so far)"
+        f"training interrupted with {done} of the {total} ensemble members trained in "
+        "parallel finished: the fit is incomplete, refit it (with n_jobs=1 Ctrl-C keeps a "
+        "SequenceClassifier's members trained so far)"
     )
 
 

@@ -196,6 +196,8 @@ def test_ctrl_c_in_parallel_keeps_the_members_finished(monkeypatch):
 def test_ctrl_c_in_parallel_before_any_member_finished_says_so(monkeypatch):
     monkeypatch.setattr("lstmkit.models.member_fits.map_in_order", fake_parallel(0))
     ensemble, fits = ensemble_and_fits()
-    with pytest.raises(KeyboardInterrupt, match="0 of the 3 members .* had finished") as caught:
+    with pytest.raises(
+        KeyboardInterrupt, match="with 0 of the 3 ensemble members .* finished"
+    ) as caught:
         train_members(ensemble, fits, n_jobs=2)
     assert not isinstance(caught.value, TrainingInterrupted)
