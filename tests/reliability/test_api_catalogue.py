@@ -23,6 +23,7 @@ import pytest
 import lstmkit
 from lstmkit import models, nn
 from lstmkit.data.text_batches import pad_ids
+from lstmkit.models.backtest import cross_validation
 from tests.models.estimator_cases import CASES
 
 PACKAGE = Path(lstmkit.__file__).resolve().parent  # where every raise must be
@@ -126,6 +127,15 @@ ESTIMATOR_CASES = [
         r"^TextClassifier: \['dropout_state'\] need cell='lstm' or 'gru'",
     ),
     hyperparameter(models.Seq2Seq, "batch_size", None),
+    # n_jobs (issue 18), declared once: None or a nonzero integer, as in scikit-learn
+    hyperparameter(models.SequenceClassifier, "n_jobs", 0),
+    hyperparameter(models.Forecaster, "n_jobs", 1.5),
+    Bad(
+        "cross_validation-n_jobs=0",
+        lambda f: cross_validation(build(models.Forecaster), SERIES, 3, n_jobs=0),
+        ValueError,
+        r"^n_jobs must be a nonzero integer \(-1: every core, -2: all but one\) or None; got 0$",
+    ),
     Bad(
         "SequenceClassifier-head=last-with-bidirectional",
         fit_classifier(X, head="last", bidirectional=True),
