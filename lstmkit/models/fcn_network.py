@@ -8,22 +8,27 @@ branch, their two summaries concatenated into one output layer.
                        r    = dropout(r)
     convolutional:     z    = x
                        3 x: z = relu(batch_norm(conv(z, lengths), lengths))
-                            filters f, 2 f, f (the paper's 128, 256, 128), kernels 8, 5, 3
+                            filters f, 2 f, f (the paper's 128, 256, 128), kernels 8, 5, 3;
+                            the first with stride q (lengths -> its output lengths)
                        g    = mean of z over the valid steps
     logits = linear([r, g])
 
-Variable lengths end to end: the convolutions ("same" padding, stride 1, so each sequence keeps
-its length) read the steps past each length as zeros and write zeros there, the batch
+Variable lengths end to end: the convolutions (each sequence's output length follows from its
+own length) read the steps past each length as zeros and write zeros there, the batch
 normalisation counts valid steps only, the pool averages valid steps only, and the recurrent
 layer and its head take `lengths`. So, in evaluation mode, a sequence in a padded batch gets
 exactly the logits it gets alone.
 
 Where this differs from the paper, and why:
 - The paper's "dimension shuffle" (the LSTM reads a univariate series as one step of T
-  features) needs every series to have the same T. Here the recurrent branch reads `stride`
-  steps as one (`step_chunks.py`): stride 1 reads step by step, as the SequenceNetwork's
-  encoder does; stride >= T is the dimension shuffle; in between, a long series takes
-  ceil(T / stride) recurrent steps. Any stride keeps variable lengths exact.
+  features) needs every series to have the same T. Here the recurrent branch reads
+  `recurrent_stride` steps as one (`step_chunks.py`): 1 reads step by step, as the
+  SequenceNetwork's encoder does; a stride >= T is the dimension shuffle; in between, a long
+  series takes ceil(T / stride) recurrent steps. Any stride keeps variable lengths exact.
+- The paper's first convolution has stride 1. Here its stride q (`conv_stride`) may be larger
+  (with k // 2 zero steps of padding on each side, so T_out = floor(T / q) + 1): the two wider
+  blocks after it, most of an epoch's work (f x 2 f and 2 f x f products at every step), then
+  run on T / q steps. For ACSF1's 1460 steps, q = 1 makes an epoch cost about 300 GFLOP.
 - The paper's LSTM branch is one unidirectional LSTM (8 to 128 cells) read at its last step,
   with dropout 0.8; here it is the classifier's encoder and head (`cell`, `hidden_size`,
   `bidirectional`, `head`, `dropout`), so that "lstm" and "lstm-fcn" differ by the
@@ -56,6 +61,7 @@ from lstmkit.random import spawn
 from lstmkit.validation import check_positive_int
 
 ARCHITECTURES = ("lstm-fcn", "alstm-fcn")
+CONV_STEPS = 256  # "auto" conv_stride: the blocks after the first run on at most ~this many steps
 KERNELS = (8, 5, 3)  # the paper's kernel sizes of the three convolutional blocks
 WIDTHS = (1, 2, 1)  # the blocks' filters as multiples of `filters` (128, 256, 128 in the paper)
 
@@ -70,7 +76,8 @@ class FCNNetwork(Module):
         cell, hidden_size, num_layers, bidirectional, head, dropout: the recurrent branch, as
             in `SequenceNetwork`; the dropout acts on that branch's summary (as in the paper).
         filters: f, the first block's filters; the blocks have f, 2 f, f.
-        stride: s, the steps the recurrent branch reads as one (1: step by step).
+        recurrent_stride: s, the steps the recurrent branch reads as one (1: step by step).
+        conv_stride: q, the first convolution's stride (1: the paper's network).
         dtype: "float32" (default) or "float64".
         seed: None, an int, a np.random.Generator or a SeedSequence (lstmkit.random); each
             layer draws from its own child of it.
@@ -88,7 +95,8 @@ class FCNNetwork(Module):
         head="mean",
         dropout=0.0,
         filters=128,
-        stride=1,
+        recurrent_stride=1,
+        conv_stride=1,
         dtype="float32",
         seed=None,
     ):
@@ -101,9 +109,10 @@ class FCNNetwork(Module):
         self.num_layers, self.bidirectional, self.head = num_layers, bidirectional, head
         self.dropout, self.dtype = dropout, dtype
         self.filters = check_positive_int(filters, "filters")
-        self.stride = check_positive_int(stride, "stride")
+        self.recurrent_stride = check_positive_int(recurrent_stride, "recurrent_stride")
+        self.conv_stride = check_positive_int(conv_stride, "conv_stride")
         seeds = spawn(seed, 4 + len(KERNELS))  # encoder, attention, dropout, output, convs
-        self.encoder = recurrent_encoder(self, seeds[0], input_size * self.stride)
+        self.encoder = recurrent_encoder(self, seeds[0], input_size * self.recurrent_stride)
         self.pool = HEADS[head]()
         width = hidden_size * (2 if bidirectional else 1)
         if architecture == "alstm-fcn":
@@ -112,8 +121,16 @@ class FCNNetwork(Module):
         channels = input_size
         for k, (kernel, scale) in enumerate(zip(KERNELS, WIDTHS, strict=True)):
             # no bias: the batch normalisation right after it would cancel it (docstring)
+            stride = self.conv_stride if k == 0 else 1
             conv = Conv1d(
-                channels, scale * self.filters, kernel, bias=False, dtype=dtype, seed=seeds[4 + k]
+                channels,
+                scale * self.filters,
+                kernel,
+                stride=stride,
+                padding="same" if stride == 1 else kernel // 2,
+                bias=False,
+                dtype=dtype,
+                seed=seeds[4 + k],
             )
             setattr(self, f"conv{k}", conv)
             setattr(self, f"norm{k}", BatchNorm1d(scale * self.filters, dtype=dtype))
@@ -144,7 +161,7 @@ class FCNNetwork(Module):
     # ---- the two branches ----------------------------------------------------------------------
 
     def _recurrent_forward(self, x, lengths):
-        x, lengths = chunk_steps(x, lengths, self.stride)
+        x, lengths = chunk_steps(x, lengths, self.recurrent_stride)
         y, _ = self.encoder(x, lengths=lengths)
         summary = self.pool(y, lengths)
         if self.architecture == "alstm-fcn":
@@ -164,7 +181,10 @@ class FCNNetwork(Module):
         """(the mean over valid steps of the last block's output, each block's ReLU mask)."""
         z, active = x, []
         for k in range(len(KERNELS)):
-            z = self._norm(k)(self._conv(k)(z, lengths), lengths)
+            z = self._conv(k)(z, lengths)
+            if lengths is not None:
+                lengths = self._conv(k).output_lengths(lengths)
+            z = self._norm(k)(z, lengths)
             active.append(z > 0)
             z = z * active[-1]  # ReLU
         return self.average(z, lengths), active
@@ -182,13 +202,27 @@ class FCNNetwork(Module):
         return getattr(self, f"norm{k}")
 
 
+def auto_conv_stride(longest: int) -> int:
+    """The first convolution's stride for series of up to `longest` steps: 1 up to CONV_STEPS
+    steps, else ceil(longest / CONV_STEPS), so that an epoch's cost stops growing with the
+    length (measured on ACSF1, docs/benchmarks.md)."""
+    return max(1, -(-int(longest) // CONV_STEPS))
+
+
 def classifier_network(
-    input_size, output_size, architecture="lstm", filters=128, stride=1, **options
+    input_size, output_size, architecture="lstm", filters=128, strides=(1, 1), **options
 ):
     """The network of one classifier: a `SequenceNetwork` for "lstm", else an `FCNNetwork`
-    (`options`: cell, hidden_size, ..., seed, which both take)."""
+    (`options`: cell, hidden_size, ..., seed, which both take; `strides`: the FCNNetwork's
+    recurrent_stride and conv_stride)."""
     if architecture == "lstm":
         return SequenceNetwork(input_size, output_size, **options)
     return FCNNetwork(
-        input_size, output_size, architecture, filters=filters, stride=stride, **options
+        input_size,
+        output_size,
+        architecture,
+        filters=filters,
+        recurrent_stride=strides[0],
+        conv_stride=strides[1],
+        **options,
     )

@@ -18,13 +18,13 @@ from lstmkit.data.sequences import SequenceData, pad_sequences
 from lstmkit.losses import cross_entropy
 from lstmkit.models.base import Estimator
 from lstmkit.models.class_labels import class_labels, label_array
-from lstmkit.models.fcn_network import ARCHITECTURES
+from lstmkit.models.fcn_network import ARCHITECTURES, auto_conv_stride
 from lstmkit.models.fitted_state import Labels, Numbers, Value
 from lstmkit.models.hyperparameters import ENCODER, TRAINING, Choice, Integer, OneOf, declare
 from lstmkit.models.member_fits import MemberFit, train_members
 from lstmkit.models.sequence_ensemble import SequenceEnsemble, member_seeds
 from lstmkit.models.sequence_input import LAYOUTS, as_sequences
-from lstmkit.models.step_chunks import auto_stride
+from lstmkit.models.step_chunks import auto_recurrent_stride
 from lstmkit.random import as_generator
 from lstmkit.training import StepResult
 from lstmkit.validation import check_observed, check_spread
@@ -49,10 +49,13 @@ class SequenceClassifier(Estimator):
             `lstmkit.models.fcn_network`).
         filters: the first and last convolutional blocks' filters (the middle one has twice
             as many); 128 as in the paper; used by "lstm-fcn" and "alstm-fcn" only.
-        stride: how many consecutive steps the recurrent branch of "lstm-fcn" and "alstm-fcn"
-            reads as one step (`lstmkit.models.step_chunks`): 1 reads step by step, a stride
-            at least the series' length is the paper's "dimension shuffle"; "auto" (default)
-            reads the longest training series in 32 steps (1 for series up to 32 steps).
+        recurrent_stride: how many consecutive steps the recurrent branch of "lstm-fcn" and
+            "alstm-fcn" reads as one step (`lstmkit.models.step_chunks`): 1 reads step by
+            step, a stride at least the series' length is the paper's "dimension shuffle";
+            "auto" (default) reads the longest training series in at most 32 steps.
+        conv_stride: the stride of the first convolution of "lstm-fcn" and "alstm-fcn" (the
+            blocks after it run on 1 / conv_stride of the steps); "auto" (default) is 1 for
+            series up to CONV_STEPS steps and grows with the longest training series beyond.
         patience: early-stopping patience in epochs on the validation loss.
         validation_fraction: share of the training data held out (stratified) for early
             stopping; 0 trains on everything for `epochs` epochs.
@@ -82,7 +85,8 @@ class SequenceClassifier(Estimator):
         ensemble=Integer(low=1),
         architecture=Choice("lstm", *ARCHITECTURES),
         filters=Integer(low=1),
-        stride=OneOf(Choice("auto"), Integer(low=1)),
+        recurrent_stride=OneOf(Choice("auto"), Integer(low=1)),
+        conv_stride=OneOf(Choice("auto"), Integer(low=1)),
         layout=Choice(*LAYOUTS),
     )
     fitted_state = {
@@ -114,7 +118,8 @@ class SequenceClassifier(Estimator):
         ensemble=3,
         architecture="lstm",
         filters=128,
-        stride="auto",
+        recurrent_stride="auto",
+        conv_stride="auto",
         layout="NTC",
         seed=None,
         n_jobs=None,
@@ -136,7 +141,8 @@ class SequenceClassifier(Estimator):
         self.ensemble = ensemble
         self.architecture = architecture
         self.filters = filters
-        self.stride = stride
+        self.recurrent_stride = recurrent_stride
+        self.conv_stride = conv_stride
         self.layout = layout
         self.seed = seed
         self.n_jobs = n_jobs
@@ -171,7 +177,7 @@ class SequenceClassifier(Estimator):
             seed=self.seed,
             architecture=self.architecture,
             filters=self.filters,
-            stride=self._stride_for(sequences),
+            **self._strides_for(sequences),
         )
         # every member's seeds and split are fixed here, in member order, before any trains
         fits = [self._member_fit(k, data, targets) for k in range(self.ensemble)]
@@ -181,11 +187,14 @@ class SequenceClassifier(Estimator):
         self.n_epochs_ = self.history_.epochs
         return self
 
-    def _stride_for(self, sequences) -> int:
-        """`stride`, with "auto" resolved on the longest training sequence."""
-        if self.stride == "auto":
-            return auto_stride(max(len(s) for s in sequences))
-        return self.stride
+    def _strides_for(self, sequences) -> dict:
+        """recurrent_stride and conv_stride, "auto" resolved on the longest training sequence."""
+        longest = max(len(s) for s in sequences)
+        rules = {"recurrent_stride": auto_recurrent_stride, "conv_stride": auto_conv_stride}
+        return {
+            name: rule(longest) if getattr(self, name) == "auto" else getattr(self, name)
+            for name, rule in rules.items()
+        }
 
     def _member_fit(self, k, data, targets) -> MemberFit:
         """Member k's fit, on its own stratified split."""

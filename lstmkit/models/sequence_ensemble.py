@@ -20,8 +20,8 @@ from lstmkit.random import child, spawn
 class SequenceEnsemble(Module):
     """`members` networks of one shape (SequenceNetworks, or FCNNetworks for `architecture`
     "lstm-fcn" / "alstm-fcn", whose convolutional blocks have `filters`, 2 `filters`,
-    `filters` filters and whose recurrent branch reads `stride` steps as one); member k is
-    initialised from `member_seeds(seed, k)[0]`.
+    `filters` filters, the first with stride `conv_stride`, and whose recurrent branch reads
+    `recurrent_stride` steps as one); member k is initialised from `member_seeds(seed, k)[0]`.
 
     `seed`: None, an int, a np.random.Generator or a SeedSequence (see lstmkit.random).
     """
@@ -41,21 +41,23 @@ class SequenceEnsemble(Module):
         seed=None,
         architecture="lstm",
         filters=128,
-        stride=1,
+        recurrent_stride=1,
+        conv_stride=1,
     ):
         super().__init__()
         self.input_size, self.output_size = input_size, output_size
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.bidirectional, self.head, self.dropout = bidirectional, head, dropout
         self.members, self.dtype = members, dtype
-        self.architecture, self.filters, self.stride = architecture, filters, stride
+        self.architecture, self.filters = architecture, filters
+        self.recurrent_stride, self.conv_stride = recurrent_stride, conv_stride
         for k in range(members):
             network = classifier_network(
                 input_size,
                 output_size,
                 architecture,
                 filters,
-                stride,
+                (recurrent_stride, conv_stride),
                 cell=cell,
                 hidden_size=hidden_size,
                 num_layers=num_layers,

@@ -43,7 +43,7 @@ def unchunk_gradient(dchunks, steps, channels, lengths=None):
 RECURRENT_STEPS = 32
 
 
-def auto_stride(longest: int) -> int:
+def auto_recurrent_stride(longest: int) -> int:
     """The stride that reads a series of `longest` steps in at most RECURRENT_STEPS steps (1
     for series no longer than that): measured on the five sets of docs/benchmarks.md."""
     return max(1, -(-int(longest) // RECURRENT_STEPS))

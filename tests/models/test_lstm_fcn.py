@@ -5,8 +5,8 @@ import pytest
 
 import lstmkit
 from lstmkit.models import SequenceClassifier
-from lstmkit.models.fcn_network import ARCHITECTURES, FCNNetwork
-from lstmkit.models.step_chunks import auto_stride, chunk_steps
+from lstmkit.models.fcn_network import ARCHITECTURES, FCNNetwork, auto_conv_stride
+from lstmkit.models.step_chunks import auto_recurrent_stride, chunk_steps
 from lstmkit.testing import gradient_errors
 
 TOLERANCE = 1e-6
@@ -18,18 +18,30 @@ def _network(architecture, **changes):
     return FCNNetwork(2, 3, architecture, **{**options, **changes})
 
 
-# strides: step by step; chunks of 4 (9 steps -> 3 chunks, the last one part padding); one
-# chunk longer than every series (the "dimension shuffle")
-STRIDES = [1, 4, 12]
+# (recurrent_stride, conv_stride): step by step; chunks of 4 (9 steps -> 3 chunks, the last
+# one part padding); one chunk longer than every series (the "dimension shuffle"); a strided
+# first convolution (9, 4, 6 steps -> 4, 2, 3 after it at stride 2, 4, 2, 3 at stride 3)
+STRIDES = [(1, 1), (4, 1), (12, 1), (1, 2), (4, 3)]
 
 
-@pytest.mark.parametrize("stride", STRIDES, ids=lambda s: f"stride{s}")
+def _strides_id(strides):
+    return "recurrent{}-conv{}".format(*strides)
+
+
+@pytest.mark.parametrize("strides", STRIDES, ids=_strides_id)
 @pytest.mark.parametrize("bidirectional", [True, False], ids=["bidirectional", "forward"])
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
 def test_every_gradient_matches_finite_differences_with_lengths(
-    architecture, bidirectional, stride
+    architecture, bidirectional, strides
 ):
-    network = _network(architecture, bidirectional=bidirectional, head="mean", stride=stride)
+    recurrent, conv = strides
+    network = _network(
+        architecture,
+        bidirectional=bidirectional,
+        head="mean",
+        recurrent_stride=recurrent,
+        conv_stride=conv,
+    )
     x = np.random.default_rng(1).standard_normal((3, 9, 2))
 
     def backward(upstream):
@@ -50,10 +62,11 @@ def test_every_gradient_matches_finite_differences_with_lengths(
         assert not dx[n, length:].any()
 
 
-@pytest.mark.parametrize("stride", STRIDES, ids=lambda s: f"stride{s}")
+@pytest.mark.parametrize("strides", STRIDES, ids=_strides_id)
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
-def test_a_padded_batch_predicts_what_each_series_gets_alone(architecture, stride):
-    network = _network(architecture, stride=stride)
+def test_a_padded_batch_predicts_what_each_series_gets_alone(architecture, strides):
+    recurrent, conv = strides
+    network = _network(architecture, recurrent_stride=recurrent, conv_stride=conv)
     rng = np.random.default_rng(2)
     x = rng.standard_normal((3, 9, 2))
     network.train()
@@ -76,18 +89,27 @@ def test_chunks_concatenate_consecutive_steps_and_zero_what_lies_past_a_length()
     assert not chunks[1, 2].any()
 
 
-def test_auto_stride_reads_the_longest_series_in_at_most_32_steps():
-    assert [auto_stride(t) for t in (1, 32, 33, 64, 65, 1460)] == [1, 1, 2, 2, 3, 46]
+def test_auto_recurrent_stride_reads_the_longest_series_in_at_most_32_steps():
+    assert [auto_recurrent_stride(t) for t in (1, 32, 33, 64, 65, 1460)] == [1, 1, 2, 2, 3, 46]
 
 
-def test_the_classifier_resolves_an_auto_stride_on_the_longest_training_series():
+def test_auto_conv_stride_keeps_the_wide_blocks_at_most_256_steps_long():
+    assert [auto_conv_stride(t) for t in (1, 256, 257, 512, 513, 1460)] == [1, 1, 2, 2, 3, 6]
+
+
+def test_the_classifier_resolves_auto_strides_on_the_longest_training_series():
     X, y = _two_rhythms(4, seed=0)
-    X[0] = np.zeros((70, 1))  # 70 steps -> stride ceil(70 / 32) = 3
+    X[0] = np.zeros((300, 1))  # 300 steps -> recurrent ceil(300 / 32) = 10, conv 2
     options = dict(hidden_size=2, filters=2, epochs=1, ensemble=1, validation_fraction=0, seed=0)
-    model = SequenceClassifier(architecture="lstm-fcn", **options).fit(X, y)
-    assert model.network_.member(0).stride == 3
-    model = SequenceClassifier(architecture="lstm-fcn", stride=5, **options).fit(X, y)
-    assert model.network_.member(0).stride == 5
+    member = SequenceClassifier(architecture="lstm-fcn", **options).fit(X, y).network_.member(0)
+    assert (member.recurrent_stride, member.conv_stride) == (10, 2)
+    chosen = SequenceClassifier(
+        architecture="lstm-fcn", recurrent_stride=5, conv_stride=1, **options
+    ).fit(X, y)
+    assert (chosen.network_.member(0).recurrent_stride, chosen.network_.member(0).conv_stride) == (
+        5,
+        1,
+    )
 
 
 def _two_rhythms(count, seed):
@@ -131,10 +153,10 @@ def test_the_classifier_learns_saves_and_loads(architecture, tmp_path):
     [
         ({"architecture": "fcn"}, "architecture must be one of 'lstm', 'lstm-fcn' or"),
         ({"filters": 0}, "filters must be a positive integer; got 0"),
-        ({"stride": 0}, "stride must be 'auto' or a positive integer; got 0"),
-        ({"stride": "shuffle"}, "stride must be 'auto' or a positive integer; got 'shuffle'"),
+        ({"recurrent_stride": 0}, "recurrent_stride must be 'auto' or a positive integer; got 0"),
+        ({"conv_stride": "x"}, "conv_stride must be 'auto' or a positive integer; got 'x'"),
     ],
-    ids=["architecture", "filters", "stride", "stride-name"],
+    ids=["architecture", "filters", "recurrent_stride", "conv_stride"],
 )
 def test_bad_fcn_hyperparameters_are_refused(change, message):
     X, y = _two_rhythms(4, seed=0)
