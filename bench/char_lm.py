@@ -12,6 +12,15 @@ Run from the repository root (one thread, as the benchmark was measured):
 
 With --out, the model is saved there after every improving epoch (model.safetensors) and the
 learning curve is written to curve.json, so a long run leaves its results even if stopped.
+
+Regularised LSTMs (issue 21; bench/variants.py): `--variant` (some of plain, layer_norm,
+variational, weight_drop, zoneout, awd, or all; `--set name=value` for one more) trains each
+variant for --minutes with seeds --seed .. --seed + --seeds - 1 (--out DIR/VARIANT/seedS) and
+prints the validation nats/char of every variant beside plain at the same budget:
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python bench/char_lm.py --minutes 60 \
+        --variant awd --seeds 3 --out /tmp/charlm_variants
+    python bench/char_lm.py --minutes 1 --hidden 64 --variant weight_drop     # a quick look
 """
 
 import argparse
@@ -21,6 +30,9 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/variants.py
+from variants import add_variant_arguments, chosen_variants, describe, variant_table  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT = REPO.parent / "shared" / "data" / "text" / "tinyshakespeare.txt"
@@ -35,7 +47,6 @@ def unigram_nats(train: str, validation: str) -> float:
 
 def main(argv=None) -> None:
     sys.path.insert(0, str(REPO))
-    from lstmkit.models import CharLanguageModel
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0, help="training time budget")
@@ -46,8 +57,10 @@ def main(argv=None) -> None:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seq-len", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the first seed")
+    parser.add_argument("--seeds", type=int, default=1, help="how many seeds from --seed")
     parser.add_argument("--out", type=Path, default=None)
+    add_variant_arguments(parser)
     args = parser.parse_args(argv)
 
     text = TEXT.read_text(encoding="utf-8")
@@ -55,6 +68,24 @@ def main(argv=None) -> None:
     train, validation = text[:cut], text[cut:]
     print(f"train {len(train)} chars, validation {len(validation)} chars", flush=True)
     print(f"unigram baseline: {unigram_nats(train, validation):.3f} nats/char", flush=True)
+    variants = chosen_variants(args)
+    several = len(variants) > 1 or args.seeds > 1
+    table = {"tinyshakespeare": {}}
+    for variant, settings in variants.items():
+        run = table["tinyshakespeare"][variant] = {"scores": [], "seconds": []}
+        for seed in range(args.seed, args.seed + args.seeds):
+            out = args.out / variant / f"seed{seed}" if several and args.out else args.out
+            result, seconds = train_one(args, settings, seed, out, train, validation)
+            run["scores"].append(result["nats_per_char"])
+            run["seconds"].append(seconds)
+            print(f"{variant} ({describe(settings)}) seed {seed}: {result}", flush=True)
+    print(f"\nvalidation nats/char after {args.minutes:g} min; published: char GPT 1.47")
+    print(variant_table(table, "validation nats/char", lower_is_better=True))
+
+
+def train_one(args, settings: dict, seed: int, out, train: str, validation: str):
+    """(evaluate's result, seconds) of one model with `settings` trained for args.minutes."""
+    from lstmkit.models import CharLanguageModel
 
     model = CharLanguageModel(
         embedding_dim=args.embedding,
@@ -67,20 +98,21 @@ def main(argv=None) -> None:
         seq_len=args.seq_len,
         max_time=args.minutes * 60,
         patience=3,
-        seed=args.seed,
+        seed=seed,
         verbose=1,
+        **settings,
     )
     best = [math.inf]
 
     def on_epoch(fitted, record):
         print(json.dumps(record), flush=True)
-        if args.out is None:
+        if out is None:
             return
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "curve.json").write_text(json.dumps(fitted.history_, indent=1))
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "curve.json").write_text(json.dumps(fitted.history_, indent=1))
         if record["val_nats_per_char"] < best[0]:
             best[0] = record["val_nats_per_char"]
-            fitted.save(args.out / "model.safetensors")
+            fitted.save(out / "model.safetensors")
 
     started = time.perf_counter()
     model.fit(train, validation_text=validation, on_epoch=on_epoch)
@@ -94,11 +126,13 @@ def main(argv=None) -> None:
     print("published: 6-layer char GPT 1.47 nats/char; unigram 3.35")
     sample = model.sample("ROMEO:\n", length=500, temperature=0.8, seed=0)
     print("\nsample (prime 'ROMEO:\\n', temperature 0.8, seed 0):\nROMEO:\n" + sample)
-    if args.out is not None:
-        (args.out / "sample.txt").write_text("ROMEO:\n" + sample)
-        summary = {**vars(args), "out": str(args.out), "budget_minutes": args.minutes}
-        summary.update(result, epochs=model.n_epochs_, minutes=seconds / 60)
-        (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "sample.txt").write_text("ROMEO:\n" + sample)
+        summary = {**vars(args), "out": str(out), "budget_minutes": args.minutes, "seed": seed}
+        summary.update(result, settings=settings, epochs=model.n_epochs_, minutes=seconds / 60)
+        (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    return result, seconds
 
 
 if __name__ == "__main__":
