@@ -26,6 +26,7 @@ import numpy as np
 
 from lstmkit.parallel import check_n_jobs
 from lstmkit.random import check_seed
+from lstmkit.recurrent.base import REGULARISERS as LAYER_PROBABILITIES
 
 
 class Hyperparameter:
@@ -238,12 +239,7 @@ SHARED = {
     # the regularisers of the recurrent layer (issue 21; docs/lstm.md section 3a), each named
     # as on `lstmkit.LSTM` and off by default
     "layer_norm": Flag(),
-    "dropout_input": _PROBABILITY,
-    "dropout_output": _PROBABILITY,
-    "dropout_state": _PROBABILITY,
-    "weight_drop": _PROBABILITY,
-    "zoneout_cell": _PROBABILITY,
-    "zoneout_hidden": _PROBABILITY,
+    **dict.fromkeys(LAYER_PROBABILITIES, _PROBABILITY),  # dropout_input ... zoneout_hidden
 }
 
 
@@ -261,15 +257,7 @@ TRAINING = (
 )
 
 # the options of the recurrent layer that the task models pass on to it unchanged
-REGULARISERS = (
-    "layer_norm",
-    "dropout_input",
-    "dropout_output",
-    "dropout_state",
-    "weight_drop",
-    "zoneout_cell",
-    "zoneout_hidden",
-)
+REGULARISERS = ("layer_norm", *LAYER_PROBABILITIES)
 
 
 def regularisers(estimator) -> dict:

@@ -8,20 +8,13 @@ from lstmkit.cli import main
 from lstmkit.models import CharLanguageModel, SequenceTagger, TextClassifier
 from tests.cli.test_tag import write_bio
 from tests.cli.test_textclf import write_task
+from tests.models.test_task_model_regularisers import ALL_OFF, ALL_ON
 
-OPTIONS = ["--layer-norm", "--dropout-state", "0.2", "--weight-drop", "0.3"]
-OPTIONS += ["--dropout-input", "0.1", "--dropout-output", "0.15", "--zoneout-hidden", "0.05"]
-OPTIONS += ["--zoneout-cell", "0.25"]
-EXPECTED = dict(
-    layer_norm=True,
-    dropout_input=0.1,
-    dropout_output=0.15,
-    dropout_state=0.2,
-    weight_drop=0.3,
-    zoneout_cell=0.25,
-    zoneout_hidden=0.05,
-)
-PLAIN = dict.fromkeys(EXPECTED, 0.0) | {"layer_norm": False}
+# every option on, with the values the models' test gives the hyperparameters
+OPTIONS = ["--layer-norm"]
+for name, value in ALL_ON.items():
+    if name != "layer_norm":
+        OPTIONS += ["--" + name.replace("_", "-"), str(value)]
 
 
 def charlm(tmp_path):
@@ -40,7 +33,7 @@ def textclf(tmp_path):
 
 
 @pytest.mark.parametrize("command", [charlm, tag, textclf])
-@pytest.mark.parametrize(("options", "expected"), [(OPTIONS, EXPECTED), ([], PLAIN)])
+@pytest.mark.parametrize(("options", "expected"), [(OPTIONS, ALL_ON), ([], ALL_OFF)])
 def test_the_options_reach_the_model(command, options, expected, tmp_path, monkeypatch, capsys):
     cls, line = command(tmp_path)
     fitted = []
