@@ -12,6 +12,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
+from lstmkit.cli.jobs import add_n_jobs_argument, n_jobs_option
 from lstmkit.cli.output import files_written
 from lstmkit.cli.parser import refuse_together, refuse_without
 from lstmkit.cli.sequence_files import add_sequence_file_arguments, read_sequences, split_sequences
@@ -72,6 +73,7 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--ensemble", type=int, default=None, help="networks averaged (default: the model's, 3)"
     )
+    add_n_jobs_argument(parser)
     add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
@@ -95,6 +97,7 @@ def run(args) -> dict:
         epochs=args.epochs,
         patience=args.patience,
         seed=args.seed,
+        n_jobs=n_jobs_option(args),
         verbose=training_verbosity(args),
     )
     if args.ensemble is not None:

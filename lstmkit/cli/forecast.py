@@ -19,6 +19,7 @@ from lstmkit.cli.common import (
     training_verbosity,
 )
 from lstmkit.cli.forecast_dates import remember_dates
+from lstmkit.cli.jobs import add_n_jobs_argument, n_jobs_option
 from lstmkit.cli.output import files_written
 from lstmkit.cli.parser import refuse_together, refuse_without
 from lstmkit.cli.summary import (
@@ -90,6 +91,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--epochs", type=int, default=300, help="most epochs (default 300)")
     parser.add_argument("--hidden-size", type=int, default=32, help="LSTM units (default 32)")
     parser.add_argument("--ensemble", type=int, default=5, help="networks averaged (default 5)")
+    add_n_jobs_argument(parser)
     add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
@@ -272,6 +274,7 @@ def make_model(args, horizon):
         ensemble=args.ensemble,
         level=args.level,
         seed=args.seed,
+        n_jobs=n_jobs_option(args),
         verbose=training_verbosity(args),
     )
 

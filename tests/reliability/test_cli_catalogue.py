@@ -95,6 +95,7 @@ CASES = [
     ("forecast series.csv --column nope", DATA, r"series\.csv: value column 'nope'"),
     ("forecast series.csv --missing bogus", USAGE, r"argument --missing: invalid choice"),
     ("forecast series.csv --seed -1", USAGE, r"argument --seed: must be a non-negative"),
+    ("forecast series.csv --n-jobs 0", USAGE, r"argument --n-jobs: must be a nonzero .*; got '0'"),
     ("forecast nonutf8.csv", DATA, r"nonutf8\.csv, line 3: not UTF-8 text"),
     ("forecast bigfield.csv", DATA, r"bigfield\.csv: not readable as CSV \(field larger"),
     ("forecast empty.csv", DATA, r"empty\.csv: the file is empty"),
@@ -106,6 +107,7 @@ CASES = [
         r"out of memory .*--hidden-size 1000000.* more memory than this machine has",
     ),
     # ---- classify
+    ("classify seq.csv --n-jobs two", USAGE, r"argument --n-jobs: must be a nonzero integer"),
     ("classify missing.csv", DATA, r"no such file: missing\.csv"),
     ("classify trunc.ts.gz", DATA, r"trunc\.ts\.gz: the compressed file ends early"),
     ("classify notgz.ts.gz", DATA, r"notgz\.ts\.gz: not a gzip file"),
