@@ -11,11 +11,14 @@ x, y and dy are time-major and batch-sorted (`layout.py`); backward adds the par
 gradients into `grads`. With `dy_writable` the caller gives up dy, which a scan may then
 write its own per-step gradients over.
 
-The built-in cells run the fused loops of `lstm_scan.py`, `gru_scan.py`, `rnn_scan.py`, and a
-streaming step at small batch sizes runs one fused kernel of `lstmkit.ops.fused` (named by
-`step_kernel`; float32 with the cell's default configuration only). The regularised cells
-(`regularised_scan.py`) have a loop of their own with no fused kernel. Any other cell spec
-runs `cell_scan.py`, its own steps one by one.
+The built-in cells run the fused loops of `lstm_scan.py`, `gru_scan.py`, `rnn_scan.py`: in
+float32 with the cell's default configuration (and numba and SciPy installed, LSTMKIT_JIT not
+"0"; the rule is `lstmkit.ops.jit.loops_for`) each direction of each layer is ONE compiled call
+of `lstmkit.ops.compiled_loops`, forward and backward; otherwise their NumPy loops, the
+reference, run. A streaming step at small batch sizes runs one fused kernel of
+`lstmkit.ops.fused` (named by `step_kernel`; float32 with the default configuration only). The
+regularised cells (`regularised_scan.py`) have a NumPy loop of their own with no compiled
+path. Any other cell spec runs `cell_scan.py`, its own steps one by one.
 """
 
 from dataclasses import dataclass
@@ -52,7 +55,7 @@ FUSED = {
     LSTMCellSpec: Scan(lstm_scan_forward, lstm_scan_backward, "lstm_step"),
     GRUCellSpec: Scan(gru_scan_forward, gru_scan_backward, "gru_step"),
     RNNCellSpec: Scan(rnn_scan_forward, rnn_scan_backward, "rnn_step"),
-    # NumPy only: no fused kernel covers layer norm, zoneout or dropout_state
+    # NumPy only: no compiled loop covers layer norm, zoneout or dropout_state
     RegularisedLSTMCellSpec: Scan(regularised_scan_forward, regularised_scan_backward),
     RegularisedGRUCellSpec: Scan(regularised_scan_forward, regularised_scan_backward),
 }
