@@ -16,6 +16,9 @@ def one_thread():
     of its own to limit."""
     from threadpoolctl import threadpool_limits
 
+    from lstmkit.ops.jit import preload_loops
+
+    preload_loops()  # the compiled loops' BLAS (SciPy's) would load at the first fit, unlimited
     with threadpool_limits(limits=1), _without_ctrl_c():
         yield
 
