@@ -24,7 +24,8 @@ both). `loops_for(dtype, default_options)` returns that module or None; with Non
 run their NumPy loops, which are the reference (and the float64 path of the
 finite-difference checks). The products then run on SciPy's OpenBLAS, a thread pool of its
 own beside NumPy's: OPENBLAS_NUM_THREADS sizes both, and threadpoolctl sizes it only once it
-is loaded, at the first float32 layer run (or `loops_for` call).
+is loaded, at the first float32 layer run; code that limits threads calls `preload_loops()`
+first.
 """
 
 import functools
@@ -70,3 +71,10 @@ def loops_for(dtype, default_options: bool):
     if fused_for(dtype, default_options) is None:
         return None
     return _loops_module()
+
+
+def preload_loops():
+    """Load the compiled loops, and with them SciPy's BLAS, now rather than at the first layer
+    run, so that a thread limit set next (threadpoolctl limits the pools loaded when it is
+    entered) covers that pool too. Returns the module, or None where the loops do not apply."""
+    return loops_for(np.float32, True)
