@@ -91,22 +91,30 @@ def lstm_scan_forward(cell: LSTMCellSpec, params, x, states, layout: BatchLayout
     )
     if loops is None:
         _numpy_forward(cache, weight_hh, weight_hr, peepholes, layout, options)
-    elif _one_full_sequence(layout) and weight_hr is None:
-        loops.lstm_scan_one(gates, weight_hh, bias, c, cache.act_c, h)  # products as plain loops
     else:
-        loops.lstm_loop(
-            gates,
-            np.empty((batch, gate_width), dtype),  # scratch for h @ W_hh^T
-            bias,
-            contiguous_t(weight_hh),
-            _absent(dtype) if weight_hr is None else contiguous_t(weight_hr),
-            c,
-            cache.act_c,
-            h[1:] if weight_hr is None else cache.r,  # no projection: the kernel writes h
-            h,
-            np.asarray(layout.batch_sizes, np.int64),
-        )
+        _compiled_forward(loops, cache, bias, weight_hh, weight_hr, layout)
     return h[1:], (layout.final(h), layout.final(c)), cache
+
+
+def _compiled_forward(loops, cache: LSTMScanCache, bias, weight_hh, weight_hr, layout):
+    """The time loop of `lstm_scan_forward` as one call of `lstmkit.ops.compiled_loops`."""
+    gates, c, h = cache.gates, cache.c, cache.h
+    if _one_full_sequence(layout) and weight_hr is None:
+        loops.lstm_scan_one(gates, weight_hh, bias, c, cache.act_c, h)  # products as plain loops
+        return
+    dtype = gates.dtype
+    loops.lstm_loop(
+        gates,
+        np.empty(gates.shape[1:], dtype),  # scratch for h @ W_hh^T
+        bias,
+        contiguous_t(weight_hh),
+        _absent(dtype) if weight_hr is None else contiguous_t(weight_hr),
+        c,
+        cache.act_c,
+        h[1:] if weight_hr is None else cache.r,  # no projection: the kernel writes h
+        h,
+        np.asarray(layout.batch_sizes, np.int64),
+    )
 
 
 def _numpy_forward(cache: LSTMScanCache, weight_hh, weight_hr, peepholes, layout, options):
