@@ -22,10 +22,10 @@ the compiled code for the per-step products) under the same rule, and SciPy impo
 numba's `np.dot` reaches BLAS through `scipy.linalg.cython_blas` (the `fast` extra installs
 both). `loops_for(dtype, default_options)` returns that module or None; with None the scans
 run their NumPy loops, which are the reference (and the float64 path of the
-finite-difference checks). The products then run on SciPy's OpenBLAS, a thread pool of its
-own beside NumPy's: OPENBLAS_NUM_THREADS sizes both, and threadpoolctl sizes it only once it
-is loaded, at the first float32 layer run; code that limits threads calls `preload_loops()`
-first.
+finite-difference checks). The products then run on SciPy's BLAS (OpenBLAS in its wheels), a
+thread pool beside NumPy's: OPENBLAS_NUM_THREADS sizes both, and threadpoolctl sizes it only
+once it is loaded, at the first float32 layer run; code that limits threads calls
+`preload_loops()` first.
 """
 
 import functools
