@@ -24,6 +24,11 @@ call and hand every array in C order: these functions check nothing.
 
 Rows past a sequence's length are never touched, so they keep what the caller put there
 (zeros in h, c, act_c and the gradients), exactly as in the NumPy loops.
+
+Compiled once and cached on disk (`cache=True`). numba checks a cached function against its own
+file only, not against the kernels it calls: after editing `fused.py`, touch this file (or
+clear lstmkit/ops/__pycache__) so that the loops are compiled again with the new kernels. An
+installed release rewrites both files, so users never meet a stale cache.
 """
 
 import numpy as np
