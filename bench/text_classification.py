@@ -113,7 +113,8 @@ def main(argv=None) -> None:
     sys.path.insert(0, str(REPO))
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="how many seeds from --seed")
+    parser.add_argument("--seed", type=int, default=0, help="the first seed")
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
     parser.add_argument(
         "--select",
@@ -163,7 +164,7 @@ def fit_and_score(train, scored, seed: int, settings: dict) -> tuple[float, floa
 
 
 def compare_variants(source: str, variants: dict, args) -> dict:
-    """{variant: {"scores", "seconds", "epochs"}} over seeds 0..args.seeds-1, and the
+    """{variant: {"scores", "seconds", "epochs"}} over args.seeds seeds from args.seed, and the
     bag-of-words logistic regression's as the variant "BoW LR" (one score: it draws nothing)."""
     train, scored = split_source(source, args.select)
     started = time.perf_counter()
@@ -172,7 +173,7 @@ def compare_variants(source: str, variants: dict, args) -> dict:
     results = {"BoW LR": {"scores": [baseline], "seconds": [seconds], "epochs": [0]}}
     for variant, settings in variants.items():
         run = results[variant] = {"scores": [], "seconds": [], "epochs": []}
-        for seed in range(args.seeds):
+        for seed in range(args.seed, args.seed + args.seeds):
             score, seconds, epochs = fit_and_score(train, scored, seed, settings)
             run["scores"].append(score)
             run["seconds"].append(seconds)
