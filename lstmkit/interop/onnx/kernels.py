@@ -5,7 +5,8 @@ input, attrs a dict of decoded attribute values; it returns a list of outputs. T
 operators are `lstmkit.onnx_ops`; the rest is what sits around them in the files lstmkit
 writes and in those `torch.onnx.export` writes for nn.LSTM / nn.GRU / nn.RNN with nn.Linear
 (shape arithmetic, Slice, Concat, Transpose, Reshape, MatMul, Add, Gemm and friends; with
-pack_padded_sequence also TopK, ScatterElements and ReduceProd, which sort the batch by length).
+pack_padded_sequence also TopK, ScatterElements and ReduceProd, which sort the batch by length),
+and the 1-D Conv and constant Pad of the LSTM-FCN graphs (fcn_graph.py).
 """
 
 import numpy as np
@@ -117,6 +118,35 @@ def _layer_norm(inputs, attrs, opset):
     var = np.mean(centred * centred, axis=axes, keepdims=True)
     y = centred / np.sqrt(var + x.dtype.type(attrs.get("epsilon", 1e-5))) * scale
     return [y if bias is None else y + bias]
+
+
+def _conv(inputs, attrs, opset):
+    """A 1-D Conv of x (N, C, T), weight (O, C, k), optional bias (O,), explicit pads, group 1:
+    y[n, o, t] = bias[o] + sum_{c, j} weight[o, c, j] xp[n, c, t stride + j dilation]."""
+    x, weight = inputs[0], inputs[1]
+    if x.ndim != 3 or attrs.get("group", 1) != 1 or attrs.get("auto_pad", "NOTSET") != "NOTSET":
+        raise ValueError("only 1-D Conv (N, C, T) with group=1 and explicit pads is supported")
+    (stride,), (dilation,) = attrs.get("strides", [1]), attrs.get("dilations", [1])
+    xp = np.pad(x, ((0, 0), (0, 0), tuple(attrs.get("pads", [0, 0]))))
+    taps = weight.shape[2]
+    steps = (xp.shape[2] - dilation * (taps - 1) - 1) // stride + 1
+    y = np.zeros((x.shape[0], weight.shape[0], steps), x.dtype)
+    for j in range(taps):  # (O, C) @ (N, C, steps): one product per tap
+        start = j * dilation
+        y += weight[:, :, j] @ xp[:, :, start : start + stride * (steps - 1) + 1 : stride]
+    if len(inputs) > 2 and inputs[2] is not None:
+        y += inputs[2][:, None]
+    return [y]
+
+
+def _pad(inputs, attrs, opset):
+    """Constant Pad with pads [begin_0, ..., begin_r, end_0, ..., end_r] >= 0, every axis."""
+    x, pads = inputs[0], [int(p) for p in inputs[1]]
+    value = inputs[2] if len(inputs) > 2 and inputs[2] is not None else 0
+    if attrs.get("mode", "constant") != "constant" or min(pads) < 0 or len(inputs) > 3:
+        raise ValueError("only constant Pad with non-negative pads on every axis is supported")
+    widths = list(zip(pads[: x.ndim], pads[x.ndim :], strict=True))
+    return [np.pad(x, widths, constant_values=np.asarray(value).reshape(-1)[0])]
 
 
 def _constant(inputs, attrs, opset):
@@ -252,6 +282,8 @@ KERNELS = {
     "Where": _elementwise(np.where),
     "Cast": _cast,
     "Gemm": _gemm,
+    "Conv": _conv,
+    "Pad": _pad,
     "Softmax": _softmax,
     "LogSoftmax": lambda inputs, attrs, opset: _softmax(inputs, attrs, opset, log=True),
     "LayerNormalization": _layer_norm,
