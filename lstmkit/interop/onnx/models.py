@@ -6,6 +6,7 @@ included. Each builder takes a GraphBuilder and declares the graph's inputs and 
     Linear, LayerNorm, Sequential of them: x (N, F) -> y; Embedding first: ids (N, T)
     SequenceNetwork     x (N, T, C) [, lengths]      -> logits (N, K)
     SequenceEnsemble    x (N, T, C) [, lengths]      -> probabilities (N, K)
+                        (members: SequenceNetworks, or FCNNetworks: fcn_graph.py)
     SequenceClassifier  x (N, T, C) [, lengths]      -> probabilities (N, K), label (N,)
     Forecaster          window (N, L, K), series (N,) [, covariates, future_covariates]
                                                      -> forecast (N, horizon, K)
@@ -15,6 +16,7 @@ included. Each builder takes a GraphBuilder and declares the graph's inputs and 
 
 import numpy as np
 
+from lstmkit.interop.onnx.fcn_graph import fcn_logits
 from lstmkit.interop.onnx.layers import (
     Lengths,
     emit_linear,
@@ -109,13 +111,10 @@ def classifier_graph(g, model, with_lengths: bool) -> None:
 
 def ensemble_probabilities(g, ensemble, x_tm: str, lengths: Lengths) -> str:
     """SequenceEnsemble.probabilities: p = (1 / M) sum_k softmax(logits_k), x (T, N, C)."""
-    if ensemble.architecture != "lstm":  # FCNNetwork members: no graph for their conv branch
-        raise ValueError(
-            f"cannot export architecture={ensemble.architecture!r} to ONNX: only the 'lstm' "
-            "architecture of SequenceEnsemble and SequenceClassifier has a graph"
-        )
+    # "lstm-fcn" / "alstm-fcn" members are FCNNetworks: their graph is fcn_graph.py's
+    logits = network_logits if ensemble.architecture == "lstm" else fcn_logits
     members = [
-        g.op("Softmax", [network_logits(g, ensemble.member(k), x_tm, lengths)], axis=-1)
+        g.op("Softmax", [logits(g, ensemble.member(k), x_tm, lengths)], axis=-1)
         for k in range(ensemble.members)
     ]
     if len(members) == 1:
