@@ -167,14 +167,3 @@ def test_bad_fcn_hyperparameters_are_refused(change, message):
 def test_the_network_refuses_an_unknown_architecture():
     with pytest.raises(ValueError, match=r"architecture must be one of .*; got 'lstm'"):
         FCNNetwork(1, 2, "lstm")
-
-
-def test_onnx_export_refuses_the_fcn_architectures():
-    pytest.importorskip("onnx")
-    from lstmkit.interop.onnx import to_onnx
-
-    X, y = _two_rhythms(4, seed=0)
-    options = dict(hidden_size=2, filters=2, epochs=1, ensemble=1, validation_fraction=0, seed=0)
-    model = SequenceClassifier(architecture="lstm-fcn", **options).fit(X, y)
-    with pytest.raises(ValueError, match="cannot export architecture='lstm-fcn' to ONNX"):
-        to_onnx(model)
