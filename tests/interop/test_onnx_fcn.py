@@ -16,8 +16,9 @@ from lstmkit.models import SequenceClassifier
 
 TOL = dict(rtol=1e-5, atol=1e-5)
 
-# (architecture, recurrent_stride, conv_stride, bidirectional, head): each pair of settings
-# meets in every combination of its two values (bidirectional = a ^ r ^ c, head from a ^ r)
+SETTINGS = ("architecture", "recurrent_stride", "conv_stride", "bidirectional", "head")
+# each pair of settings meets in every combination of its two values (with a, r, c the first
+# three as bits: bidirectional = a ^ r ^ c, head "mean" where a ^ r)
 CASES = [
     ("lstm-fcn", 1, 1, False, "max"),
     ("lstm-fcn", 1, 2, True, "max"),
@@ -30,20 +31,13 @@ CASES = [
 ]
 
 
-def _classifier(architecture, recurrent_stride, conv_stride, bidirectional, head, **options):
+def _classifier(*case):
     rng = np.random.default_rng(0)
     sequences = [rng.standard_normal((int(rng.integers(4, 12)), 2)) * 3 - 1 for _ in range(12)]
     labels = np.array(["a", "b", "c"] * 4)
     settings = dict(hidden_size=3, filters=2, epochs=1, ensemble=2, validation_fraction=0, seed=0)
-    settings.update(options)
-    model = SequenceClassifier(
-        architecture=architecture,
-        recurrent_stride=recurrent_stride,
-        conv_stride=conv_stride,
-        bidirectional=bidirectional,
-        head=head,
-        **settings,
-    ).fit(sequences, labels)
+    model = SequenceClassifier(**dict(zip(SETTINGS, case, strict=True)), **settings)
+    model.fit(sequences, labels)
     _randomise_batch_norms(model, np.random.default_rng(1))
     return model
 
