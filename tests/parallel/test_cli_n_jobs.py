@@ -17,17 +17,14 @@ def parallel_extra(joblib):
     """--n-jobs 2 needs joblib and threadpoolctl (skipped, or failed under CI)."""
 
 
-def fitted_models(cls, monkeypatch) -> list:
-    """The models that `cls.fit` fits from now on."""
-    fitted = []
-    fit = cls.fit
-
-    def recording_fit(self, *args, **kwargs):
-        fitted.append(self)
-        return fit(self, *args, **kwargs)
-
-    monkeypatch.setattr(cls, "fit", recording_fit)
-    return fitted
+def saved_models(cls, line, options, tmp_path) -> list:
+    """The models that `lstmkit *line --n-jobs N --out DIR` saves, one per N of `options`."""
+    models = []
+    for k, jobs in enumerate(options):
+        out = tmp_path / f"run{k}"
+        assert main([*line, "--quiet", "--n-jobs", jobs, "--out", str(out)]) == 0
+        models.append(cls.load(out / "model.safetensors"))
+    return models
 
 
 def same_weights(one, two) -> bool:
@@ -35,23 +32,19 @@ def same_weights(one, two) -> bool:
     return list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a)
 
 
-def test_classify_n_jobs_reaches_the_model_and_changes_nothing(tmp_path, monkeypatch):
+def test_classify_n_jobs_reaches_the_model_and_changes_nothing(tmp_path):
     write_npz(tmp_path / "train.npz")
-    fitted = fitted_models(SequenceClassifier, monkeypatch)
     line = ["classify", str(tmp_path / "train.npz"), "--epochs", "2", "--hidden-size", "4"]
-    for jobs in ("1", "2"):
-        assert main([*line, "--ensemble", "2", "--quiet", "--n-jobs", jobs]) == 0
-    assert [model.n_jobs for model in fitted] == [1, 2]
-    assert same_weights(*fitted)
+    models = saved_models(SequenceClassifier, [*line, "--ensemble", "2"], ["1", "2"], tmp_path)
+    assert [model.n_jobs for model in models] == [1, 2]
+    assert same_weights(*models)
 
 
-def test_forecast_n_jobs_reaches_the_model_and_changes_nothing(monkeypatch):
-    fitted = fitted_models(Forecaster, monkeypatch)
-    line = ["forecast", "--epochs", "2", "--hidden-size", "4", "--ensemble", "2", "--quiet"]
-    for jobs in ("1", "-1"):
-        assert main([*line, "--holdout", "0", "--n-jobs", jobs]) == 0
-    assert [model.n_jobs for model in fitted] == [1, -1]
-    assert same_weights(*fitted)
+def test_forecast_n_jobs_reaches_the_model_and_changes_nothing(tmp_path):
+    line = ["forecast", "--epochs", "2", "--hidden-size", "4", "--ensemble", "2", "--holdout", "0"]
+    models = saved_models(Forecaster, line, ["1", "-1"], tmp_path)
+    assert [model.n_jobs for model in models] == [1, -1]
+    assert same_weights(*models)
 
 
 def test_n_jobs_without_joblib_is_a_usage_error_naming_the_extra(tmp_path, monkeypatch, capsys):
