@@ -7,6 +7,7 @@ float exactly.
 """
 
 import numbers
+import os
 
 from lstmkit.parallel.threads import one_thread
 
@@ -54,7 +55,8 @@ def map_in_order(function, tasks, n_jobs, on_result=None) -> list:
     joblib = _joblib(n_jobs)
     parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
     try:
-        for result in parallel(joblib.delayed(_pinned)(function, task) for task in tasks):
+        caller = os.getpid()
+        for result in parallel(joblib.delayed(_pinned)(function, task, caller) for task in tasks):
             _collect(results, result, on_result)
     except KeyboardInterrupt:
         raise Interrupted(results) from None
@@ -67,9 +69,10 @@ def _collect(results: list, result, on_result) -> None:
         on_result(len(results) - 1, result)
 
 
-def _pinned(function, task):
-    """What a worker runs: one task, on one BLAS thread."""
-    with one_thread():
+def _pinned(function, task, caller: int):
+    """What a worker runs: one task, on one BLAS thread (`caller`: the dispatching process's
+    id; joblib may run the task there itself)."""
+    with one_thread(in_worker=os.getpid() != caller):
         return function(*task)
 
 

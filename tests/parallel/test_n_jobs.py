@@ -6,6 +6,7 @@ Skipped without joblib and threadpoolctl (the `parallel` extra), failed then und
 LSTMKIT_REQUIRE_REFERENCES=1 (tests/conftest.py).
 """
 
+import signal
 import sys
 
 import numpy as np
@@ -133,6 +134,16 @@ def test_each_worker_runs_blas_on_one_thread():
     pools = map_in_order(threadpool_info, [(), ()], n_jobs=2)
     threads = [pool["num_threads"] for worker in pools for pool in worker]
     assert threads and set(threads) == {1}
+
+
+def test_ctrl_c_is_ignored_in_workers_only(joblib):
+    # the parent stops the workers on Ctrl-C; where joblib runs the tasks in the caller's own
+    # process (n_jobs that comes to one core, the sequential backend), Ctrl-C must still work
+    here = signal.getsignal(signal.SIGINT)
+    assert map_in_order(signal.getsignal, [(signal.SIGINT,)] * 2, 2) == [signal.SIG_IGN] * 2
+    with joblib.parallel_backend("sequential"):
+        assert map_in_order(signal.getsignal, [(signal.SIGINT,)], 2) == [here]
+    assert signal.getsignal(signal.SIGINT) == here
 
 
 def test_results_come_back_in_task_order():
