@@ -20,10 +20,12 @@ How "the same training in PyTorch" is made, so that it cannot drift from lstmkit
    networks is three recorded fits; the Forecaster's probe fit that chooses the epochs is one
    more.
 2. For each recorded fit a torch network is built from the fitted lstmkit network's own
-   sizes (`twin`): the same layers, read off the object, never restated here. lstmkit's
-   weights are loaded into it (`load_state_dict(strict=True)`: same parameter names and
-   shapes) and both networks' outputs are compared on a training batch; the run stops if they
-   differ, as the timings would then compare different networks.
+   sizes (`twin`, bench/torch_twins.py): the same layers, read off the object, never restated
+   here. lstmkit's weights and buffers are loaded into it (`load_state_dict(strict=True)`:
+   same names and shapes) and both networks' outputs are compared on a training batch, in
+   evaluation mode and in training mode (the twin applying lstmkit's dropout masks; the
+   running statistics that pass updates compared too); the run stops if they differ, as the
+   timings would then compare different networks.
 3. The torch network is then trained as the Trainer trained lstmkit's: the same batches (the
    Trainer's own batching with its per-epoch seeds, so the same sequences go together), the
    same number of epochs, torch.optim.Adam with the same learning rate and weight decay, the
@@ -42,14 +44,13 @@ only. This is a benchmark, not a test: pytest never collects it (tests/bench che
 import argparse
 import contextlib
 import copy
-import functools
 import statistics
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness's and lstm_vs_torch's
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its neighbours' modules
 from harness import (  # noqa: E402
     clear_openblas_kernel_vars,
     git_commit,
@@ -59,6 +60,7 @@ from harness import (  # noqa: E402
     write_atomically,
 )
 from lstm_vs_torch import REPO_ROOT, scaled_max_diff  # noqa: E402
+from torch_twins import follow_dropout, follows_training, twin  # noqa: E402
 
 TASKS = ("classifier", "forecaster", "charlm")
 SHAKESPEARE = REPO_ROOT.parent / "shared" / "data" / "text" / "tinyshakespeare.txt"
@@ -181,194 +183,6 @@ def fit_lstmkit(task: str, args):
     return seconds, fits, name
 
 
-# ---------------------------------------------------------------------------- torch twins
-
-
-def recurrent_twin(layer):
-    """torch.nn.LSTM / GRU / RNN (batch_first) with the sizes and options of lstmkit's
-    `layer`; options torch has no counterpart for are refused."""
-    import torch
-
-    for option in ("dropout_input", "dropout_output", "weight_drop", "zoneout_cell",
-                   "zoneout_hidden"):  # fmt: skip
-        if getattr(layer, option, 0.0):
-            raise ValueError(f"{option}={getattr(layer, option)} has no torch.nn counterpart")
-    if getattr(layer, "linear_before_reset", True) is False:
-        raise ValueError("GRU linear_before_reset=False has no torch.nn counterpart")
-    kind = type(layer).__name__
-    options = {}
-    if kind == "RNN":
-        options["nonlinearity"] = layer.nonlinearity
-    if kind == "LSTM" and getattr(layer, "proj_size", 0):
-        options["proj_size"] = layer.proj_size
-    return getattr(torch.nn, kind)(
-        layer.input_size,
-        layer.hidden_size,
-        num_layers=layer.num_layers,
-        bias=layer.bias,
-        batch_first=True,
-        dropout=layer.dropout,
-        bidirectional=layer.bidirectional,
-        **options,
-    )
-
-
-def twin(network):
-    """The torch network of an lstmkit task network (SequenceNetwork, ForecastNetwork or
-    CharLMNetwork), built from its sizes, submodules named as lstmkit's so that the parameter
-    names match."""
-    classes = twin_classes()
-    kind = type(network).__name__
-    if kind not in classes:
-        raise ValueError(f"no torch twin for {kind}; known: {sorted(classes)}")
-    return classes[kind](network)
-
-
-@functools.cache
-def twin_classes() -> dict:
-    """{lstmkit network class name: torch twin class}; defined on first use (needs torch).
-
-    Each twin has `outputs(batch)` (the forward pass on one of the Trainer's batches),
-    `lstmkit_outputs(network, batch)` (lstmkit's, for the parity check) and
-    `step(batch, training, carry) -> (mean loss, count, carry)`, the torch counterpart of the
-    estimator's step function."""
-    import numpy as np
-    import torch
-    import torch.nn.functional as F
-    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-
-    class ClassifierTwin(torch.nn.Module):
-        """encoder (packed: each sequence stops at its length, in both directions) -> pool
-        over the valid steps (max, mean or last) -> dropout -> linear; cross-entropy."""
-
-        def __init__(self, network):
-            super().__init__()
-            self.head = network.head
-            self.encoder = recurrent_twin(network.encoder)
-            self.drop = torch.nn.Dropout(network.drop.p)
-            self.output = torch.nn.Linear(network.output.in_features, network.output.out_features)
-
-        def forward(self, x, lengths):
-            steps = x.shape[1]
-            packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-            y, _ = self.encoder(packed)
-            y, _ = pad_packed_sequence(y, batch_first=True, total_length=steps)
-            if self.head == "max":
-                padding = torch.arange(steps)[None, :] >= lengths[:, None]
-                pooled = y.masked_fill(padding[:, :, None], float("-inf")).amax(dim=1)
-            elif self.head == "mean":
-                pooled = y.sum(dim=1) / lengths[:, None].to(y.dtype)
-            else:
-                pooled = y[torch.arange(len(y)), lengths - 1]
-            return self.output(self.drop(pooled))
-
-        def outputs(self, batch):
-            return self(torch.from_numpy(batch.x), torch.from_numpy(batch.lengths))
-
-        @staticmethod
-        def lstmkit_outputs(network, batch):
-            return network.forward(batch.x, batch.lengths)
-
-        def step(self, batch, training, carry):
-            logits = self.outputs(batch)
-            target = torch.from_numpy(np.asarray(batch.y, dtype=np.int64))
-            loss = F.cross_entropy(logits, target)
-            (logits.argmax(dim=1) == target).sum().item()  # the accuracy lstmkit's step counts
-            return loss, len(target), None
-
-    class ForecastTwin(torch.nn.Module):
-        """LSTM over the window -> last step (+ the horizon's covariates) -> linear: means and
-        log-variances; Gaussian NLL with the log-variance clipped to +-LOG_VAR_LIMIT."""
-
-        def __init__(self, network):
-            super().__init__()
-            from lstmkit.models.forecast_network import LOG_VAR_LIMIT
-
-            self.limit = LOG_VAR_LIMIT
-            self.size = network.horizon * network.outputs
-            self.future_size = network.future_size
-            self.encoder = recurrent_twin(network.encoder)
-            self.head = torch.nn.Linear(network.head.in_features, network.head.out_features)
-
-        def forward(self, x, future=None):
-            y, _ = self.encoder(x)
-            u = y[:, -1]
-            if self.future_size:
-                u = torch.cat([u, future], dim=1)
-            return self.head(u)
-
-        def _future(self, batch):
-            return batch.y[:, self.size :] if self.future_size else None
-
-        def outputs(self, batch):
-            future = self._future(batch)
-            return self(
-                torch.from_numpy(batch.x), None if future is None else torch.from_numpy(future)
-            )
-
-        def lstmkit_outputs(self, network, batch):
-            return network.forward(batch.x, self._future(batch))
-
-        def step(self, batch, training, carry):
-            out = self.outputs(batch)
-            mean, log_var = out[:, : self.size], out[:, self.size :]
-            var = torch.exp(torch.clamp(log_var, -self.limit, self.limit)).clamp_min(1e-6)
-            target = torch.from_numpy(np.asarray(batch.y[:, : self.size], dtype=np.float32))
-            loss = 0.5 * (torch.log(var) + (mean - target) ** 2 / var).mean()
-            return loss, len(target), None
-
-    class CharLMTwin(torch.nn.Module):
-        """embedding -> stacked LSTM (state in, state out) -> dropout -> linear; training
-        carries the state from chunk to chunk, cut from the graph (truncated BPTT)."""
-
-        def __init__(self, network):
-            super().__init__()
-            self.embedding = torch.nn.Embedding(*network.embedding.weight.shape)
-            self.lstm = recurrent_twin(network.lstm)
-            self.drop = torch.nn.Dropout(network.drop.p)
-            self.output = torch.nn.Linear(network.output.in_features, network.output.out_features)
-
-        def forward(self, ids, state=None):
-            y, state = self.lstm(self.embedding(ids), state)
-            return self.output(self.drop(y)), state
-
-        def outputs(self, batch, state=None):
-            return self(torch.from_numpy(np.asarray(batch.inputs, dtype=np.int64)), state)
-
-        @staticmethod
-        def lstmkit_outputs(network, batch):
-            return network.forward(batch.inputs)[0]
-
-        def step(self, batch, training, carry):
-            logits, state = self.outputs(batch, carry)
-            target = torch.from_numpy(np.asarray(batch.targets, dtype=np.int64)).reshape(-1)
-            carry = tuple(s.detach() for s in state)
-            if training:
-                loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target)
-                return loss, target.numel(), carry
-            # scoring, as lstmkit's: summed in float64 over the masked targets
-            each = F.cross_entropy(
-                logits.double().reshape(-1, logits.shape[-1]), target, reduction="none"
-            )
-            mask = torch.from_numpy(batch.mask.reshape(-1))
-            count = int(mask.sum())
-            return each[mask].sum() / max(count, 1), count, carry
-
-        @staticmethod
-        def schedule(optimizer):
-            """lstmkit's: halve the learning rate after every epoch that is not the best."""
-            return torch.optim.lr_scheduler.ReduceLROnPlateau(
-                optimizer, mode="min", factor=0.5, patience=0, threshold=0.0,
-                threshold_mode="abs", eps=0.0,
-            )  # fmt: skip
-
-    return {
-        "SequenceNetwork": ClassifierTwin,
-        "ForecastNetwork": ForecastTwin,
-        "CharLMNetwork": CharLMTwin,
-    }
-
-
 def parameter_count(network) -> int:
     """Scalars in an lstmkit Module's parameters."""
     return sum(int(value.size) for value in network.params.values())
@@ -379,27 +193,44 @@ def torch_parameter_count(model) -> int:
 
 
 def check_parity(network, model, batch) -> float:
-    """Load `network`'s weights into `model` (strict: same names and shapes) and compare the
-    two forward passes on `batch` in eval mode; returns the scaled max difference, and stops
-    the run when it is over PARITY_TOLERANCE."""
+    """Load `network`'s state (parameters and buffers) into `model` (strict: same names and
+    shapes) and compare the two forward passes on `batch`: in evaluation mode, and in training
+    mode where the twin can follow lstmkit's randomness (`follows_training`: the same dropout
+    masks), together with the buffers that pass updated (BatchNorm's running statistics).
+    The training-mode pass runs on copies, so the fitted network keeps its state. Returns the
+    worst scaled max difference; stops the run when it is over PARITY_TOLERANCE."""
     import torch
 
     model.load_state_dict(
-        {name: torch.from_numpy(value.copy()) for name, value in network.params.items()},
+        {name: torch.from_numpy(value) for name, value in network.state_dict().items()},
         strict=True,
     )
-    network.eval()
-    model.eval()
+    diffs = [_outputs_diff(network.eval(), model.eval(), batch)]
+    if follows_training(model):
+        network, model = copy.deepcopy(network).train(), copy.deepcopy(model).train()
+        diffs.append(_outputs_diff(network, model, batch))
+        theirs = model.state_dict()
+        diffs += [scaled_max_diff(value, theirs[name].numpy())
+                  for name, value in network.buffers.items()]  # fmt: skip
+    if max(diffs) > PARITY_TOLERANCE:
+        raise SystemExit(
+            f"the torch twin of {type(network).__name__} disagrees with it by {max(diffs):.1e}: "
+            "the timings would compare different networks"
+        )
+    return max(diffs)
+
+
+def _outputs_diff(network, model, batch) -> float:
+    """The scaled max difference of the two forward passes on `batch`, lstmkit's first (in
+    training mode, the twin then applies the dropout masks it drew)."""
+    import torch
+
+    mine = model.lstmkit_outputs(network, batch)
+    follow_dropout(network, model)
     with torch.no_grad():
         theirs = model.outputs(batch)
-        theirs = theirs[0] if isinstance(theirs, tuple) else theirs
-    diff = scaled_max_diff(model.lstmkit_outputs(network, batch), theirs.numpy())
-    if diff > PARITY_TOLERANCE:
-        raise SystemExit(
-            f"the torch twin of {type(network).__name__} disagrees with it by {diff:.1e}: the "
-            "timings would compare different networks"
-        )
-    return diff
+    theirs = theirs[0] if isinstance(theirs, tuple) else theirs
+    return scaled_max_diff(mine, theirs.numpy())
 
 
 # ---------------------------------------------------------------------------- torch training
@@ -520,7 +351,8 @@ def describe_task(task, data_name, fits) -> TaskResult:
 
 def _layer_sizes(layer) -> str:
     names = ("input_size", "hidden_size", "num_layers", "bidirectional", "in_features",
-             "out_features", "p")  # fmt: skip
+             "out_features", "p", "in_channels", "out_channels", "kernel_size", "stride",
+             "num_features")  # fmt: skip
     found = [f"{name}={getattr(layer, name)}" for name in names if hasattr(layer, name)]
     if type(layer).__name__ == "Embedding":
         found.append(f"shape={tuple(layer.weight.shape)}")
@@ -542,7 +374,7 @@ def report(results, env_lines, command) -> str:
     lines += [
         "- Each task's estimator runs with its default hyperparameters; the torch twin of each "
         "network it trained is built from the fitted network's sizes, checked against it "
-        "(same parameter names and shapes, outputs within "
+        "(same parameter names and shapes, outputs in evaluation and training mode within "
         f"{PARITY_TOLERANCE:g}) and trained on the same batches for the same epochs "
         "(bench/e2e.py's docstring). An untimed 1-epoch fit of each side comes first "
         "(--no-warmup: none), so that first-use costs count for neither.",
