@@ -4,6 +4,7 @@ script. The benchmarks themselves are never run here; only their method is check
 
 import importlib.util
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -241,8 +242,11 @@ def test_e2e_quick_builds_torch_networks_with_lstmkit_parameter_counts(torch):
     e2e = _load("e2e")
     results, text = e2e.main(["--quick", "--epochs", "1", "--chars", "2000", "--no-warmup"])
     counts = {r.task: r.parameters for r in results}
-    # hand-counted: bidirectional LSTM 12 -> 64 (2 x (4*64*(12+64) + 2*4*64)) + Linear 128 -> 9
-    assert counts["classifier"] == (41097, 41097)
+    # hand-counted, the default LSTM-FCN on JapaneseVowels (12 channels, 9 classes, at most 29
+    # steps: both strides 1): bidirectional LSTM 12 -> 64, 2 x (4*64*(12+64) + 2*4*64) = 39936;
+    # convolutions without bias 64*12*8 = 6144, 128*64*5 = 40960, 64*128*3 = 24576; batch
+    # norms' weight and bias 2*64 + 2*128 + 2*64 = 512; Linear (128 + 64) -> 9, 192*9 + 9 = 1737
+    assert counts["classifier"] == (113865, 113865)
     # LSTM 2 -> 32 (4*32*(2+32) + 2*4*32) + Linear 32 -> 24 (2 x 12 months)
     assert counts["forecaster"] == (5400, 5400)
     # Embedding V x 64 + LSTM 64 -> 256 -> 256 (329728 + 526336) + Linear 256 -> V
@@ -253,3 +257,53 @@ def test_e2e_quick_builds_torch_networks_with_lstmkit_parameter_counts(torch):
     assert counts["charlm"] == (expected, expected)
     assert all(r.parity <= e2e.PARITY_TOLERANCE for r in results)
     assert "| classifier | JapaneseVowels train |" in text
+
+
+def _fcn_and_batch(architecture, head, bidirectional, strides, cell):
+    """A tiny FCNNetwork whose batch norms have tracked two training batches, and a batch of
+    four sequences of lengths 13, 7, 10, 9 with 5.0 (not zero) past each length."""
+    import numpy as np
+
+    from lstmkit.models.fcn_network import FCNNetwork
+
+    network = FCNNetwork(3, 4, architecture, cell=cell, hidden_size=5, bidirectional=bidirectional,
+                         head=head, dropout=0.3, filters=4, recurrent_stride=strides[0],
+                         conv_stride=strides[1], seed=1)  # fmt: skip
+    lengths = np.array([13, 7, 10, 9])
+    x = np.random.default_rng(0).standard_normal((4, 13, 3)).astype(np.float32)
+    x[np.arange(13)[None, :] >= lengths[:, None]] = 5.0
+    network.train()
+    network.forward(x, lengths)
+    network.forward(x[::-1].copy(), lengths[::-1].copy())
+    return network, types.SimpleNamespace(x=x, lengths=lengths, y=np.arange(4))
+
+
+@pytest.mark.parametrize(
+    "architecture, head, bidirectional, strides, cell",
+    [
+        ("lstm-fcn", "max", True, (1, 1), "lstm"),
+        ("alstm-fcn", "mean", True, (3, 2), "gru"),
+        ("lstm-fcn", "last", False, (2, 3), "rnn"),
+    ],
+)
+def test_fcn_twin_computes_lstmkit_outputs_and_statistics_in_both_modes(
+    torch, architecture, head, bidirectional, strides, cell
+):
+    e2e, twins = _load("e2e"), _load("torch_twins")
+    network, batch = _fcn_and_batch(architecture, head, bidirectional, strides, cell)
+    model = twins.twin(network)
+    # strict load inside: every parameter and buffer name and shape of lstmkit's, no other
+    assert e2e.check_parity(network, model, batch) <= e2e.PARITY_TOLERANCE
+    assert twins.follows_training(model)  # so the training-mode pass and statistics were compared
+    assert e2e.torch_parameter_count(model) == e2e.parameter_count(network)
+    # the fitted network keeps its state: the training-mode check ran on copies
+    assert int(network.buffers["norm0.num_batches_tracked"]) == 2
+
+
+def test_fcn_twin_parity_check_stops_on_a_different_network(torch):
+    e2e, twins = _load("e2e"), _load("torch_twins")
+    network, batch = _fcn_and_batch("alstm-fcn", "max", True, (2, 2), "lstm")
+    model = twins.twin(network)
+    model.norm1.eps = 0.5  # lstmkit's is 1e-5
+    with pytest.raises(SystemExit, match="twin of FCNNetwork disagrees"):
+        e2e.check_parity(network, model, batch)
