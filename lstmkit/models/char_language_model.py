@@ -75,10 +75,10 @@ class CharLanguageModel(Estimator):
         seed: initialisation, dropout and the per-epoch offset of the chunks.
         verbose: 0 silent; 1 (or more) a line per epoch on stderr, and a bar over each
             epoch's chunks on a terminal (the Trainer's verbose=2).
-        layer_norm, dropout_input, dropout_output, dropout_state, weight_drop, zoneout_cell,
-            zoneout_hidden: the LSTM stack's regularisers, as on `lstmkit.LSTM` (docs/lstm.md
-            section 3a); all off by default.
+        layer_norm, dropout_input, dropout_output, dropout_state: regularisers of the LSTM
+            stack, as on `lstmkit.LSTM` (docs/lstm.md section 3a); all off by default.
             Their masks are drawn afresh for every chunk of seq_len characters.
+        weight_drop, zoneout_cell, zoneout_hidden: likewise.
     """
 
     hyperparameters = declare(

@@ -70,10 +70,10 @@ class SequenceTagger(Estimator):
             finishes; the best epoch's weights are kept as usual).
         seed: makes splitting, initialisation, dropout and batching reproducible.
         verbose: 0 silent, 1 progress bars and a line per epoch.
-        layer_norm, dropout_input, dropout_output, dropout_state, weight_drop, zoneout_cell,
-            zoneout_hidden: the word-level BiLSTM's regularisers, as on `lstmkit.LSTM` (docs/lstm.md
-            section 3a); all off by default.
-            The character encoder stays plain.
+        layer_norm, dropout_input, dropout_output, dropout_state: regularisers of the
+            word-level BiLSTM, as on `lstmkit.LSTM` (docs/lstm.md section 3a); all off by
+            default. The character encoder stays plain.
+        weight_drop, zoneout_cell, zoneout_hidden: likewise.
 
     `fit(sentences, tags, validation_data=None)`: sentences a list of lists of word strings,
     tags a list of lists of tag strings of the same lengths; validation_data an optional

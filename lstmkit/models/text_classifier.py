@@ -71,10 +71,10 @@ class TextClassifier(Estimator):
             stopping; 0 trains on everything for `epochs` epochs.
         seed: splitting, initialisation, dropout and batching.
         verbose: 0 silent, 1 progress bars and a line per epoch.
-        layer_norm, dropout_input, dropout_output, dropout_state, weight_drop, zoneout_cell,
-            zoneout_hidden: the encoder's regularisers, as on `lstmkit.LSTM` (docs/lstm.md
-            section 3a); all off by default.
-            The GRU takes all but zoneout_cell; the plain RNN none.
+        layer_norm, dropout_input, dropout_output, dropout_state: regularisers of the
+            encoder, as on `lstmkit.LSTM` (docs/lstm.md section 3a); all off by default.
+        weight_drop, zoneout_cell, zoneout_hidden: likewise. The GRU takes all of them but
+            zoneout_cell; the plain RNN none.
     Pooling, embedding dropout and lr were chosen on a validation split of the training part of
     the UCI sentiment sentences, with the former seed streams and early stopping on the loss
     (mean pooling, embedding dropout 0.5 and lr 5e-3 against max pooling, no embedding dropout
