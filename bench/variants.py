@@ -33,6 +33,7 @@ def add_variant_arguments(parser, default=("plain",)) -> None:
         nargs="+",
         choices=[*VARIANTS, "all"],
         default=list(default),
+        metavar="VARIANT",
         help="regularised variants to run beside plain ('all': every one); "
         + "; ".join(f"{name}: {describe(settings)}" for name, settings in VARIANTS.items()),
     )
