@@ -60,10 +60,10 @@ def add_parser(commands) -> None:
     parser.add_argument("--cell", default="lstm", choices=("lstm", "gru", "rnn"))
     parser.add_argument(
         "--architecture",
-        default="lstm",
+        default="lstm-fcn",
         choices=("lstm", "lstm-fcn", "alstm-fcn"),
-        help="the recurrent network alone (default), or beside a convolutional branch "
-        "(LSTM-FCN; ALSTM-FCN with attention)",
+        help="the recurrent network beside a convolutional branch (LSTM-FCN, the default; "
+        "ALSTM-FCN with attention), or alone (lstm)",
     )
     parser.add_argument("--hidden-size", type=int, default=64, help="units (default 64)")
     parser.add_argument("--epochs", type=int, default=300, help="most epochs (default 300)")

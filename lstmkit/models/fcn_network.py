@@ -61,7 +61,7 @@ from lstmkit.random import spawn
 from lstmkit.validation import check_positive_int
 
 ARCHITECTURES = ("lstm-fcn", "alstm-fcn")
-CONV_STEPS = 256  # "auto" conv_stride: the blocks after the first run on at most ~this many steps
+CONV_STEPS = 384  # "auto" conv_stride: the blocks after the first run on at most ~this many steps
 KERNELS = (8, 5, 3)  # the paper's kernel sizes of the three convolutional blocks
 WIDTHS = (1, 2, 1)  # the blocks' filters as multiples of `filters` (128, 256, 128 in the paper)
 

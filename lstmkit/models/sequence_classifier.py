@@ -31,7 +31,8 @@ from lstmkit.validation import check_observed, check_spread
 
 
 class SequenceClassifier(Estimator):
-    """Classify whole sequences (speech frames, sensor traces, gestures) with an LSTM.
+    """Classify whole sequences (speech frames, sensor traces, gestures) with an LSTM beside a
+    convolutional branch (LSTM-FCN, by default) or with an LSTM alone.
 
     Args:
         cell: "lstm" (default), "gru" or "rnn".
@@ -43,19 +44,22 @@ class SequenceClassifier(Estimator):
         ensemble: how many networks are trained (each with its own seed and validation
             split) and averaged; 3 by default (a steadier result on JapaneseVowels than
             one network, at three times the training time: docs/benchmarks.md).
-        architecture: "lstm" (default: the encoder, head and output layer above), "lstm-fcn"
-            or "alstm-fcn" (Karim et al. 2017: that encoder and head, with attention over the
-            encoder's outputs for "alstm-fcn", beside three convolutional blocks; see
-            `lstmkit.models.fcn_network`).
+        architecture: "lstm-fcn" (default: Karim et al. 2017, the encoder and head above
+            beside three convolutional blocks; see `lstmkit.models.fcn_network`),
+            "alstm-fcn" (the same with attention over the encoder's outputs) or "lstm" (the
+            encoder, head and output layer alone). One default for every data set: LSTM-FCN
+            led on the five sets of docs/benchmarks.md (choosing per data set on a
+            validation split would double every fit's time).
         filters: the first and last convolutional blocks' filters (the middle one has twice
-            as many); 128 as in the paper; used by "lstm-fcn" and "alstm-fcn" only.
+            as many); 64 by default (the paper's 128 cost four times as much per step for
+            no gain measured here); used by "lstm-fcn" and "alstm-fcn" only.
         recurrent_stride: how many consecutive steps the recurrent branch of "lstm-fcn" and
             "alstm-fcn" reads as one step (`lstmkit.models.step_chunks`): 1 reads step by
             step, a stride at least the series' length is the paper's "dimension shuffle";
             "auto" (default) reads the longest training series in at most 32 steps.
         conv_stride: the stride of the first convolution of "lstm-fcn" and "alstm-fcn" (the
             blocks after it run on 1 / conv_stride of the steps); "auto" (default) is 1 for
-            series up to CONV_STEPS steps and grows with the longest training series beyond.
+            series up to 384 steps, else ceil(longest training series / 384).
         patience: early-stopping patience in epochs on the validation loss.
         validation_fraction: share of the training data held out (stratified) for early
             stopping; 0 trains on everything for `epochs` epochs.
@@ -69,8 +73,9 @@ class SequenceClassifier(Estimator):
         layout: "NTC" (default: X is (N, T, C) or a list of (T_i, C) arrays) or "NCT" (aeon's
             and sktime's (N, C, T), or a list of (C, T_i) arrays); see `sequence_input`.
 
-    The defaults were chosen on JapaneseVowels' training data (see docs/benchmarks.md): a
-    bidirectional LSTM of 64 units, max pooling, dropout 0.3, Adam at 1e-3.
+    The recurrent branch's defaults were chosen on JapaneseVowels' training data (see
+    docs/benchmarks.md): a bidirectional LSTM of 64 units, max pooling, dropout 0.3, Adam at
+    1e-3.
 
     `fit(X, y, lengths=None)`: X is a list of sequences, a padded 3-D array with `lengths`
     (valid steps per sequence), or a (N, T) array of univariate sequences.
@@ -116,8 +121,8 @@ class SequenceClassifier(Estimator):
         patience=40,
         validation_fraction=0.15,
         ensemble=3,
-        architecture="lstm",
-        filters=128,
+        architecture="lstm-fcn",
+        filters=64,
         recurrent_stride="auto",
         conv_stride="auto",
         layout="NTC",

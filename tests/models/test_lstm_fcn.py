@@ -93,16 +93,16 @@ def test_auto_recurrent_stride_reads_the_longest_series_in_at_most_32_steps():
     assert [auto_recurrent_stride(t) for t in (1, 32, 33, 64, 65, 1460)] == [1, 1, 2, 2, 3, 46]
 
 
-def test_auto_conv_stride_keeps_the_wide_blocks_at_most_256_steps_long():
-    assert [auto_conv_stride(t) for t in (1, 256, 257, 512, 513, 1460)] == [1, 1, 2, 2, 3, 6]
+def test_auto_conv_stride_keeps_the_wide_blocks_at_most_384_steps_long():
+    assert [auto_conv_stride(t) for t in (1, 384, 385, 768, 769, 1460)] == [1, 1, 2, 2, 3, 4]
 
 
 def test_the_classifier_resolves_auto_strides_on_the_longest_training_series():
     X, y = _two_rhythms(4, seed=0)
-    X[0] = np.zeros((300, 1))  # 300 steps -> recurrent ceil(300 / 32) = 10, conv 2
+    X[0] = np.zeros((400, 1))  # 400 steps -> recurrent ceil(400 / 32) = 13, conv 2
     options = dict(hidden_size=2, filters=2, epochs=1, ensemble=1, validation_fraction=0, seed=0)
     member = SequenceClassifier(architecture="lstm-fcn", **options).fit(X, y).network_.member(0)
-    assert (member.recurrent_stride, member.conv_stride) == (10, 2)
+    assert (member.recurrent_stride, member.conv_stride) == (13, 2)
     chosen = SequenceClassifier(
         architecture="lstm-fcn", recurrent_stride=5, conv_stride=1, **options
     ).fit(X, y)
