@@ -48,6 +48,7 @@ from lstmkit.ops.softmax import softmax
 from lstmkit.optim import ReduceLROnPlateau
 from lstmkit.random import as_generator, spawn
 from lstmkit.training import StepResult, StreamChunk, StreamChunks, Trainer
+from lstmkit.training.ranks import check_distributed, world_size
 from lstmkit.validation import check_non_negative_int, check_positive_int, describe
 
 _SPECIALS = ("<unk>",)  # no padding: streams all have the same length
@@ -75,6 +76,10 @@ class CharLanguageModel(Estimator):
         seed: initialisation, dropout and the per-epoch offset of the chunks.
         verbose: 0 silent; 1 (or more) a line per epoch on stderr, and a bar over each
             epoch's chunks on a terminal (the Trainer's verbose=2).
+        distributed: None (default) or "mpi": under `mpiexec -n K` the text is cut into
+            K * batch_size streams and every rank trains on batch_size of them, the gradients
+            averaged (`lstmkit.training.ranks`); `seed` must be an int. Every rank ends with
+            the same model.
         layer_norm, dropout_input, dropout_output, dropout_state: regularisers of the LSTM
             stack, as on `lstmkit.LSTM` (docs/lstm.md section 3a); all off by default.
             Their masks are drawn afresh for every chunk of seq_len characters.
@@ -87,6 +92,7 @@ class CharLanguageModel(Estimator):
         "hidden_size",
         "num_layers",
         "dropout",
+        "distributed",
         embedding_dim=Integer(low=1),
         seq_len=Integer(low=1),
         max_time=Real(low=0, low_open=True, none_ok=True),
@@ -125,6 +131,7 @@ class CharLanguageModel(Estimator):
         weight_drop=0.0,
         zoneout_cell=0.0,
         zoneout_hidden=0.0,
+        distributed=None,
     ):
         self.embedding_dim = embedding_dim
         self.hidden_size = hidden_size
@@ -147,6 +154,7 @@ class CharLanguageModel(Estimator):
         self.weight_drop = weight_drop
         self.zoneout_cell = zoneout_cell
         self.zoneout_hidden = zoneout_hidden
+        self.distributed = distributed
 
     # ---- fitting ------------------------------------------------------------------------------
 
@@ -165,6 +173,7 @@ class CharLanguageModel(Estimator):
             raise TypeError(
                 f"on_epoch must be a function (model, record) or None; got {describe(on_epoch)}"
             )
+        check_distributed(type(self).__name__, self.distributed, self.seed)
         text, validation_text = self._split(text, validation_text)
         self.vocabulary_ = Vocabulary.build([char_tokenize(text)], specials=_SPECIALS)
         train = self._streams(self.vocabulary_.encode(char_tokenize(text)))
@@ -204,6 +213,7 @@ class CharLanguageModel(Estimator):
             verbose=2 if self.verbose else 0,
             seed=seed,
             callbacks=[partial(self._record_epoch, on_epoch, time.perf_counter())],
+            distributed=self.distributed,
         )
 
     def _record_epoch(self, on_epoch, started: float, epoch: int, values: dict) -> bool:
@@ -234,16 +244,18 @@ class CharLanguageModel(Estimator):
         return text[:-held], text[-held:]
 
     def _streams(self, ids: np.ndarray) -> StreamChunks:
-        """The training chunks: the text as B = batch_size consecutive pieces, the (B, n)
-        array `streams` (n >= 2: one input and its next character), read `seq_len` columns
-        at a time from a random offset each epoch."""
-        width = len(ids) // self.batch_size
+        """The training chunks: the text as B = batch_size * K consecutive pieces (K ranks
+        of a distributed fit, else 1), the (B, n) array `streams` (n >= 2: one input and its
+        next character), read `seq_len` columns at a time from a random offset each epoch.
+        Views of `ids`, never a copy (a memmap stays on disk)."""
+        count = self.batch_size * world_size(self.distributed)
+        width = len(ids) // count
         if width < 2:
             raise ValueError(
-                f"text must hold at least 2 characters per stream (batch_size="
-                f"{self.batch_size}), {2 * self.batch_size} in all; got {len(ids)}"
+                f"text must hold at least 2 characters per stream ({count} streams: "
+                f"batch_size={self.batch_size} per rank), {2 * count} in all; got {len(ids)}"
             )
-        streams = ids[: width * self.batch_size].reshape(self.batch_size, width)
+        streams = ids[: width * count].reshape(count, width)
         return StreamChunks(streams[:, :-1], streams[:, 1:], self.seq_len, random_offset=True)
 
     @staticmethod

@@ -87,6 +87,7 @@ from lstmkit.models.panel import (
 )
 from lstmkit.models.seasonality import detect_period
 from lstmkit.training import Trainer
+from lstmkit.training.ranks import check_distributed
 from lstmkit.validation import check_spread
 
 __all__ = ["Forecaster", "detect_period"]
@@ -112,6 +113,10 @@ class Forecaster(Estimator):
             another in this process; -1: every core; a Dask cluster under
             `joblib.parallel_backend("dask")`: docs/scaling.md); the same forecasts, bit for
             bit, for every n_jobs. The epoch-choosing fit before them runs alone.
+        distributed: None (default) or "mpi": under `mpiexec -n K` the epoch-choosing fit
+            and every member train on all K ranks, each taking `batch_size` windows of every
+            global batch of K * batch_size (`lstmkit.training.ranks`); members one after
+            another (n_jobs None or 1), `seed` an int. Every rank ends with the same model.
 
     `fit(series, covariates=None)`: `series` is a (T,) array, a (T, K) array of K channels, or
     a list of such arrays (many series, any lengths, the same K); `covariates` the matching
@@ -139,6 +144,7 @@ class Forecaster(Estimator):
         "seed",
         "verbose",
         "n_jobs",
+        "distributed",
         horizon=Integer(low=1),
         period=Integer(low=1, none_ok=True),
         lookback=Integer(low=1, none_ok=True),
@@ -194,6 +200,7 @@ class Forecaster(Estimator):
         seed=None,
         n_jobs=None,
         verbose=0,
+        distributed=None,
     ):
         self.horizon = horizon
         self.period = period
@@ -209,6 +216,7 @@ class Forecaster(Estimator):
         self.level = level
         self.seed = seed
         self.n_jobs = n_jobs
+        self.distributed = distributed
         self.verbose = verbose
 
     # ---- fitting ------------------------------------------------------------------------------
@@ -218,6 +226,7 @@ class Forecaster(Estimator):
     ) -> "Forecaster":
         """Fit to `series` (see the class doc); id_col, time_col and target_col name the
         columns of a long DataFrame."""
+        check_distributed(type(self).__name__, self.distributed, self.seed, self.n_jobs)
         columns = (id_col, time_col, target_col)
         series, covariates, self.panel_ = split_panel(series, covariates, columns)
         plain, self.index_form_ = undress(series)
@@ -260,6 +269,7 @@ class Forecaster(Estimator):
             batch_size=self.batch_size,
             verbose=self.verbose,
             seed=member_seeds(self.seed, k)[1],
+            distributed=self.distributed,
         )
         return MemberFit(self.network_.member(k), gaussian_step, trainer, everything)
 
@@ -360,6 +370,7 @@ class Forecaster(Estimator):
             patience=self.patience,
             verbose=self.verbose,
             seed=shuffle_seed,
+            distributed=self.distributed,
         ).fit(probe, gaussian_step(probe), train, validation)
         self.probe_history_ = history
         return int(np.argmin(history["val_loss"])) + 1

@@ -235,6 +235,9 @@ SHARED = {
     "seed": Seed(),
     # how many processes train independent networks (ensemble members) at once
     "n_jobs": Jobs(),
+    # None: this process trains alone; "mpi": data-parallel over the ranks of an MPI job
+    # (lstmkit.training.ranks, docs/scaling.md)
+    "distributed": Choice(None, "mpi"),
     "verbose": Integer(low=0),
     # the regularisers of the recurrent layer (issue 21; docs/lstm.md section 3a), each named
     # as on `lstmkit.LSTM` and off by default

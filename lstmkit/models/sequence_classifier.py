@@ -27,6 +27,7 @@ from lstmkit.models.sequence_input import LAYOUTS, as_sequences
 from lstmkit.models.step_chunks import auto_recurrent_stride
 from lstmkit.random import as_generator
 from lstmkit.training import StepResult
+from lstmkit.training.ranks import check_distributed
 from lstmkit.validation import check_observed, check_spread
 
 
@@ -68,6 +69,11 @@ class SequenceClassifier(Estimator):
             after another in this process; -1: every core; joblib's workers, or a Dask
             cluster under `joblib.parallel_backend("dask")`: docs/scaling.md). The
             result is the same, bit for bit, for every n_jobs.
+        distributed: None (default) or "mpi": under `mpiexec -n K` every member trains on
+            all K ranks, each taking `batch_size` sequences of every global batch of
+            K * batch_size (`lstmkit.training.ranks`); the members train one after another
+            (n_jobs must be None or 1) and `seed` must be an int. Every rank ends with the
+            same model.
         verbose: 0 silent, 1 progress bars and a line per epoch.
 
         layout: "NTC" (default: X is (N, T, C) or a list of (T_i, C) arrays) or "NCT" (aeon's
@@ -86,6 +92,7 @@ class SequenceClassifier(Estimator):
         *TRAINING,
         "weight_decay",
         "n_jobs",
+        "distributed",
         head=Choice("max", "mean", "last"),
         ensemble=Integer(low=1),
         architecture=Choice("lstm", *ARCHITECTURES),
@@ -129,6 +136,7 @@ class SequenceClassifier(Estimator):
         seed=None,
         n_jobs=None,
         verbose=0,
+        distributed=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -152,6 +160,7 @@ class SequenceClassifier(Estimator):
         self.seed = seed
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.distributed = distributed
 
     def _check_combination(self) -> None:
         if self.head == "last" and self.bidirectional:
@@ -164,6 +173,7 @@ class SequenceClassifier(Estimator):
     # ---- fitting ------------------------------------------------------------------------------
 
     def fit(self, X, y, lengths=None) -> "SequenceClassifier":
+        check_distributed(type(self).__name__, self.distributed, self.seed, self.n_jobs)
         sequences = as_sequences(X, lengths, layout=self.layout)
         self.classes_, targets = class_labels(y, len(sequences))
         self.n_features_in_ = int(sequences[0].shape[1])
@@ -214,6 +224,7 @@ class SequenceClassifier(Estimator):
             patience=self.patience if validation is not None else None,
             verbose=self.verbose,
             seed=shuffle_seed,
+            distributed=self.distributed,
         )
         return MemberFit(self.network_.member(k), self._step_for, trainer, train, validation)
 

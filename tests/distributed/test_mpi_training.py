@@ -53,14 +53,14 @@ def mpiexec(mpi4py):
     return found
 
 
-def run_workers(mpiexec: str, mode: str, out: Path, timeout: float = 120):
-    """`mpiexec -n 2 python train.py mode out` -> the CompletedProcess (output in .stdout)."""
+def run_workers(mpiexec: str, mode: str, out: Path, timeout: float = 120, script="train.py"):
+    """`mpiexec -n 2 python SCRIPT mode out` -> the CompletedProcess (output in .stdout)."""
     # the workers import the lstmkit this test imported (not another installed copy), and
     # each rank uses one BLAS thread (two ranks on two cores)
     source = str(Path(lstmkit.__file__).resolve().parents[1])
     path = os.pathsep.join([source, *filter(None, [os.environ.get("PYTHONPATH")])])
     env = {**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    command = [mpiexec, "-n", str(cases.RANKS), sys.executable, str(WORKERS / "train.py")]
+    command = [mpiexec, "-n", str(cases.RANKS), sys.executable, str(WORKERS / script)]
     return subprocess.run(
         [*command, mode, str(out)],
         stdin=subprocess.DEVNULL,  # mpiexec forwards its input to rank 0: none here

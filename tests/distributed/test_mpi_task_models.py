@@ -1,0 +1,68 @@
+"""The task models with distributed="mpi" under `mpiexec -n 2`, against one process.
+
+`_workers/task_models.py` fits SequenceClassifier (two members, one after another), Forecaster
+(its epoch-choosing fit, then two members) and CharLanguageModel on 2 ranks with per-rank
+batch B; here each is fitted in one process with batch 2B. The task models train in float32:
+within 1e-5 (the issue's float32 tolerance), and the ranks' replicas bit-identical.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstmkit.models import CharLanguageModel, SequenceClassifier
+
+HERE = Path(__file__).resolve().parent
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# the MPI launch of test_mpi_training (the tests import in importlib mode: no sibling import)
+launch = _load("mpi_launch", HERE / "test_mpi_training.py")
+models = _load("task_models", HERE / "_workers" / "task_models.py")
+mpiexec = launch.mpiexec  # the fixture
+
+
+@pytest.fixture(scope="module")
+def two_ranks(mpiexec, tmp_path_factory):
+    out = tmp_path_factory.mktemp("task_models")
+    done = launch.run_workers(mpiexec, "fits", out, script="task_models.py")
+    assert done.returncode == 0, done.stdout[-3000:]
+    return np.load(out / "task_models.npz")
+
+
+@pytest.mark.parametrize("name", models.MODELS)
+def test_two_ranks_of_batch_b_fit_the_model_of_one_process_of_batch_2b(two_ranks, name):
+    params = models.fit(name, 2 * models.PER_RANK_BATCH).network_.params
+    assert two_ranks[f"{name}/spread"] == 0.0
+    assert sorted(f"{name}/weight/{key}" for key in params) == sorted(
+        key for key in two_ranks.files if key.startswith(f"{name}/weight/")
+    )
+    largest = max(
+        float(np.max(np.abs(value - two_ranks[f"{name}/weight/{key}"])))
+        for key, value in params.items()
+    )
+    assert largest <= 1e-5
+
+
+def test_mpi_with_n_jobs_is_refused_naming_both():
+    model = SequenceClassifier(distributed="mpi", n_jobs=2, seed=0)
+    with pytest.raises(ValueError, match=r"one after another.*n_jobs must be None or 1.*got n_jobs=2"):
+        model.fit([np.zeros((3, 1))] * 4, [0, 1, 0, 1])
+
+
+def test_mpi_without_a_seed_is_refused():
+    with pytest.raises(ValueError, match=r"distributed='mpi' needs a fixed seed.*got seed=None"):
+        CharLanguageModel(distributed="mpi").fit("abcdefgh" * 20)
+
+
+def test_distributed_must_be_none_or_mpi_on_the_task_models():
+    with pytest.raises(ValueError, match=r"distributed must be None or 'mpi'; got 'dask'"):
+        CharLanguageModel(distributed="dask", seed=0).fit("abcdefgh" * 20)
