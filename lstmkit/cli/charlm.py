@@ -20,6 +20,7 @@ from lstmkit.cli.summary import (
 from lstmkit.data.damaged_files import reading
 from lstmkit.io.atomic import write_json, write_text
 from lstmkit.report import REPORT
+from lstmkit.report.gates import GATES
 from lstmkit.report.language import language_report
 
 
@@ -119,11 +120,13 @@ def run_train(args) -> dict:
         sample = model.sample(length=500, temperature=0.8, seed=args.seed)
         write_text(folder / "sample.txt", sample)
         counts = (cut, len(text) - cut)
-        page = language_report(folder, args, model, result, counts, sample, clock.seconds)
+        page = language_report(
+            folder, args, model, result, counts, sample, clock.seconds, text=text[cut:]
+        )
         say(args, f"report: {page}")
     metric = f"validation {result['nats_per_char']:.4f} nats/char"
     say(args, summary_line(clock.seconds, best, metric, folder))
-    names = ("model.safetensors", "metrics.json", "sample.txt", REPORT)
+    names = ("model.safetensors", "metrics.json", "sample.txt", GATES, REPORT)
     return {**result, "best_epoch": best, "files": files_written(folder, *names)}
 
 

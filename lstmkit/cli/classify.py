@@ -27,12 +27,14 @@ from lstmkit.cli.summary import (
 from lstmkit.io.atomic import write_csv, write_json
 from lstmkit.report import REPORT
 from lstmkit.report.classification import classification_report
+from lstmkit.report.gates import GATES, gate_image
 
 FILES = (
     "model.safetensors",
     "metrics.json",
     "predictions.csv",
     "confusion.png",
+    GATES,
     REPORT,
 )  # what --out DIR holds
 
@@ -115,7 +117,10 @@ def run(args) -> dict:
         model.save(folder / "model.safetensors")
         metrics["seconds"] = clock.seconds
         write_json(folder / "metrics.json", metrics)
-        page = classification_report(folder, args, model, metrics, clock.seconds, "classify")
+        gates = plot_gates(model, test, folder)
+        page = classification_report(
+            folder, args, model, metrics, clock.seconds, "classify", images=gates
+        )
         say(args, f"report: {page}")
     say(args, summary_line(clock.seconds, best, f"test accuracy {metrics['accuracy']:.4f}", folder))
     return {**metrics, "files": files_written(folder, *FILES)}
@@ -188,6 +193,31 @@ def report_classification(args, model, data, folder, name) -> dict:
             title = f"{name} accuracy {accuracy:.3f}"
             plot_confusion(plt, folder / "confusion.png", matrix, labels, title)
     return {"accuracy": accuracy, "confusion": matrix.tolist(), "classes": labels}
+
+
+def plot_gates(model, data, folder) -> list:
+    """gates.png: the first sequence of `data` through the first layer of the classifier's
+    LSTM (the one `lstmkit inspect` reads), standardised and, for a recurrent_stride s > 1,
+    cut into chunks of s steps as the network does; returns the report's image entries."""
+    from lstmkit.cli.lstm_input import classifier_network
+    from lstmkit.models.step_chunks import chunk_steps
+
+    network = classifier_network(model)
+    stride = getattr(network, "recurrent_stride", 1)  # the LSTM-only network reads each step
+    sequence = model._standardise([data.X[0]])[0]
+    chunks = chunk_steps(sequence[None], None, stride)[0][0]
+    what = f"test sequence {data.ids[0]} (label {data.y[0]})"
+    member = "; the first ensemble member's" if getattr(model.network_, "members", 1) > 1 else ""
+    caption = (
+        f"gates and states of the LSTM (first layer{member}) over {what}: "
+        "per unit (down) and step (across)"
+    )
+    if stride > 1:
+        caption += (
+            f"; with recurrent_stride {stride} the LSTM reads {stride} consecutive steps as one, "
+            f"so its {len(chunks)} steps are chunks of the sequence's {len(sequence)}"
+        )
+    return gate_image(folder, network.encoder, chunks, what, caption)
 
 
 def save_interrupted(model, interrupt, folder) -> None:

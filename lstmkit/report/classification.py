@@ -21,9 +21,10 @@ CLASS_HEADER = ["class", "test examples", "recall", "precision"]
 CONFUSION = "confusion matrix (rows: true class, columns: predicted)"
 
 
-def classification_report(folder, args, model, metrics: dict, seconds, command, data=()):
+def classification_report(folder, args, model, metrics: dict, seconds, command, data=(), images=()):
     """Write the report of `lstmkit <command>`; `metrics` is what metrics.json holds
-    (accuracy, confusion, classes, data, n_train), `data` more (name, value) rows."""
+    (accuracy, confusion, classes, data, n_train), `data` more (name, value) rows, `images`
+    more (caption, PNG file) plots after the confusion matrix (classify's gate heatmaps)."""
     matrix = np.asarray(metrics["confusion"])
     classes = [str(label) for label in metrics["classes"]]
     summary = [
@@ -43,7 +44,7 @@ def classification_report(folder, args, model, metrics: dict, seconds, command, 
             ("per class", CLASS_HEADER, class_rows(matrix, classes)),
             (CONFUSION, ["true \\ predicted", *classes], confusion_rows(matrix, classes)),
         ],
-        images=[("confusion matrix on the test data", "confusion.png")],
+        images=[("confusion matrix on the test data", "confusion.png"), *images],
     )
     return write_report(folder, report)
 
