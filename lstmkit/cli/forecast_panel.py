@@ -8,8 +8,8 @@ series are printed beside the seasonal naive and naive forecasts. Then the model
 everything and forecasts the next HORIZON values of each series with intervals.
 
 Files in --out: forecast.csv (the long table: id, date, lstmkit, lstmkit-lo-95, lstmkit-hi-95),
-metrics.csv (per series and method, then the means: "(all)"), metrics.json, model.safetensors
-and forecast-1.png ... for the first PLOTTED series.
+metrics.csv (per series and method, then the means: "(all)"), metrics.json, model.safetensors,
+forecast-1.png ... for the first PLOTTED series, and report.html (`lstmkit.report.panel`).
 """
 
 import numpy as np
@@ -18,6 +18,8 @@ from lstmkit.cli.common import UsageError, note, output_dir, pyplot, say
 from lstmkit.cli.output import files_written
 from lstmkit.cli.summary import summary_line, table
 from lstmkit.io.atomic import write_csv, write_json
+from lstmkit.report import REPORT
+from lstmkit.report.panel import panel_report
 
 PLOTTED = 3  # the series drawn: enough to see the fit, few enough to look at
 METHODS = ("lstm", "seasonal naive", "naive")
@@ -55,10 +57,14 @@ def run_panel(args, clock, make_model, forecast_metrics) -> dict:
         write_json(folder / "metrics.json", {**report, "per_series": _per_series(test)})
         model.save(folder / "model.safetensors")
         write_csv(folder / "forecast.csv", header, rows)
-        if test is not None:
-            write_csv(folder / "metrics.csv", *metrics_rows(test))
+        metrics = None if test is None else metrics_rows(test)
+        if metrics is not None:
+            write_csv(folder / "metrics.csv", *metrics)
             files += ("metrics.csv",)
-        files += tuple(plot_panel(args, folder, series, forecasts, test))
+        plots = plot_panel(args, folder, series, forecasts, test)
+        files += (*(name for _, name in plots), REPORT)
+        page = panel_report(folder, args, model, report, series, metrics, plots, clock.seconds)
+        say(args, f"report: {page}")
     say(args, f"forecast of {len(series)} series x {args.horizon} steps: {len(rows)} rows")
     metric = None if test is None else summary_metric(test["overall"]["lstm"])
     say(args, "\n" + summary_line(clock.seconds, model.n_epochs_, metric, folder))
@@ -207,8 +213,8 @@ def future_steps(forecast, length):
     return np.arange(length, length + len(forecast))
 
 
-def plot_panel(args, folder, series, forecasts, test) -> list[str]:
-    """forecast-1.png ... for the first PLOTTED series; the files written."""
+def plot_panel(args, folder, series, forecasts, test) -> list[tuple]:
+    """forecast-1.png ... for the first PLOTTED series; (caption, file name) of those written."""
     plt = pyplot(args)
     if plt is None:
         return []
@@ -231,5 +237,6 @@ def plot_panel(args, folder, series, forecasts, test) -> list[str]:
             title=f"{args.id_column} {key}: forecast of the next {len(forecast)} values",
             ylabel=values.columns[0],
         )
-        written.append(path)
+        what = "history, test forecast and forecast" if test else "history and forecast"
+        written.append((f"{args.id_column} {key}: {what}", path))
     return written
