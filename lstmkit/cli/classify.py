@@ -12,6 +12,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
+from lstmkit.cli.distributed import add_distributed_argument, distributed_option
 from lstmkit.cli.jobs import add_n_jobs_argument, n_jobs_option
 from lstmkit.cli.output import files_written
 from lstmkit.cli.parser import refuse_together, refuse_without
@@ -76,6 +77,7 @@ def add_parser(commands) -> None:
         "--ensemble", type=int, default=None, help="networks averaged (default: the model's, 3)"
     )
     add_n_jobs_argument(parser)
+    add_distributed_argument(parser)
     add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
@@ -84,6 +86,7 @@ def run(args) -> dict:
     from lstmkit.models import SequenceClassifier
 
     clock = Stopwatch()
+    distributed = distributed_option(args)  # before any output: rank 0 alone writes
     require_positive(args, "hidden_size", "epochs", "patience")
     train, test, source = read_data(args)
     folder = output_dir(args)
@@ -101,6 +104,7 @@ def run(args) -> dict:
         seed=args.seed,
         n_jobs=n_jobs_option(args),
         verbose=training_verbosity(args),
+        distributed=distributed,
     )
     if args.ensemble is not None:
         require_positive(args, "ensemble")
@@ -208,6 +212,8 @@ def plot_gates(model, data, folder) -> list:
     chunks = chunk_steps(sequence[None], None, stride)[0][0]
     what = f"test sequence {data.ids[0]} (label {data.y[0]})"
     member = "; the first ensemble member's" if getattr(model.network_, "members", 1) > 1 else ""
+    if getattr(network.encoder, "bidirectional", False):
+        member = ", forward direction" + member
     caption = (
         f"gates and states of the LSTM (first layer{member}) over {what}: "
         "per unit (down) and step (across)"

@@ -1,5 +1,5 @@
-"""Tiny runs of the seven training commands, each with --out, for the report tests (and the
-browser tests, which load this file by its path).
+"""Tiny runs of the seven training commands (and of forecast's panel path), each with --out,
+for the report tests (and the browser tests, which load this file by its path).
 
 Every run carries a user string that is HTML, `LABEL` (a class label, a column name, a tag, a
 word, a file name), so that each report must escape it. `RUNS[command](folder)` writes the
@@ -33,6 +33,21 @@ def forecast(folder):
     (folder / "series.csv").write_text("\n".join(lines) + "\n")
     return run(folder, "forecast", folder / "series.csv", "--epochs", 3, "--hidden-size", 4,
                "--ensemble", 2, "--horizon", 4, "--season-length", 6)  # fmt: skip
+
+
+def forecast_panel(folder):
+    """Two monthly series stacked (the long layout), one of them with the id LABEL."""
+    lines = ["store,month,sales"]
+    for key, length, start in (("b", 30, "2000-01"), (LABEL, 24, "2001-07")):
+        t = np.arange(length)
+        values = 100 + t + 10 * np.sin(2 * np.pi * t / 6)
+        months = np.datetime64(start) + t
+        lines += [f"{key},{m},{v:.3f}" for m, v in zip(months, values, strict=True)]
+    (folder / "panel.csv").write_text("\n".join(lines) + "\n")
+    return run(folder, "forecast", folder / "panel.csv", "--id-column", "store",
+               "--date-column", "month", "--value-column", "sales", "--epochs", 2,
+               "--hidden-size", 4, "--ensemble", 1, "--horizon", 3, "--season-length", 6,
+               out="panel")  # fmt: skip
 
 
 def classify(folder):
@@ -101,6 +116,7 @@ def experiment(folder):
 
 RUNS = {
     "forecast": forecast,
+    "forecast-panel": forecast_panel,
     "classify": classify,
     "textclf": textclf,
     "tag": tag,
