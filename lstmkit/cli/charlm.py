@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from lstmkit.cli.common import UsageError, add_common_arguments, output_dir, say, training_verbosity
+from lstmkit.cli.distributed import add_distributed_argument, distributed_option
 from lstmkit.cli.output import files_written
 from lstmkit.cli.regularisers import add_regulariser_arguments, regulariser_options
 from lstmkit.cli.summary import (
@@ -54,6 +55,7 @@ def add_parser(commands) -> None:
         "--validation-fraction", type=float, default=0.1, help="held-out tail (default 0.1)"
     )
     add_regulariser_arguments(train)
+    add_distributed_argument(train)
     add_common_arguments(train, training=True)
     train.set_defaults(run=run_train)
 
@@ -75,6 +77,7 @@ def run_train(args) -> dict:
     from lstmkit.models import CharLanguageModel
 
     clock = Stopwatch()
+    distributed = distributed_option(args)  # before any output: rank 0 alone writes
     require_positive(args, "hidden_size", "layers", "epochs", "seq_len", "batch_size", "patience")
     if not 0 < args.validation_fraction < 1:
         raise UsageError(
@@ -98,6 +101,7 @@ def run_train(args) -> dict:
         max_time=None if args.minutes is None else args.minutes * 60,
         seed=args.seed,
         verbose=training_verbosity(args),
+        distributed=distributed,
         **regularisers,
     )
     try:

@@ -18,6 +18,7 @@ from lstmkit.cli.common import (
     say,
     training_verbosity,
 )
+from lstmkit.cli.distributed import add_distributed_argument, distributed_option
 from lstmkit.cli.forecast_dates import remember_dates
 from lstmkit.cli.jobs import add_n_jobs_argument, n_jobs_option
 from lstmkit.cli.output import files_written
@@ -92,12 +93,14 @@ def add_parser(commands) -> None:
     parser.add_argument("--hidden-size", type=int, default=32, help="LSTM units (default 32)")
     parser.add_argument("--ensemble", type=int, default=5, help="networks averaged (default 5)")
     add_n_jobs_argument(parser)
+    add_distributed_argument(parser)
     add_common_arguments(parser, training=True)
     parser.set_defaults(run=run)
 
 
 def run(args) -> dict:
     clock = Stopwatch()
+    args.distributed = distributed_option(args)  # before any output: rank 0 alone writes
     check_options(args)
     if args.id_column is not None:
         from lstmkit.cli.forecast_panel import run_panel
@@ -276,6 +279,7 @@ def make_model(args, horizon):
         seed=args.seed,
         n_jobs=n_jobs_option(args),
         verbose=training_verbosity(args),
+        distributed=args.distributed,
     )
 
 

@@ -7,12 +7,15 @@ within 1e-5 (the issue's float32 tolerance), and the ranks' replicas bit-identic
 """
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from lstmkit.models import CharLanguageModel, SequenceClassifier
+from lstmkit import datasets
+from lstmkit.cli import main
+from lstmkit.models import CharLanguageModel, Forecaster, SequenceClassifier
 
 HERE = Path(__file__).resolve().parent
 
@@ -54,7 +57,7 @@ def test_two_ranks_of_batch_b_fit_the_model_of_one_process_of_batch_2b(two_ranks
 
 def test_mpi_with_n_jobs_is_refused_naming_both():
     model = SequenceClassifier(distributed="mpi", n_jobs=2, seed=0)
-    with pytest.raises(ValueError, match=r"one after another.*n_jobs must be None or 1.*got n_jobs=2"):
+    with pytest.raises(ValueError, match=r"one after another.*must be None or 1.*got n_jobs=2"):
         model.fit([np.zeros((3, 1))] * 4, [0, 1, 0, 1])
 
 
@@ -66,3 +69,35 @@ def test_mpi_without_a_seed_is_refused():
 def test_distributed_must_be_none_or_mpi_on_the_task_models():
     with pytest.raises(ValueError, match=r"distributed must be None or 'mpi'; got 'dask'"):
         CharLanguageModel(distributed="dask", seed=0).fit("abcdefgh" * 20)
+
+
+# ---- the CLI: --distributed mpi ------------------------------------------------------------
+
+
+def test_forecast_distributed_mpi_writes_once_the_model_of_one_process_of_batch_2b(
+    mpiexec, tmp_path
+):
+    out = tmp_path / "out"
+    line = ["forecast", "--epochs", "2", "--hidden-size", "4", "--ensemble", "2", "--holdout", "0"]
+    arguments = ["-m", "lstmkit", *line, "--distributed", "mpi", "--json", "--out", str(out)]
+    done = launch.run_ranks(mpiexec, arguments, merge=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # rank 0 alone printed its one JSON document and wrote the files (rank 1: no --out)
+    files = json.loads(done.stdout)["files"]
+    assert sorted(Path(p).name for p in files) == sorted(p.name for p in out.iterdir())
+    saved = Forecaster.load(out / "model.safetensors")
+    assert saved.distributed == "mpi" and saved.batch_size == 32
+    # the same model in this process, with the global batch of 2 ranks x 32 windows
+    settings = {**saved.get_params(), "batch_size": 64, "distributed": None, "verbose": 0}
+    here = Forecaster(**settings).fit(datasets.load_airline().values[:, 0])
+    mine, theirs = here.network_.state_dict(), saved.network_.state_dict()
+    assert list(mine) == list(theirs)
+    assert max(float(np.max(np.abs(mine[k] - theirs[k]))) for k in mine) <= 1e-5
+
+
+def test_distributed_beside_n_jobs_is_a_usage_error(capsys):
+    assert main(["forecast", "--n-jobs", "2", "--distributed", "mpi"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "lstmkit: error: --distributed mpi trains the ensemble's networks one after another, "
+        "each on every rank; it cannot be used with --n-jobs 2 (use --n-jobs 1)"
+    ]

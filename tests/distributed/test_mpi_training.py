@@ -55,17 +55,22 @@ def mpiexec(mpi4py):
 
 def run_workers(mpiexec: str, mode: str, out: Path, timeout: float = 120, script="train.py"):
     """`mpiexec -n 2 python SCRIPT mode out` -> the CompletedProcess (output in .stdout)."""
+    return run_ranks(mpiexec, [str(WORKERS / script), mode, str(out)], timeout)
+
+
+def run_ranks(mpiexec: str, arguments: list, timeout: float = 120, merge: bool = True):
+    """`mpiexec -n 2 python *arguments` -> the CompletedProcess (output in .stdout, and
+    stderr in it too when `merge`)."""
     # the workers import the lstmkit this test imported (not another installed copy), and
     # each rank uses one BLAS thread (two ranks on two cores)
     source = str(Path(lstmkit.__file__).resolve().parents[1])
     path = os.pathsep.join([source, *filter(None, [os.environ.get("PYTHONPATH")])])
     env = {**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    command = [mpiexec, "-n", str(cases.RANKS), sys.executable, str(WORKERS / script)]
     return subprocess.run(
-        [*command, mode, str(out)],
+        [mpiexec, "-n", str(cases.RANKS), sys.executable, *arguments],
         stdin=subprocess.DEVNULL,  # mpiexec forwards its input to rank 0: none here
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.STDOUT if merge else subprocess.PIPE,
         text=True,
         timeout=timeout,
         env=env,
