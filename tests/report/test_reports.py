@@ -17,8 +17,11 @@ from lstmkit.cli import main
 from lstmkit.report import REPORT
 from lstmkit.report.figures import MISSING_PLOTS
 
-COMMANDS = ("forecast", "classify", "textclf", "tag", "charlm", "seq2seq", "experiment")
-WITH_PLOTS = {"forecast", "classify", "textclf", "tag", "seq2seq"}  # a plot beside the curves
+COMMANDS = ("forecast", "forecast-panel", "classify", "textclf", "tag", "charlm", "seq2seq",
+            "experiment")  # fmt: skip
+# a plot beside the curves (charlm: the gate heatmap)
+WITH_PLOTS = {"forecast", "forecast-panel", "classify", "textclf", "tag", "charlm", "seq2seq"}
+TYPED = {"charlm": "charlm train", "forecast-panel": "forecast"}  # the command line's words
 
 
 class Page(HTMLParser):
@@ -80,9 +83,7 @@ def test_every_section_is_there(report_folders, command):
     card = page.facts("Model card")
     assert card["lstmkit"] == __version__
     assert card["NumPy"] == np.__version__
-    assert card["command line"].startswith(
-        f"lstmkit {command} ".replace("charlm ", "charlm train ")
-    )
+    assert card["command line"].startswith(f"lstmkit {TYPED.get(command, command)} ")
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -133,6 +134,47 @@ def test_classify_card_counts_the_saved_model_s_parameters(report_folders):
     confusion = page.table("confusion matrix")
     assert [[int(v) for v in row[1:]] for row in confusion[1:]] == metrics["confusion"]
     assert [row[0] for row in confusion[1:]] == metrics["classes"]
+
+
+def test_panel_report_holds_the_series_and_the_command_s_metrics(report_folders):
+    folder = report_folders["forecast-panel"]
+    page = Page(read(folder))
+    data = page.facts("Data")
+    assert (data["series"], data["values per series"]) == ("2", "24 to 30 (median 27)")
+    assert data["spacing of the dates"] == "1 month"  # dates written as 2000-01, ...
+    assert data["held out for the test (per series)"] == "3"
+    with open(folder / "metrics.csv", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    rows = [[cell or "-" for cell in row] for row in rows]  # blank: undefined
+    means = page.table("errors on the last 3 values of each series (models fitted without "
+                       "them): means over the 2 series")  # fmt: skip
+    assert means == [header[1:]] + [row[1:] for row in rows if row[0] == "(all)"]
+    assert [row[0] for row in means[1:]] == ["lstm", "seasonal naive", "naive"]
+    each = page.table("errors on the last 3 values of each series (models fitted without "
+                      "them): per series")  # fmt: skip
+    assert each == [header] + [row for row in rows if row[0] != "(all)"]
+    assert {row[0] for row in each[1:]} == {"b", "<script>alert(1)</script>"}
+    curves = page.table("Training curves")
+    assert [row[0] for row in curves[1:]] == ["probe (chose the epochs)", "member 1"]
+    assert {"plot-1", "plot-2"} <= page.ids and "plot-3" not in page.ids
+    assert ("img", "alt", "store b: history, test forecast and forecast") in page.attributes
+
+
+def test_panel_report_path_is_printed_and_in_the_json_files(tiny_runs, tmp_path, capsys):
+    """Without a test part (--holdout 0) the page still holds the data, curves and card."""
+    rows = [f"{key},{k},{10 + k % 4 + len(key)}" for key in ("p", "q") for k in range(16)]
+    (tmp_path / "panel.csv").write_text("id,t,y\n" + "\n".join(rows) + "\n")
+    argv = ["forecast", str(tmp_path / "panel.csv"), "--id-column", "id", "--no-dates",
+            "--holdout", "0", "--epochs", "1", "--hidden-size", "4", "--ensemble", "1",
+            "--horizon", "2", "--season-length", "4", "--out"]  # fmt: skip
+    assert main([*argv, str(tmp_path / "text")]) == 0
+    assert f"report: {tmp_path / 'text' / REPORT}" in capsys.readouterr().out.splitlines()
+    assert main([*argv, str(tmp_path / "json"), "--json"]) == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert str(tmp_path / "json" / REPORT) in files
+    page = Page(read(tmp_path / "json"))
+    assert page.facts("Data")["spacing of the dates"] == "no dates (rows in file order)"
+    assert {"data", "training-curves", "model-card"} <= page.ids and "results" not in page.ids
 
 
 def test_tag_errors_by_tag_match_the_predictions_file(report_folders):
@@ -194,6 +236,7 @@ def test_without_matplotlib_the_tables_remain_and_the_page_says_why(
     assert MISSING_PLOTS in html.unescape(text)
     assert 'pip install "lstmkit[plot]"' in html.unescape(text)
     assert page.tags["img"] == 0 and not (folder / "confusion.png").exists()
+    assert not (folder / "gates.png").exists()
     assert {"data", "training-curves", "results", "model-card"} <= page.ids
     assert len(page.table("Training curves")) == 3  # header and the two members
     assert page.table("confusion matrix")[0][0] == "true \\ predicted"
