@@ -1,7 +1,8 @@
-"""Every training command's report.html in headless Chromium: it loads from file:// with no
-console error and no request leaving the file, its training-curve image (and every other
-image) is decoded and drawn, the user's HTML-like strings show as text and no script exists;
-a screenshot of each is saved as screenshots/report_<command>.png."""
+"""Every training command's report.html (forecast's panel path included) in headless
+Chromium: it loads from file:// with no console error and no request leaving the file, its
+training-curve image (and every other image: classify's and charlm's gate heatmaps among them)
+is decoded and drawn, the user's HTML-like strings show as text and no script exists; a
+screenshot of each is saved as screenshots/report_<command>.png."""
 
 import runpy
 from pathlib import Path
@@ -15,8 +16,9 @@ TINY_RUNS = runpy.run_path(str(Path(__file__).parents[1] / "report" / "tiny_runs
 
 IMAGES = """
 return Array.from(document.images).map(
-    image => [image.id, image.complete, image.naturalWidth, image.naturalHeight]);
+    image => [image.id, image.complete, image.naturalWidth, image.naturalHeight, image.alt]);
 """
+GATES = {"classify", "charlm"}  # the reports with a gate heatmap
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +36,10 @@ def test_report_loads_offline_and_draws_its_curves(browser_page, reports, comman
     assert page.console_errors == []
     assert page.requests == []
     assert images[0][0] == "curves"
-    for name, complete, width, height in images:
+    for name, complete, width, height, _ in images:
         assert complete and width > 0 and height > 0, name
+    gates = [alt for *_, alt in images if alt.startswith("gates and states of the LSTM")]
+    assert len(gates) == (command in GATES)
     assert page.driver.execute_script("return document.scripts.length") == 0
     shown = page.driver.execute_script("return document.body.innerText")
     assert "<script>" in shown  # the user's string, as text
