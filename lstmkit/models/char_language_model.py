@@ -25,11 +25,13 @@ Loss is reported in nats per character (natural log); bits = nats / ln 2.
 """
 
 import math
+import os
 import time
 from functools import partial
 
 import numpy as np
 
+from lstmkit.data.text_memmap import TextFile, encoded
 from lstmkit.data.tokenizers import char_tokenize
 from lstmkit.data.vocabulary import Vocabulary
 from lstmkit.losses import cross_entropy
@@ -159,7 +161,11 @@ class CharLanguageModel(Estimator):
     # ---- fitting ------------------------------------------------------------------------------
 
     def fit(self, text, validation_text=None, on_epoch=None) -> "CharLanguageModel":
-        """Learn the characters of `text` (a str).
+        """Learn the characters of `text`: a str, or a UTF-8 text file of any size (a
+        `pathlib.Path` or `lstmkit.data.text_memmap.TextFile`; a str is always the text
+        itself), encoded once to a memmapped .npy of ids cached beside it and read in chunks
+        from there (the held-out tail is scored in memory: keep it small, or give
+        `validation_text`).
 
         `validation_text`: held-out text for early stopping (default: the last
         `validation_fraction` of `text`). `on_epoch(model, record)`: called after every epoch
@@ -174,13 +180,14 @@ class CharLanguageModel(Estimator):
                 f"on_epoch must be a function (model, record) or None; got {describe(on_epoch)}"
             )
         check_distributed(type(self).__name__, self.distributed, self.seed)
-        text, validation_text = self._split(text, validation_text)
-        self.vocabulary_ = Vocabulary.build([char_tokenize(text)], specials=_SPECIALS)
-        train = self._streams(self.vocabulary_.encode(char_tokenize(text)))
+        train_ids, held_ids = self._training_ids(text, validation_text)
+        train = self._streams(train_ids)
         validation = None
         if validation_text is not None:
             ids = self.vocabulary_.encode(char_tokenize(validation_text))
             validation = self._scoring_chunks(ids, "validation_text")
+        elif held_ids is not None:
+            validation = self._scoring_chunks(np.asarray(held_ids), "the held-out text")
         network_seed, offset_seed = spawn(self.seed, 2)  # apart streams (lstmkit.random)
         self.network_ = CharLMNetwork(
             len(self.vocabulary_),
@@ -228,6 +235,23 @@ class CharLanguageModel(Estimator):
         if on_epoch is not None:
             on_epoch(self, record)
         return False
+
+    def _training_ids(self, text, validation_text):
+        """(training ids, held-out ids or None), `vocabulary_` set from the training part.
+        A file (a path or `TextFile`) is encoded once to a memmapped .npy
+        (`lstmkit.data.text_memmap`) and read from there, never loaded whole."""
+        if isinstance(text, (os.PathLike, TextFile)):
+            if validation_text is not None:
+                _check_text(validation_text, "validation_text")
+            fraction = self.validation_fraction if validation_text is None else 0.0
+            self.vocabulary_, ids, cut = encoded(text, fraction)
+            return ids[:cut], (ids[cut:] if cut < len(ids) else None)
+        text, held = self._split(text, validation_text)
+        self.vocabulary_ = Vocabulary.build([char_tokenize(text)], specials=_SPECIALS)
+        train_ids = self.vocabulary_.encode(char_tokenize(text))
+        if validation_text is None and held is not None:
+            return train_ids, self.vocabulary_.encode(char_tokenize(held))
+        return train_ids, None
 
     def _split(self, text, validation_text):
         _check_text(text, "text")
