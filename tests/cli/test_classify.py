@@ -104,6 +104,7 @@ def test_classify_train_test_writes_every_file(tmp_path, capsys):
         "metrics.json",
         "predictions.csv",
         "confusion.png",
+        "gates.png",
         "report.html",
     }
     metrics = json.loads((out / "metrics.json").read_text())
