@@ -60,7 +60,10 @@ def _one_sequence(s, index: int, layout: str) -> np.ndarray:
 
 
 def _from_array(X, lengths, layout: str) -> list[np.ndarray]:
-    X = float_array(X, "X")
+    # a memory-mapped float array (np.load(path, mmap_mode="r")) stays on disk: its
+    # sequences are views, read batch by batch, where a float64 copy would load it whole
+    if not (isinstance(X, np.memmap) and X.dtype.kind == "f"):
+        X = float_array(X, "X")
     if X.ndim == 2:
         X = X[:, :, None]
     elif X.ndim == 3 and layout == "NCT":
