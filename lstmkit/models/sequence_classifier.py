@@ -12,6 +12,8 @@ this way, each with its own seed and validation split, and their probabilities a
 given.
 """
 
+import warnings
+
 import numpy as np
 
 from lstmkit.data.sequences import SequenceData, pad_sequences
@@ -28,6 +30,7 @@ from lstmkit.models.step_chunks import auto_recurrent_stride
 from lstmkit.random import as_generator
 from lstmkit.training import StepResult
 from lstmkit.training.ranks import check_distributed
+from lstmkit.training.standardised import StandardisedSequences, standardise
 from lstmkit.validation import check_observed, check_spread
 
 
@@ -178,7 +181,8 @@ class SequenceClassifier(Estimator):
         self.classes_, targets = class_labels(y, len(sequences))
         self.n_features_in_ = int(sequences[0].shape[1])
         self.mean_, self.scale_ = channel_statistics(sequences)
-        data = SequenceData(self._standardise(sequences), targets)
+        # standardised batch by batch: a memory-mapped X is never copied whole
+        data = StandardisedSequences(sequences, targets, self.mean_, self.scale_)
         self.network_ = SequenceEnsemble(
             self.n_features_in_,
             len(self.classes_),
@@ -269,23 +273,56 @@ class SequenceClassifier(Estimator):
         return float(np.mean(predictions == label_array(y, len(predictions))))
 
     def _standardise(self, sequences):
-        out = []
-        for s in sequences:
-            z = (s - self.mean_) / self.scale_
-            out.append(np.nan_to_num(z, nan=0.0).astype(np.float32))
-        return out
+        return [standardise(s, self.mean_, self.scale_) for s in sequences]
+
+
+STATISTICS_ROWS = 1 << 20  # time steps stacked at a time by `channel_statistics`
 
 
 def channel_statistics(sequences) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and standard deviation over every time step (NaN ignored; 1 if 0).
-    A channel without any number, or too large to scale, is refused."""
-    stacked = np.concatenate(sequences, axis=0)
-    check_observed(stacked, "X")
-    mean = np.nanmean(stacked, axis=0)
+    A channel without any number, or too large to scale, is refused.
+
+    The steps are stacked STATISTICS_ROWS at a time, never all at once (X may be a memmap
+    larger than memory): one group gives NumPy's nanmean and nanstd of the whole; groups g
+    of n_g numbers, mean m_g and squared deviations M_g are combined as
+        n = sum n_g,  m = sum n_g m_g / n,  M = sum (M_g + n_g (m_g - m)^2),  std = sqrt(M / n)
+    """
+    groups = [_group_statistics(stacked) for stacked in _stacked_groups(sequences)]
+    counts = np.sum([n for n, _, _ in groups], axis=0)
+    check_observed(np.where(counts > 0, 0.0, np.nan)[None, :], "X")
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
-        scale = np.nanstd(stacked, axis=0)
+        if len(groups) == 1:
+            _, mean, scale = groups[0]
+        else:
+            mean = np.sum([n * m for n, m, _ in groups], axis=0) / counts
+            squares = sum(n * s**2 + n * (m - mean) ** 2 for n, m, s in groups)
+            scale = np.sqrt(squares / counts)
     check_spread(scale, "X", "values per channel")
     return mean, np.where(scale == 0, 1.0, scale)
+
+
+def _stacked_groups(sequences):
+    """The sequences' steps stacked into (rows, C) arrays of about STATISTICS_ROWS rows."""
+    group, rows = [], 0
+    for s in sequences:
+        group.append(s)
+        rows += len(s)
+        if rows >= STATISTICS_ROWS:
+            yield np.concatenate(group, axis=0).astype(np.float64, copy=False)
+            group, rows = [], 0
+    if group:
+        yield np.concatenate(group, axis=0).astype(np.float64, copy=False)
+
+
+def _group_statistics(stacked) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(numbers, nanmean, nanstd) per channel of one group (mean and std NaN where a channel
+    has no number in it, weighted by 0 when combined)."""
+    counts = np.sum(~np.isnan(stacked), axis=0)
+    with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a channel all NaN in this group
+        mean, scale = np.nanmean(stacked, axis=0), np.nanstd(stacked, axis=0)
+    return counts, np.where(counts > 0, mean, 0.0), np.where(counts > 0, scale, 0.0)
 
 
 def stratified_split(data: SequenceData, targets, fraction: float, seed):
@@ -308,6 +345,8 @@ def stratified_split(data: SequenceData, targets, fraction: float, seed):
         return data, None
 
     def subset(indices):
+        if isinstance(data, StandardisedSequences):
+            return data.subset(indices)
         return SequenceData([data.sequences[i] for i in indices], data.targets[indices])
 
     return subset(kept), subset(held)
