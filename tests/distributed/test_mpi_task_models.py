@@ -16,6 +16,7 @@ import pytest
 from lstmkit import datasets
 from lstmkit.cli import main
 from lstmkit.models import CharLanguageModel, Forecaster, SequenceClassifier
+from tests.cli.test_classify import write_npz
 
 HERE = Path(__file__).resolve().parent
 
@@ -93,6 +94,49 @@ def test_forecast_distributed_mpi_writes_once_the_model_of_one_process_of_batch_
     mine, theirs = here.network_.state_dict(), saved.network_.state_dict()
     assert list(mine) == list(theirs)
     assert max(float(np.max(np.abs(mine[k] - theirs[k]))) for k in mine) <= 1e-5
+
+
+def write_text(path):
+    path.write_text("the quick brown fox jumps over the lazy dog\n" * 12, encoding="utf-8")
+
+
+COMMANDS = {
+    # dropout is on in these commands' models, so only who writes what is compared here
+    "classify": (
+        lambda folder: write_npz(folder / "train.npz"),
+        ["classify", "{folder}/train.npz", "--architecture", "lstm", "--ensemble", "1"],
+        SequenceClassifier,
+    ),
+    "charlm": (
+        lambda folder: write_text(folder / "text.txt"),
+        [
+            "charlm",
+            "train",
+            ["charlm", "train", "{folder}/text.txt", "--layers", "1", "--batch-size", "2"],
+            "--layers",
+            "1",
+            "--batch-size",
+            "2",
+            "--seq-len",
+            "8",
+        ],
+        CharLanguageModel,
+    ),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_classify_and_charlm_distributed_mpi_write_their_files_once(mpiexec, tmp_path, command):
+    write, line, cls = COMMANDS[command]
+    write(tmp_path)
+    line = [*line, "--epochs", "1", "--hidden-size", "4", "--distributed", "mpi", "--json"]
+    out = tmp_path / "out"
+    arguments = ["-m", "lstmkit", *[a.format(folder=tmp_path) for a in line]]
+    done = launch.run_ranks(mpiexec, [*arguments, "--out", str(out)], merge=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    files = json.loads(done.stdout)["files"]  # one document: rank 1 printed nothing
+    assert sorted(Path(p).name for p in files) == sorted(p.name for p in out.iterdir())
+    assert cls.load(out / "model.safetensors").distributed == "mpi"
 
 
 def test_distributed_beside_n_jobs_is_a_usage_error(capsys):
