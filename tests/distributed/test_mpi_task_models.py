@@ -109,17 +109,7 @@ COMMANDS = {
     ),
     "charlm": (
         lambda folder: write_text(folder / "text.txt"),
-        [
-            "charlm",
-            "train",
-            ["charlm", "train", "{folder}/text.txt", "--layers", "1", "--batch-size", "2"],
-            "--layers",
-            "1",
-            "--batch-size",
-            "2",
-            "--seq-len",
-            "8",
-        ],
+        ["charlm", "train", "{folder}/text.txt", "--layers", "1", "--seq-len", "8"],
         CharLanguageModel,
     ),
 }
