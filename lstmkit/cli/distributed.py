@@ -37,11 +37,15 @@ def distributed_option(args) -> str | None:
             f"rank; it cannot be used with --n-jobs {args.n_jobs} (use --n-jobs 1)"
         )
     from lstmkit.distributed import MPICommunicator
+    from lstmkit.distributed.communicator import MPI_EXTRA
 
     try:
         rank = MPICommunicator().rank
-    except ImportError as error:
-        raise UsageError(str(error).split(";")[0]) from None
+    except ImportError:
+        raise UsageError(
+            f"--distributed mpi needs mpi4py and an MPI library: {MPI_EXTRA} (run the command "
+            "under mpiexec -n K)"
+        ) from None
     if rank != 0:
         args.out, args.quiet = None, True
         # file descriptor 1 itself (under --json sys.stdout is stderr while the command runs),

@@ -8,6 +8,7 @@ within 1e-5 (the issue's float32 tolerance), and the ranks' replicas bit-identic
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -134,4 +135,13 @@ def test_distributed_beside_n_jobs_is_a_usage_error(capsys):
     assert capsys.readouterr().err.splitlines() == [
         "lstmkit: error: --distributed mpi trains the ensemble's networks one after another, "
         "each on every rank; it cannot be used with --n-jobs 2 (use --n-jobs 1)"
+    ]
+
+
+def test_distributed_without_mpi4py_is_a_usage_error_naming_the_extra(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "mpi4py", None)  # import mpi4py fails
+    assert main(["charlm", "train", "any.txt", "--distributed", "mpi"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "lstmkit: error: --distributed mpi needs mpi4py and an MPI library: pip install "
+        '"lstmkit[mpi]" (run the command under mpiexec -n K)'
     ]
