@@ -1,5 +1,6 @@
 """BatchNorm1d: normalise each channel over the batch and the valid time steps."""
 
+import functools
 import numbers
 
 import numpy as np
@@ -220,14 +221,16 @@ def _batch_statistics(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _scatter_into(shape: tuple, valid: np.ndarray):
-    """A function putting the valid rows (M, C) back into an array of `shape`, zero elsewhere."""
+    """A function putting the valid rows (M, C) back into an array of `shape`, zero elsewhere
+    (a partial of a module-level function, not a closure, so that a layer holding it in its
+    cache can still be pickled, as scikit-learn's clone and joblib do)."""
+    return functools.partial(_scatter_rows, shape, valid)
 
-    def scatter(rows: np.ndarray) -> np.ndarray:
-        out = np.zeros((valid.size, shape[-1]), rows.dtype)
-        out[valid] = rows
-        return out.reshape(shape)
 
-    return scatter
+def _scatter_rows(shape: tuple, valid: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    out = np.zeros((valid.size, shape[-1]), rows.dtype)
+    out[valid] = rows
+    return out.reshape(shape)
 
 
 def _check_eps(eps) -> float:
