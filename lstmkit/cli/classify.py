@@ -7,6 +7,7 @@ import numpy as np
 from lstmkit.cli.common import (
     UsageError,
     add_common_arguments,
+    first_network,
     output_dir,
     pyplot,
     say,
@@ -203,10 +204,9 @@ def plot_gates(model, data, folder) -> list:
     """gates.png: the first sequence of `data` through the first layer of the classifier's
     LSTM (the one `lstmkit inspect` reads), standardised and, for a recurrent_stride s > 1,
     cut into chunks of s steps as the network does; returns the report's image entries."""
-    from lstmkit.cli.lstm_input import classifier_network
     from lstmkit.models.step_chunks import chunk_steps
 
-    network = classifier_network(model)
+    network = first_network(model)
     stride = getattr(network, "recurrent_stride", 1)  # the LSTM-only network reads each step
     sequence = model._standardise([data.X[0]])[0]
     chunks = chunk_steps(sequence[None], None, stride)[0][0]

@@ -131,3 +131,13 @@ def note(args, *parts) -> None:
     that a script reading them (or `> file`) never gets a note mixed into a table."""
     if not getattr(args, "quiet", False):
         print(*parts, file=sys.stderr)
+
+
+def first_network(model):
+    """The network of a fitted SequenceClassifier whose encoder is its LSTM: the first
+    member's, for an ensemble (here, below classify, inspect, trace and explore, which all
+    read it, so that none of them imports another)."""
+    network = model.network_
+    if hasattr(network, "member"):  # an ensemble of networks: its first member
+        network = network.member(0)
+    return network

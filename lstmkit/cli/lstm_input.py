@@ -9,7 +9,7 @@ imports the other.
 
 import numpy as np
 
-from lstmkit.cli.common import UsageError
+from lstmkit.cli.common import UsageError, first_network
 
 
 def parse_sequence(text: str) -> np.ndarray:
@@ -49,7 +49,7 @@ def model_lstm(model_name):
     if isinstance(model, LSTM):
         return model, model
     if type(model).__name__ == "SequenceClassifier":
-        network = classifier_network(model)
+        network = first_network(model)
         if not isinstance(network.encoder, LSTM):
             raise ValueError(
                 f"{model_name}: the classifier's encoder is a {model.cell}, not an LSTM"
@@ -59,15 +59,6 @@ def model_lstm(model_name):
         f"{model_name} holds a {type(model).__name__}; trace, inspect and explore read a "
         "SequenceClassifier or an LSTM layer file"
     )
-
-
-def classifier_network(model):
-    """The network of a fitted SequenceClassifier whose encoder is its LSTM: the first
-    member's, for an ensemble."""
-    network = model.network_
-    if hasattr(network, "member"):  # an ensemble of networks: its first member
-        network = network.member(0)
-    return network
 
 
 def read_one_sequence(text, index) -> np.ndarray:
