@@ -18,6 +18,8 @@ import numpy as np
 
 def chunk_steps(x, lengths, stride):
     """(chunks (N, ceil(T / stride), stride * C), chunk lengths (N,) or None)."""
+    if stride == 1:  # the identity: the encoder itself reads no step past a length
+        return x, lengths
     n, steps, channels = x.shape
     chunk_count = -(-steps // stride)
     padded = np.zeros((n, chunk_count * stride, channels), dtype=x.dtype)
@@ -32,6 +34,8 @@ def chunk_steps(x, lengths, stride):
 def unchunk_gradient(dchunks, steps, channels, lengths=None):
     """dL/dx (N, steps, channels) from dL/dchunks: the steps past T dropped, and zero past each
     length (those steps were read as zeros, whatever x held there, so x takes no gradient)."""
+    if dchunks.shape[1:] == (steps, channels):  # stride 1: the encoder's own dx, already
+        return dchunks  # zero past each length
     n = dchunks.shape[0]
     dx = dchunks.reshape(n, -1, channels)[:, :steps].copy()
     if lengths is not None:

@@ -148,7 +148,11 @@ CASES = [
     ("inspect layer.safetensors x2.csv --index 7", USAGE, r"--index must lie in 0\.\.1"),
     ("inspect classifier.safetensors seq.csv --layer 3", USAGE, r"--layer must lie in 0\.\.0"),
     ("inspect layer.safetensors x2.csv --layer -1", USAGE, r"--layer: must be a non-negative"),
-    ("inspect forecaster.safetensors seq.csv", DATA, r"holds a Forecaster; trace, inspect and explore read"),
+    (
+        "inspect forecaster.safetensors seq.csv",
+        DATA,
+        r"holds a Forecaster; trace, inspect and explore read",
+    ),
     # ---- export
     ("export layer.safetensors", USAGE, r"the following arguments are required: --onnx"),
     ("export layer.safetensors --onnx o.onnx --opset 3", USAGE, r"--opset must lie in"),
