@@ -38,7 +38,9 @@ class Run:
         self.best_score, self.best_state, self.waited = None, None, 0
         self.nonfinite_in_a_row, self.diverged_steps, self.updates = 0, 0, 0
         self.first_lr = float(self.optimizer.lr)  # named by the error when training diverges
-        self.started, self.out_of_time = time.perf_counter(), False
+        # max_time is read on the Trainer's clock (wall time unless it says otherwise)
+        self.clock = trainer.clock
+        self.started, self.out_of_time = self.clock(), False
 
     def resume(self, path) -> None:
         checkpoint = load_checkpoint(path)
@@ -55,7 +57,7 @@ class Run:
         self.epochs_bar = _progress(
             self.trainer.epochs, "training", self.verbose == 1, initial=self.epoch
         )
-        self.started = time.perf_counter()
+        self.started = self.clock()
         try:
             self.loop()
         except KeyboardInterrupt:
@@ -65,7 +67,7 @@ class Run:
             self.epochs_bar.close()
         self.check_learned()
         self.restore()
-        self.summarize(time.perf_counter() - self.started)
+        self.summarize(self.clock() - self.started)
         return self.history
 
     def restore(self) -> None:
@@ -114,7 +116,7 @@ class Run:
                 count += result.count
                 bar.set_postfix({k: f"{v / max(count, 1):.4g}" for k, v in totals.items()})
             if trainer.max_time is not None and self.replicas.any(
-                time.perf_counter() - self.started > trainer.max_time
+                self.clock() - self.started > trainer.max_time
             ):
                 self.out_of_time = True
                 break

@@ -60,6 +60,7 @@ progress; `resume_from` is read by every rank. A rank whose step raises makes ev
 with a message naming the rank. Callbacks run on every rank (with the same values).
 """
 
+import time
 from pathlib import Path
 
 from lstmkit.distributed import MPICommunicator, MPIReplicas, ShardedData, SingleProcess, share
@@ -102,6 +103,10 @@ class Trainer:
         max_time: seconds; once a training step ends past this long after `fit` began, its
             epoch ends there (validated and recorded as usual) and training stops (None: no
             limit).
+        clock: the function `max_time` (and the closing summary's seconds) is read from: a
+            `() -> seconds` such as `time.perf_counter` (None, the default: wall time) or
+            `time.process_time` (the CPU time of this process, all its threads: a budget that
+            does not shrink when other programs share the machine).
         verbose: 0 silent; 1 (default) a bar over the epochs on a terminal and one summary
             line at the end; 2 a bar over each epoch's batches and a line per epoch. All of it
             goes to stderr.
@@ -132,6 +137,7 @@ class Trainer:
         on_nonfinite="reduce_lr",
         max_nonfinite=10,
         max_time=None,
+        clock=None,
         verbose=1,
         seed=None,
         callbacks=(),
@@ -156,7 +162,13 @@ class Trainer:
             raise ValueError(
                 f"max_time must be a positive number of seconds or None; got {max_time!r}"
             )
+        if clock is not None and not callable(clock):
+            raise ValueError(
+                "clock must be a function () -> seconds, such as time.process_time, or None; "
+                f"got {clock!r}"
+            )
         self.mode, self.max_time = mode, max_time
+        self.clock = time.perf_counter if clock is None else clock
         self.optimizer, self.lr, self.weight_decay = optimizer, lr, weight_decay
         self.epochs, self.batch_size, self.clip_norm = epochs, batch_size, clip_norm
         self.schedule, self.patience, self.monitor = schedule, patience, monitor
