@@ -67,6 +67,7 @@ from lstmkit.models.forecast_network import (
 )
 from lstmkit.models.forecast_restore import check_restored_forecaster
 from lstmkit.models.forecast_score import SCORES, forecast_score, needs_intervals
+from lstmkit.models.forecast_transforms import fit_seasons, future_seasons, remove_season
 from lstmkit.models.forecast_windows import (
     as_covariate_list,
     as_series_list,
@@ -149,12 +150,19 @@ class Forecaster(Estimator):
         period=Integer(low=1, none_ok=True),
         lookback=Integer(low=1, none_ok=True),
         log=Choice("auto", True, False),
+        deseasonalise=Flag(),
         ensemble=Integer(low=1),
         max_windows=Integer(low=1),
         level=Real(low=0, high=1, low_open=True, high_open=True),
     )
     fitted_state = {
         "period_": Value(Integer(low=1)),
+        # deseasonalise (forecast_transforms): each series' seasonal components of z (S, m, K),
+        # its length (S,) and the period its windows see (1 once deseasonalised); absent
+        # (None) in files saved before
+        "seasonal_": Numbers(since_files=True),
+        "lengths_": Numbers(since_files=True),
+        "window_period_": Value(Integer(low=1), since_files=True),
         "lookback_": Value(Integer(low=1)),
         "log_": Value(Flag()),
         "n_epochs_": Value(Integer(low=0)),
@@ -189,6 +197,7 @@ class Forecaster(Estimator):
         period=None,
         lookback=None,
         log="auto",
+        deseasonalise=False,
         hidden_size=32,
         lr=3e-3,
         epochs=300,
@@ -206,6 +215,7 @@ class Forecaster(Estimator):
         self.period = period
         self.lookback = lookback
         self.log = log
+        self.deseasonalise = deseasonalise
         self.hidden_size = hidden_size
         self.lr = lr
         self.epochs = epochs
@@ -222,27 +232,49 @@ class Forecaster(Estimator):
     # ---- fitting ------------------------------------------------------------------------------
 
     def fit(
-        self, series, covariates=None, *, id_col="unique_id", time_col="ds", target_col="y"
+        self,
+        series,
+        covariates=None,
+        *,
+        lengths=None,
+        id_col="unique_id",
+        time_col="ds",
+        target_col="y",
     ) -> "Forecaster":
         """Fit to `series` (see the class doc); id_col, time_col and target_col name the
-        columns of a long DataFrame."""
+        columns of a long DataFrame.
+
+        With `lengths` (S,), `series` is one padded array of S series: (S, T) of one channel
+        or (S, T, K) of K, series i being its first lengths[i] rows; `covariates` then a
+        padded (S, T, C) array (or a list) cut by the same lengths. A memory-mapped array
+        (`np.load(path, mmap_mode="r")`) is never loaded or copied whole: the series are read
+        one at a time for their statistics (`forecast_series`) and each batch's windows as
+        it is built (`forecast_window_data`); the model is the one the same series in memory
+        give, bit for bit. predict then answers as for a list of series."""
         check_distributed(type(self).__name__, self.distributed, self.seed, self.n_jobs)
-        columns = (id_col, time_col, target_col)
-        series, covariates, self.panel_ = split_panel(series, covariates, columns)
-        plain, self.index_form_ = undress(series)
-        values, self.input_kind_ = as_series_list(plain)
-        self.end_date_, self.date_step_ = evaluation_dates(series)
+        if lengths is None:
+            columns = (id_col, time_col, target_col)
+            series, covariates, self.panel_ = split_panel(series, covariates, columns)
+            plain, self.index_form_ = undress(series)
+            values, self.input_kind_ = as_series_list(plain)
+            self.end_date_, self.date_step_ = evaluation_dates(series)
+        else:
+            values, self.input_kind_ = padded_series(series, lengths)
+            self.panel_ = self.index_form_ = self.end_date_ = self.date_step_ = None
+            if covariates is not None and not isinstance(covariates, list | tuple):
+                covariates = padded_views(covariates, lengths, name="covariates")
         covariate_list = as_covariate_list(covariates, [len(v) for v in values], "covariates")
-        check_covariate_index(series, covariates)
-        z = self._transform(values)
-        longest = max(z, key=len)
+        if lengths is None:
+            check_covariate_index(series, covariates)
+        self._choose_log(values)
+        longest = transformed(values[int(np.argmax([len(v) for v in values]))], self.log_)
         self.period_ = int(self.period) if self.period else detect_period(longest[:, 0])
         self.lookback_ = self._lookback(len(longest))
         self._check_lengths()
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
-            self.scale_ = np.array([_typical_change(series_z) for series_z in z])
+        self.scale_, self.naive_error_, self.history_ = series_statistics(
+            values, self.log_, self.period_, self._last_window
+        )
         check_spread(self.scale_, "series", "one-step changes (per series and channel)")
-        self.naive_error_ = np.array([_naive_error(v, self.period_) for v in values])
         stacked = np.concatenate(covariate_list)
         self.covariate_mean_ = stacked.mean(axis=0)
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
@@ -250,9 +282,8 @@ class Forecaster(Estimator):
         check_spread(spread, "covariates", "columns")
         self.covariate_scale_ = np.where(spread > 0, spread, 1.0)
         covariate_list = [self._standardise_covariates(c) for c in covariate_list]
-        self.history_ = np.stack([self._last_window(series_z) for series_z in z])
         self.history_covariates_ = np.stack([self._last_window(c) for c in covariate_list])
-        train, validation, everything = self._window_sets(z, covariate_list)
+        train, validation, everything = self._window_sets(values, covariate_list)
         self.n_epochs_ = self._best_epochs(train, validation)
         self.network_ = ForecastEnsemble(members=self.ensemble, seed=self.seed, **self._shape())
         # every member's shuffling seed is fixed here, in member order, before any trains
@@ -273,12 +304,11 @@ class Forecaster(Estimator):
         )
         return MemberFit(self.network_.member(k), gaussian_step, trainer, everything)
 
-    def _transform(self, values) -> list[np.ndarray]:
-        positive = all(np.all(v > 0) for v in values)
+    def _choose_log(self, values) -> None:
+        positive = all_positive(values)
         self.log_ = bool(positive) if self.log == "auto" else bool(self.log)
         if self.log_ and not positive:
             raise ValueError("log=True needs every value of series to be positive")
-        return [np.log(v) for v in values] if self.log_ else values
 
     def _lookback(self, longest: int) -> int:
         """The given lookback; by default two periods, at least 12, shortened (not below the
@@ -296,7 +326,11 @@ class Forecaster(Estimator):
 
     def _last_window(self, rows) -> np.ndarray:
         """The last `lookback_` rows, padded at the start when fewer (module doc)."""
-        return pad_start(rows, self.lookback_, self.period_)[-self.lookback_ :]
+        return pad_start(rows, self.lookback_, self._window_period())[-self.lookback_ :]
+
+    def _window_period(self) -> int:
+        """The period the windows see: 1 once deseasonalised (None: a file saved before)."""
+        return self.window_period_ or self.period_
 
     def _standardise_covariates(self, covariates):
         return (covariates - self.covariate_mean_) / self.covariate_scale_
@@ -312,48 +346,18 @@ class Forecaster(Estimator):
             hidden_size=self.hidden_size,
         )
 
-    def _window_sets(self, z, covariate_list):
-        """(train, validation, everything) SequenceData of windows; the validation windows
-        are the last tenth (at least one) of each series'."""
-        L, H = self.lookback_, self.horizon
-        real = sum(max(0, len(s) - L - H + 1) for s in z)
-        # padded windows are partly made up: taken only when the real ones are too few (on
-        # M3's yearly series, 3 seeds, the short series' padded windows cost about 0.4 sMAPE)
-        padded = L + H if real < MIN_WINDOWS else 0
-        total = sum(max(1 if padded else 0, len(s) - L - H + 1) for s in z)
-        stride = -(-total // self.max_windows)
-        parts = {"train": ([], []), "validation": ([], [])}
-        for index, (series_z, covariates) in enumerate(zip(z, covariate_list, strict=True)):
-            series_z = pad_start(series_z, padded, self.period_)
-            covariates = pad_start(covariates, padded, self.period_)
-            starts = window_starts(len(series_z), L, H, stride)
-            if len(starts) == 0:
-                continue  # shorter than one window: forecast, but not learned from
-            rows = starts[:, None] + np.arange(L + H)
-            windows, future = series_z[rows[:, :L]], series_z[rows[:, L:]]
-            scale = self.scale_[index][None, None, :]
-            inputs = window_inputs(windows, covariates[rows[:, :L]], scale, self.period_)
-            targets = window_targets(windows, future, scale, self.period_)
-            rows_out = np.concatenate(
-                [
-                    targets.reshape(len(starts), -1),
-                    covariates[rows[:, L:]].reshape(len(starts), -1),
-                ],
-                axis=1,
-            ).astype(np.float32)
-            held = max(1, len(starts) // 10) if len(starts) > 1 else 0
-            for name, part in (
-                ("train", slice(0, len(starts) - held)),
-                ("validation", slice(len(starts) - held, None)),
-            ):
-                parts[name][0].extend(inputs[part])
-                parts[name][1].extend(rows_out[part])
-        train, validation = (SequenceData(x, np.array(y)) for x, y in parts.values())
-        everything = SequenceData(
-            parts["train"][0] + parts["validation"][0],
-            np.array(parts["train"][1] + parts["validation"][1]),
+    def _window_sets(self, values, covariate_list):
+        """(train, validation, everything) windows of the series (`forecast_window_data`)."""
+        source = WindowSource(
+            values,
+            covariate_list,
+            self.scale_,
+            self.log_,
+            self.period_,
+            self.lookback_,
+            self.horizon,
         )
-        return train, validation, everything
+        return window_sets(source, self.max_windows)
 
     def _best_epochs(self, train, validation) -> int:
         """Epochs that minimise the loss on the held-out windows (first member's seed); the
@@ -434,16 +438,23 @@ class Forecaster(Estimator):
         if self.log_ and not all(np.all(v > 0) for v in values):
             raise ValueError("series must be positive: the model was fitted on their logarithm")
         z = [np.log(v) for v in values] if self.log_ else values
+        if self.seasonal_ is not None:
+            z = [remove_season(s, c) for s, c in zip(z, self.seasonal_, strict=True)]
         history = np.stack([self._last_window(series_z) for series_z in z])
-        parts = self._forecast(horizon, level, return_intervals, None, history)
+        lengths = [len(series_z) for series_z in z]
+        parts = self._forecast(horizon, level, return_intervals, None, history, lengths)
         shaped = tuple(self._shaped(part) for part in parts)
         return shaped if return_intervals else shaped[0]
 
-    def _forecast(self, horizon, level, return_intervals, future_covariates, history=None):
+    def _forecast(
+        self, horizon, level, return_intervals, future_covariates, history=None, lengths=None
+    ):
         """predict's forecasts as (S, h, K) arrays: [forecast], or [forecast, lower, upper],
-        after the fitted series' last windows (or `history`, windows (S, L, K) of z)."""
+        after the fitted series' last windows (or `history`, windows (S, L, K) of z after
+        series of `lengths`)."""
         self._check_fitted()
         history = self.history_ if history is None else history
+        lengths = self.lengths_ if lengths is None else lengths
         level = self.level if level is None else level
         expected = type(self).hyperparameters["level"].problem(level)  # the same range as fit's
         if expected is not None:
@@ -458,9 +469,10 @@ class Forecaster(Estimator):
         future = self._future_covariates(future_covariates)
         check_future_index(self.index_form_, future_covariates, self.horizon)
         scale = self.scale_[:, None, :]
-        x = window_inputs(history, self.history_covariates_, scale, self.period_)
+        x = window_inputs(history, self.history_covariates_, scale, self._window_period())
         mean, var = self.network_.gaussian(x, future)
-        center = forecast_from(history, mean, scale, self.period_)[:, :horizon]
+        center = forecast_from(history, mean, scale, self._window_period())[:, :horizon]
+        center = center + future_seasons(self.seasonal_, lengths, horizon)
         if not return_intervals:
             return [self._untransform(center)]
         z = _normal_quantile(0.5 + level / 2)
@@ -544,22 +556,6 @@ class Forecaster(Estimator):
         if self.input_kind_ == "vectors":
             return [v[:, 0] for v in values]
         return list(values)
-
-
-def _naive_error(values, period: int) -> np.ndarray:
-    """The in-sample mean absolute error of the seasonal-naive forecast x_t = x_{t-period} per
-    channel: MASE's scale, kept so that a saved model can score forecasts of what follows its
-    series (NaN where it is undefined: a series no longer than the period, or 0)."""
-    if len(values) <= period:
-        return np.full(values.shape[1], np.nan)
-    error = seasonal_naive_error(values, period)
-    return np.where(error > 0, error, np.nan)
-
-
-def _typical_change(z) -> np.ndarray:
-    """The standard deviation of the one-step changes per channel (1 where it is 0)."""
-    change = np.std(np.diff(z, axis=0), axis=0) if len(z) > 1 else np.zeros(z.shape[1])
-    return np.where(change > 0, change, 1.0)
 
 
 def _normal_quantile(p: float) -> float:
