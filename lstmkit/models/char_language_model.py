@@ -160,7 +160,7 @@ class CharLanguageModel(Estimator):
 
     # ---- fitting ------------------------------------------------------------------------------
 
-    def fit(self, text, validation_text=None, on_epoch=None) -> "CharLanguageModel":
+    def fit(self, text, validation_text=None, on_epoch=None, clock=None) -> "CharLanguageModel":
         """Learn the characters of `text`: a str, or a UTF-8 text file of any size (a
         `pathlib.Path` or `lstmkit.data.text_memmap.TextFile`; a str is always the text
         itself), encoded once to a memmapped .npy of ids cached beside it and read in chunks
@@ -169,8 +169,11 @@ class CharLanguageModel(Estimator):
 
         `validation_text`: held-out text for early stopping (default: the last
         `validation_fraction` of `text`). `on_epoch(model, record)`: called after every epoch
-        with the epoch's record (loss, val_nats_per_char, lr, seconds, chars) while the
-        network holds that epoch's weights, e.g. to log or save progress.
+        with the epoch's record (loss, val_nats_per_char, lr, seconds, cpu_seconds, chars:
+        wall and CPU seconds and characters trained since `fit` began) while the network
+        holds that epoch's weights, e.g. to log or save progress. `clock`: the function
+        `max_time` is read from, as the Trainer's (None: wall time; `time.process_time`: CPU
+        time of this process, a budget fair on a shared machine).
 
         Ctrl-C raises `lstmkit.training.TrainingInterrupted` with the model usable: the
         network holds the best epoch's weights and `history_` the epochs completed.
@@ -199,15 +202,16 @@ class CharLanguageModel(Estimator):
             regularisers=regularisers(self),
         )
         self.history_, self.n_epochs_, self.n_chars_trained_ = [], 0, 0
-        trainer = self._trainer(validation is not None, offset_seed, on_epoch)
+        trainer = self._trainer(validation is not None, offset_seed, on_epoch, clock)
         try:
             trainer.fit(self.network_, self._step, train, validation)
         finally:
             self.network_.eval()
         return self
 
-    def _trainer(self, validated: bool, seed, on_epoch) -> Trainer:
-        """The Trainer of `fit`: `seed` draws the chunks' offsets; `on_epoch` as in `fit`."""
+    def _trainer(self, validated: bool, seed, on_epoch, clock=None) -> Trainer:
+        """The Trainer of `fit`: `seed` draws the chunks' offsets; `on_epoch`, `clock` as in
+        `fit`."""
         return Trainer(
             lr=self.lr,
             epochs=self.epochs,
@@ -217,18 +221,24 @@ class CharLanguageModel(Estimator):
             monitor="val_nats_per_char" if validated else "loss",
             mode="min",
             max_time=self.max_time,
+            clock=clock,
             verbose=2 if self.verbose else 0,
             seed=seed,
-            callbacks=[partial(self._record_epoch, on_epoch, time.perf_counter())],
+            callbacks=[
+                partial(self._record_epoch, on_epoch, time.perf_counter(), time.process_time())
+            ],
             distributed=self.distributed,
         )
 
-    def _record_epoch(self, on_epoch, started: float, epoch: int, values: dict) -> bool:
+    def _record_epoch(
+        self, on_epoch, started: float, cpu_started: float, epoch: int, values: dict
+    ) -> bool:
         """Trainer callback: append the epoch's record to `history_`, then `on_epoch`."""
         record = {"epoch": epoch, "loss": values["loss"], "lr": values["lr"]}
         if "val_nats_per_char" in values:
             record["val_nats_per_char"] = values["val_nats_per_char"]
         record["seconds"] = time.perf_counter() - started
+        record["cpu_seconds"] = time.process_time() - cpu_started
         record["chars"] = self.n_chars_trained_
         self.history_.append(record)
         self.n_epochs_ = len(self.history_)

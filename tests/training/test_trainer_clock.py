@@ -49,3 +49,25 @@ def test_the_default_clock_is_wall_time():
 def test_a_clock_that_is_not_a_function_is_refused():
     with pytest.raises(ValueError, match=r"clock must be a function \(\) -> seconds.*got 'cpu'"):
         Trainer(clock="cpu")
+
+
+def test_char_language_model_reads_max_time_from_the_clock_it_is_given():
+    # on the wall clock, max_time=1e-9 ends training after the first chunk
+    # (tests/models/test_char_language_model.py); on a clock that never moves it never ends it
+    from tests.models.test_char_language_model import TEXT, small
+
+    model = small(epochs=2, max_time=1e-9).fit(TEXT, clock=lambda: 0.0)
+    assert model.n_epochs_ == 2
+    # the whole first epoch: 4 streams of len(TEXT) / 4 - 1 = 239 inputs, read from an
+    # offset below seq_len 24
+    assert 4 * (239 - 23) <= model.history_[0]["chars"] <= 4 * 239
+
+
+def test_char_language_model_records_cpu_seconds_per_epoch():
+    from tests.models.test_char_language_model import TEXT, small
+
+    before = time.process_time()
+    model = small(epochs=3).fit(TEXT)
+    spent = time.process_time() - before
+    cpu = [record["cpu_seconds"] for record in model.history_]
+    assert cpu == sorted(cpu) and 0 < cpu[-1] <= spent  # since fit began, and within it
