@@ -35,7 +35,7 @@ def as_sequences(X, lengths=None, n_features=None, layout="NTC") -> list[np.ndar
             raise ValueError("lengths goes with a padded array X; X is a list of sequences")
         sequences = [_one_sequence(s, index, layout) for index, s in enumerate(X)]
     else:
-        sequences = _from_array(X, lengths, layout)
+        sequences = padded_views(X, lengths, layout)
     if not sequences:
         raise ValueError("X must hold at least one sequence; got none")
     channels = n_features if n_features is not None else sequences[0].shape[-1]
@@ -59,11 +59,13 @@ def _one_sequence(s, index: int, layout: str) -> np.ndarray:
     return s if layout == "NTC" else s.T
 
 
-def _from_array(X, lengths, layout: str) -> list[np.ndarray]:
+def padded_views(X, lengths, layout: str = "NTC", name: str = "X") -> list[np.ndarray]:
+    """One (T_i, C) view of a padded array X per sequence (`lengths` valid steps; None: all
+    T). Errors call X `name`."""
     # a memory-mapped float array (np.load(path, mmap_mode="r")) stays on disk: its
     # sequences are views, read batch by batch, where a float64 copy would load it whole
     if not (isinstance(X, np.memmap) and X.dtype.kind == "f"):
-        X = float_array(X, "X")
+        X = float_array(X, name)
     if X.ndim == 2:
         X = X[:, :, None]
     elif X.ndim == 3 and layout == "NCT":
@@ -71,12 +73,12 @@ def _from_array(X, lengths, layout: str) -> list[np.ndarray]:
     elif X.ndim != 3:
         hint = "; Reshape your data: one sequence x is x[None]" if X.ndim == 1 else ""
         raise ValueError(
-            f"X must be a list of sequences, a 3-D array ({_axes(layout)}) or a 2-D array "
+            f"{name} must be a list of sequences, a 3-D array ({_axes(layout)}) or a 2-D array "
             f"(N, T); got shape {X.shape}{hint}"
         )
     steps = X.shape[1]
     if steps == 0:
-        raise ValueError(f"X has 0 time steps (shape {X.shape}); a sequence needs at least 1")
+        raise ValueError(f"{name} has 0 time steps (shape {X.shape}); a sequence needs at least 1")
     if lengths is None:
         lengths = np.full(len(X), steps)
     lengths = np.asarray(lengths)
