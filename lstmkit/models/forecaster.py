@@ -45,8 +45,6 @@ from statistics import NormalDist
 
 import numpy as np
 
-from lstmkit.data.sequences import SequenceData
-from lstmkit.metrics import seasonal_naive_error
 from lstmkit.models.base import Estimator
 from lstmkit.models.dated_series import (
     FormCheck,
@@ -67,15 +65,20 @@ from lstmkit.models.forecast_network import (
 )
 from lstmkit.models.forecast_restore import check_restored_forecaster
 from lstmkit.models.forecast_score import SCORES, forecast_score, needs_intervals
+from lstmkit.models.forecast_series import (
+    all_positive,
+    padded_series,
+    series_statistics,
+    transformed,
+)
 from lstmkit.models.forecast_transforms import fit_seasons, future_seasons, remove_season
+from lstmkit.models.forecast_window_data import MIN_WINDOWS, WindowSource, window_sets
 from lstmkit.models.forecast_windows import (
     as_covariate_list,
     as_series_list,
     forecast_from,
     pad_start,
     window_inputs,
-    window_starts,
-    window_targets,
 )
 from lstmkit.models.hyperparameters import Choice, Flag, Integer, Real, Text, declare
 from lstmkit.models.member_fits import MemberFit, train_members
@@ -87,13 +90,12 @@ from lstmkit.models.panel import (
     split_panel,
 )
 from lstmkit.models.seasonality import detect_period
+from lstmkit.models.sequence_input import padded_views
 from lstmkit.training import Trainer
 from lstmkit.training.ranks import check_distributed
 from lstmkit.validation import check_spread
 
 __all__ = ["Forecaster", "detect_period"]
-
-MIN_WINDOWS = 8  # the default lookback leaves the longest series at least this many windows
 
 
 class Forecaster(Estimator):
@@ -271,8 +273,12 @@ class Forecaster(Estimator):
         self.period_ = int(self.period) if self.period else detect_period(longest[:, 0])
         self.lookback_ = self._lookback(len(longest))
         self._check_lengths()
-        self.scale_, self.naive_error_, self.history_ = series_statistics(
-            values, self.log_, self.period_, self._last_window
+        # deseasonalise (forecast_transforms): the period the windows see, then each series'
+        # components, removed from its z before anything else is learned from it
+        _, self.window_period_ = fit_seasons([longest], self.period_, self.deseasonalise)
+        self.lengths_ = np.array([len(v) for v in values])
+        self.scale_, self.naive_error_, self.history_, self.seasonal_ = series_statistics(
+            values, self.log_, self.period_, self.deseasonalise, self._last_window
         )
         check_spread(self.scale_, "series", "one-step changes (per series and channel)")
         stacked = np.concatenate(covariate_list)
@@ -353,7 +359,8 @@ class Forecaster(Estimator):
             covariate_list,
             self.scale_,
             self.log_,
-            self.period_,
+            self.seasonal_,
+            self._window_period(),
             self.lookback_,
             self.horizon,
         )
