@@ -253,12 +253,12 @@ class SequenceClassifier(Estimator):
         """Class probabilities (N, n_classes), columns in the order of `classes_`."""
         self._check_fitted()
         sequences = as_sequences(X, lengths, self.n_features_in_, self.layout)
-        sequences = self._standardise(sequences)
         probabilities = np.empty((len(sequences), len(self.classes_)))
         order = np.argsort([len(s) for s in sequences], kind="stable")
         for start in range(0, len(order), 256):
             chosen = order[start : start + 256]
-            x, batch_lengths = pad_sequences([sequences[i] for i in chosen])
+            # standardised batch by batch: a memory-mapped X is never copied whole
+            x, batch_lengths = pad_sequences(self._standardise([sequences[i] for i in chosen]))
             probabilities[chosen] = self.network_.probabilities(x, batch_lengths)
         return probabilities
 

@@ -63,3 +63,12 @@ def test_a_channel_without_numbers_is_still_refused(monkeypatch):
     sequences = [np.array([[1.0, np.nan], [2.0, np.nan]]), np.array([[3.0, np.nan]])]
     with pytest.raises(ValueError, match="X holds no finite value in channel 1"):
         channel_statistics(sequences)
+
+
+def test_predictions_for_a_memmapped_array_are_those_for_the_array_in_memory(tmp_path):
+    X, lengths, y = padded(tmp_path)
+    model = SequenceClassifier(architecture="lstm", hidden_size=4, epochs=1, ensemble=1, seed=0)
+    model.fit(np.array(X), y, lengths)
+    from_disk = model.predict_proba(X, lengths)  # standardised batch by batch, never whole
+    assert np.array_equal(from_disk, model.predict_proba(np.array(X), lengths))
+    assert np.array_equal(model.predict(X, lengths), model.predict(np.array(X), lengths))
