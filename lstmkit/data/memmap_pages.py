@@ -15,6 +15,7 @@ import mmap
 import numpy as np
 
 _DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
+AROUND = max(mmap.PAGESIZE, 1 << 21)  # bytes given back around a view (see release_pages)
 
 
 def release_pages(view) -> None:
@@ -27,9 +28,13 @@ def release_pages(view) -> None:
     reach = [s * (n - 1) for s, n in zip(view.strides, view.shape, strict=True)]
     low = start + sum(min(0, r) for r in reach)
     high = start + view.itemsize + sum(max(0, r) for r in reach)
-    # whole pages only: a page shared with a neighbour is refetched from the cache if needed
-    first = low // mmap.PAGESIZE * mmap.PAGESIZE
-    mapping.madvise(_DONTNEED, first, min(high, len(mapping)) - first)
+    # on a page fault the kernel maps the pages around the one read too (Linux's fault-around,
+    # 64 KiB, or a whole large folio of the page cache, up to 2 MiB), so the aligned 2 MiB
+    # blocks around the view go; a neighbour's page given back with them is mapped again from
+    # the cache when it is read again
+    first = low // AROUND * AROUND
+    last = min(-(-high // AROUND) * AROUND, len(mapping))
+    mapping.madvise(_DONTNEED, first, last - first)
 
 
 def released_one_by_one(views):

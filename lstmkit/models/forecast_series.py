@@ -63,7 +63,7 @@ def series_statistics(values, log: bool, period: int, deseasonalise: bool, last_
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by fit
             scale.append(typical_change(z))
         naive.append(naive_error(series, period))
-        history.append(last_window(z))
+        history.append(last_window(z).copy())  # a view would keep all of z alive
         seasonal.append(components)
     return np.array(scale), np.array(naive), np.stack(history), np.stack(seasonal)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.data.memmap_pages import release_pages
 from lstmkit.data.sequences import SequenceBatch
 from lstmkit.models.forecast_series import transformed
 from lstmkit.models.forecast_transforms import remove_season
@@ -61,7 +62,10 @@ class WindowSource:
             z = remove_season(transformed(self.values[i], self.log), self.seasonal[i])
             return pad_start(z, self.padded, self.period)[start:stop]
         components = self.seasonal[i][np.arange(start, stop) % len(self.seasonal[i])]
-        return transformed(self.values[i][start:stop], self.log) - components
+        rows = self.values[i][start:stop]
+        z = transformed(rows, self.log) - components
+        release_pages(rows)  # else the pages of every window read stay resident
+        return z
 
     def cut(self, series, starts) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of the windows (series[j], starts[j]) (module docstring)."""

@@ -97,6 +97,8 @@ from lstmkit.validation import check_spread
 
 __all__ = ["Forecaster", "detect_period"]
 
+PREDICTED = 1024  # series forecast at a time, at most (predict's work arrays grow with them)
+
 
 class Forecaster(Estimator):
     """Forecast one or many series `horizon` steps ahead, with intervals.
@@ -475,16 +477,32 @@ class Forecaster(Estimator):
             raise ValueError(f"return_intervals must be True or False; got {return_intervals!r}")
         future = self._future_covariates(future_covariates)
         check_future_index(self.index_form_, future_covariates, self.horizon)
-        scale = self.scale_[:, None, :]
-        x = window_inputs(history, self.history_covariates_, scale, self._window_period())
-        mean, var = self.network_.gaussian(x, future)
-        center = forecast_from(history, mean, scale, self._window_period())[:, :horizon]
-        center = center + future_seasons(self.seasonal_, lengths, horizon)
+        # blocks of equal size (within one): a block of one series would go through
+        # matrix-vector products, which round otherwise than the matrix products of the rest
+        blocks = [
+            self._z_forecast(history, future, lengths, horizon, slice(rows[0], rows[-1] + 1))
+            for rows in np.array_split(np.arange(len(history)), -(-len(history) // PREDICTED))
+        ]
+        center, var = (np.concatenate(part) for part in zip(*blocks, strict=True))
         if not return_intervals:
             return [self._untransform(center)]
         z = _normal_quantile(0.5 + level / 2)
-        spread = z * scale * np.sqrt(var[:, :horizon])
+        spread = z * self.scale_[:, None, :] * np.sqrt(var)
         return [self._untransform(part) for part in (center, center - spread, center + spread)]
+
+    def _z_forecast(self, history, future, lengths, horizon, rows):
+        """(center, var), each (n, h, K), of z for the series `rows` (a slice): the network
+        reads PREDICTED series at a time, so that its work arrays stay small however many
+        series there are."""
+        scale = self.scale_[rows, None, :]
+        period = self._window_period()
+        x = window_inputs(history[rows], self.history_covariates_[rows], scale, period)
+        mean, var = self.network_.gaussian(x, None if future is None else future[rows])
+        center = forecast_from(history[rows], mean, scale, period)[:, :horizon]
+        if self.seasonal_ is not None:  # None: a file saved before deseasonalise
+            season = future_seasons(self.seasonal_[rows], np.asarray(lengths)[rows], horizon)
+            center = center + season
+        return center, var[:, :horizon]
 
     def score(self, y, metric="neg_mase", future_covariates=None, level=None) -> float:
         """Accuracy of the forecasts against `y`, the values that followed the training
