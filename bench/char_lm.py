@@ -102,7 +102,7 @@ def train_one(args, settings: dict, seed: int, out, train: str, validation: str)
     args.minutes on that clock."""
     from lstmkit.models import CharLanguageModel
 
-    model = CharLanguageModel(
+    hyperparameters = dict(
         embedding_dim=args.embedding,
         hidden_size=args.hidden,
         num_layers=args.layers,
@@ -115,8 +115,8 @@ def train_one(args, settings: dict, seed: int, out, train: str, validation: str)
         patience=3,
         seed=seed,
         verbose=1,
-        **settings,
     )
+    model = CharLanguageModel(**{**hyperparameters, **settings})  # --set overrides any of them
     best = [math.inf]
 
     def on_epoch(fitted, record):

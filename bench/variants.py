@@ -2,7 +2,8 @@
 text_classification.py): which hyperparameters each variant sets, the command-line options
 that choose them, and the table that puts every variant beside the plain model.
 
-    --variant plain layer_norm awd      variants by name (plain, the baseline, always runs)
+    --variant plain layer_norm awd      variants by name (plain, the baseline, always runs
+                                        unless --no-plain)
     --set weight_drop=0.3 --set layer_norm=True
                                         one more variant of exactly these settings
 
@@ -44,15 +45,25 @@ def add_variant_arguments(parser, default=("plain",)) -> None:
         metavar="NAME=VALUE",
         help="one more variant with these hyperparameters (repeat for several)",
     )
+    parser.add_argument(
+        "--no-plain",
+        action="store_true",
+        help="leave out the plain baseline (e.g. when it runs as a process of its own)",
+    )
 
 
 def chosen_variants(args) -> dict:
-    """{variant name: hyperparameters}: plain first, then the named ones, then --set's."""
+    """{variant name: hyperparameters}: plain first (unless --no-plain), then the named
+    ones, then --set's."""
     names = list(VARIANTS) if "all" in args.variant else ["plain", *args.variant]
+    if args.no_plain:
+        names = [name for name in names if name != "plain"]
     chosen = {name: VARIANTS[name] for name in dict.fromkeys(names)}
     if args.set:
         settings = dict(parse_setting(text) for text in args.set)
         chosen[describe(settings)] = settings
+    if not chosen:
+        raise SystemExit("--no-plain leaves nothing to run: name a --variant or give --set")
     return chosen
 
 
