@@ -5,14 +5,22 @@
     out   = u W^T + b                  (N, 2 * H * K): means, then log-variances
     mean  = out[:, :H*K],  var = exp(out[:, H*K:])   (log-variance clipped to [-10, 10])
 
-trained with the Gaussian negative log-likelihood of the targets. An ensemble averages
+trained with the Gaussian negative log-likelihood of the targets (`loss="gaussian"`), or
+(`loss="l1"`) with the means trained on the absolute error, a median's loss, and the variances
+on the Gaussian likelihood around those means (the means' gradient from the likelihood
+dropped):
+
+    loss = mean |mean - y| + NLL(y | stop_gradient(mean), var)
+
+The targets are in units of each series' typical change (`forecast_windows`), so the absolute
+error is a MASE-like, scale-free loss. An ensemble averages
 several such networks (different seeds) as a mixture: mean of the means, and variance = mean
 of the variances + variance of the means.
 """
 
 import numpy as np
 
-from lstmkit.losses import gaussian_nll
+from lstmkit.losses import gaussian_nll, mae
 from lstmkit.models.sequence_ensemble import member_seed
 from lstmkit.module import Module
 from lstmkit.nn.linear import Linear
@@ -141,19 +149,28 @@ def member_seeds(seed, k) -> tuple:
     return tuple(spawn(member_seed(seed, k), 2))
 
 
-def gaussian_step(network: ForecastNetwork):
-    """The Trainer's step for a ForecastNetwork. A batch's targets row holds the flattened
-    targets (H * K) followed by the flattened future covariates (H * C)."""
+LOSSES = ("gaussian", "l1")
+
+
+def gaussian_step(network: ForecastNetwork, loss: str = "gaussian"):
+    """The Trainer's step for a ForecastNetwork under `loss` (module doc). A batch's targets
+    row holds the flattened targets (H * K) followed by the flattened future covariates
+    (H * C)."""
     size = network.horizon * network.outputs
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}")
 
     def step(batch, training):
         future = batch.y[:, size:] if network.future_size else None
         out = network.forward(batch.x, future)
         mean, log_var = out[:, :size], out[:, size:]
         var = np.exp(np.clip(log_var, -LOG_VAR_LIMIT, LOG_VAR_LIMIT))
-        loss, dmean, dvar = gaussian_nll(mean, var, batch.y[:, :size])
+        value, dmean, dvar = gaussian_nll(mean, var, batch.y[:, :size])
+        if loss == "l1":
+            absolute, dmean = mae(mean, batch.y[:, :size])
+            value = value + absolute
         dlog_var = dvar * var * (np.abs(log_var) < LOG_VAR_LIMIT)
         dout = np.concatenate([dmean, dlog_var], axis=1).astype(out.dtype)
-        return StepResult(float(loss), len(batch.y), {}, backward=lambda: network.backward(dout))
+        return StepResult(float(value), len(batch.y), {}, backward=lambda: network.backward(dout))
 
     return step

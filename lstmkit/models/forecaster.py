@@ -41,6 +41,7 @@ to choose the number of epochs by early stopping; the ensemble is then refitted 
 windows for that many epochs, so the most recent data are learned from too.
 """
 
+from functools import partial
 from statistics import NormalDist
 
 import numpy as np
@@ -58,6 +59,7 @@ from lstmkit.models.dated_series import (
 )
 from lstmkit.models.fitted_state import Numbers, Value
 from lstmkit.models.forecast_network import (
+    LOSSES,
     ForecastEnsemble,
     ForecastNetwork,
     gaussian_step,
@@ -155,6 +157,7 @@ class Forecaster(Estimator):
         lookback=Integer(low=1, none_ok=True),
         log=Choice("auto", True, False),
         deseasonalise=Flag(),
+        loss=Choice(*LOSSES),
         ensemble=Integer(low=1),
         max_windows=Integer(low=1),
         level=Real(low=0, high=1, low_open=True, high_open=True),
@@ -202,6 +205,7 @@ class Forecaster(Estimator):
         lookback=None,
         log="auto",
         deseasonalise=False,
+        loss="gaussian",
         hidden_size=32,
         lr=3e-3,
         epochs=300,
@@ -220,6 +224,7 @@ class Forecaster(Estimator):
         self.lookback = lookback
         self.log = log
         self.deseasonalise = deseasonalise
+        self.loss = loss
         self.hidden_size = hidden_size
         self.lr = lr
         self.epochs = epochs
@@ -310,7 +315,8 @@ class Forecaster(Estimator):
             seed=member_seeds(self.seed, k)[1],
             distributed=self.distributed,
         )
-        return MemberFit(self.network_.member(k), gaussian_step, trainer, everything)
+        step = partial(gaussian_step, loss=self.loss)  # a partial pickles, for n_jobs workers
+        return MemberFit(self.network_.member(k), step, trainer, everything)
 
     def _choose_log(self, values) -> None:
         positive = all_positive(values)
@@ -384,7 +390,7 @@ class Forecaster(Estimator):
             verbose=self.verbose,
             seed=shuffle_seed,
             distributed=self.distributed,
-        ).fit(probe, gaussian_step(probe), train, validation)
+        ).fit(probe, gaussian_step(probe, self.loss), train, validation)
         self.probe_history_ = history
         return int(np.argmin(history["val_loss"])) + 1
 
