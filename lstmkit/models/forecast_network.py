@@ -31,6 +31,7 @@ from lstmkit.training import StepResult
 from lstmkit.validation import check_array, resolve_dtype
 
 LOG_VAR_LIMIT = 10.0
+COMBINES = ("mean", "median")  # how an ensemble's members' means are combined
 
 
 class ForecastNetwork(Module):
@@ -135,12 +136,20 @@ class ForecastEnsemble(Module):
     def member(self, k) -> ForecastNetwork:
         return getattr(self, f"member{k}")
 
-    def gaussian(self, x, future=None) -> tuple[np.ndarray, np.ndarray]:
-        """The members' mixture as one Gaussian per output: (mean, var), each (N, H, K)."""
+    def gaussian(self, x, future=None, combine="mean") -> tuple[np.ndarray, np.ndarray]:
+        """The members' mixture as one Gaussian per output: (mean, var), each (N, H, K).
+
+        combine "mean": the mixture's mean and variance, mean_k(m_k) and
+        mean_k(v_k) + mean_k((m_k - mean)^2); "median": the members' median mean (robust to
+        one member gone astray) and the spread around it, mean_k(v_k) + mean_k((m_k - c)^2)
+        with c = median_k(m_k)."""
+        if combine not in COMBINES:
+            raise ValueError(f"combine must be one of {', '.join(COMBINES)}; got {combine!r}")
         outputs = [self.member(k).eval().gaussian(x, future) for k in range(self.members)]
         means = np.array([mean for mean, _ in outputs])
         variances = np.array([var for _, var in outputs])
-        return means.mean(axis=0), variances.mean(axis=0) + means.var(axis=0)
+        center = means.mean(axis=0) if combine == "mean" else np.median(means, axis=0)
+        return center, variances.mean(axis=0) + ((means - center) ** 2).mean(axis=0)
 
 
 def member_seeds(seed, k) -> tuple:

@@ -59,6 +59,7 @@ from lstmkit.models.dated_series import (
 )
 from lstmkit.models.fitted_state import Numbers, Value
 from lstmkit.models.forecast_network import (
+    COMBINES,
     LOSSES,
     ForecastEnsemble,
     ForecastNetwork,
@@ -111,7 +112,12 @@ class Forecaster(Estimator):
         lookback: window length (None: two periods, at least 12).
         log: "auto", True or False (see the module docstring).
         hidden_size, lr, epochs, batch_size, patience: the networks and their training.
-        ensemble: how many networks (different seeds) are averaged.
+        deseasonalise: remove each series' seasonal components (where a seasonality test passes)
+            before the windows and add them back to the forecasts (`forecast_transforms`).
+        loss: "gaussian" (the likelihood trains means and variances) or "l1" (the absolute
+            error trains the means; `forecast_network`).
+        ensemble: how many networks (different seeds) are combined, as a mixture whose center
+            is the members' mean or median (`combine`: "mean" or "median").
         max_windows: at most this many training windows (every k-th of a long series; nearby
             windows of a long series say nearly the same thing and cost grows with their number).
         level: the default coverage of the prediction intervals (0.95).
@@ -158,6 +164,7 @@ class Forecaster(Estimator):
         log=Choice("auto", True, False),
         deseasonalise=Flag(),
         loss=Choice(*LOSSES),
+        combine=Choice(*COMBINES),
         ensemble=Integer(low=1),
         max_windows=Integer(low=1),
         level=Real(low=0, high=1, low_open=True, high_open=True),
@@ -206,6 +213,7 @@ class Forecaster(Estimator):
         log="auto",
         deseasonalise=False,
         loss="gaussian",
+        combine="mean",
         hidden_size=32,
         lr=3e-3,
         epochs=300,
@@ -225,6 +233,7 @@ class Forecaster(Estimator):
         self.log = log
         self.deseasonalise = deseasonalise
         self.loss = loss
+        self.combine = combine
         self.hidden_size = hidden_size
         self.lr = lr
         self.epochs = epochs
@@ -503,7 +512,8 @@ class Forecaster(Estimator):
         scale = self.scale_[rows, None, :]
         period = self._window_period()
         x = window_inputs(history[rows], self.history_covariates_[rows], scale, period)
-        mean, var = self.network_.gaussian(x, None if future is None else future[rows])
+        future = None if future is None else future[rows]
+        mean, var = self.network_.gaussian(x, future, self.combine)
         center = forecast_from(history[rows], mean, scale, period)[:, :horizon]
         if self.seasonal_ is not None:  # None: a file saved before deseasonalise
             season = future_seasons(self.seasonal_[rows], np.asarray(lengths)[rows], horizon)
