@@ -37,6 +37,11 @@ def release_pages(view) -> None:
     mapping.madvise(_DONTNEED, first, last - first)
 
 
+def is_mapped(array) -> bool:
+    """Whether `array` is (a view of) a memory-mapped file."""
+    return _mapping_of(array) is not None
+
+
 def released_one_by_one(views):
     """Each of `views` in turn; a memory-mapped one's pages are given back once the caller
     has moved on to the next (or stopped)."""

@@ -1,4 +1,4 @@
-"""The Forecaster's training windows, cut from the series batch by batch (issue 18).
+"""The Forecaster's training windows, cut from memory-mapped series batch by batch (issue 18).
 
 A window is a series' index i and a start s: it reads rows s..s+L+H-1 of the series (the
 lookback L, then the horizon H). `window_sets` chooses the windows (every `stride`-th of each
@@ -12,7 +12,9 @@ is converted, for those rows) and normalises them as `forecast_windows` says:
 
 (z = log of the values under `log`; covariates already standardised). The batches equal those
 of cutting every window of every series at once, bit for bit (the arithmetic is elementwise
-per window), so nothing of the size of the data is ever built.
+per window), so nothing of the size of the data is ever built. Series held in memory have
+their windows cut at once, once (`window_sets`): cutting them anew every epoch costs more than
+a small network's step.
 
 Series shorter than one window give none, unless all the series together give fewer than
 MIN_WINDOWS: then each is padded at its start (`pad_start`, L + H rows) to give at least one.
@@ -23,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit.data.memmap_pages import release_pages
-from lstmkit.data.sequences import SequenceBatch
+from lstmkit.data.memmap_pages import is_mapped, release_pages
+from lstmkit.data.sequences import SequenceBatch, SequenceData
 from lstmkit.models.forecast_series import transformed
 from lstmkit.models.forecast_transforms import remove_season
 from lstmkit.models.forecast_windows import pad_start, window_inputs, window_starts, window_targets
@@ -109,8 +111,9 @@ class WindowData:
 
 
 def window_sets(source: WindowSource, max_windows: int):
-    """(train, validation, everything) WindowData of `source`'s series (`source.padded` is
-    set here); the validation windows are the last tenth (at least one) of each series'."""
+    """(train, validation, everything): the windows of `source`'s series (`source.padded` is
+    set here), the validation windows being the last tenth (at least one) of each series';
+    WindowData when a series is memory-mapped, else SequenceData of the windows cut at once."""
     L, H = source.lookback, source.horizon
     lengths = [len(v) for v in source.values]
     real = sum(max(0, n - L - H + 1) for n in lengths)
@@ -129,10 +132,17 @@ def window_sets(source: WindowSource, max_windows: int):
         ):
             parts[name][0].extend([index] * len(part))
             parts[name][1].extend(part)
-    train, validation = (WindowData(source, *part) for part in parts.values())
-    everything = WindowData(
-        source,
-        parts["train"][0] + parts["validation"][0],
-        parts["train"][1] + parts["validation"][1],
+    series = parts["train"][0] + parts["validation"][0]
+    starts = parts["train"][1] + parts["validation"][1]
+    if any(is_mapped(values) for values in source.values):
+        train, validation = (WindowData(source, *part) for part in parts.values())
+        return train, validation, WindowData(source, series, starts)
+    # series in memory: every window cut once, as the windows of a memory-mapped panel are
+    # not (cutting them again every epoch cost up to 45 % more CPU time per fit)
+    x, y = source.cut(np.array(series, dtype=np.int64), np.array(starts, dtype=np.int64))
+    cut = len(parts["train"][0])
+    return (
+        SequenceData(list(x[:cut]), y[:cut]),
+        SequenceData(list(x[cut:]), y[cut:]),
+        SequenceData(list(x), y),
     )
-    return train, validation, everything

@@ -11,18 +11,23 @@ import numpy as np
 import pytest
 
 from lstmkit.data.memmap_pages import release_pages, released_one_by_one
+from lstmkit.data.sequences import SequenceData
 from lstmkit.models import Forecaster, forecaster
 from lstmkit.models.forecast_series import padded_series
+from lstmkit.models.forecast_transforms import remove_season
+from lstmkit.models.forecast_window_data import WindowData
+from lstmkit.models.forecast_windows import as_series_list, pad_start
 
 FAST = dict(horizon=4, period=4, hidden_size=4, epochs=2, ensemble=2, patience=1, seed=0)
 
 
 def panel(tmp_path, channels=None, seed=0):
-    """7 positive series of 15 to 40 rows in a (7, 40) or (7, 40, channels) float32 file, NaN
-    past each length (never to be read), memmapped; and their lengths."""
+    """7 positive series of 15 to 40 rows (a season of 4) in a (7, 40) or (7, 40, channels)
+    float32 file, NaN past each length (never to be read), memmapped; and their lengths."""
     rng = np.random.default_rng(seed)
     shape = (7, 40) if channels is None else (7, 40, channels)
-    X = 10 * np.exp(0.05 * rng.standard_normal(shape).cumsum(axis=1))
+    season = 0.3 * np.sin(np.pi / 2 * np.arange(40)).reshape(1, 40, *(1,) * (len(shape) - 2))
+    X = 10 * np.exp(0.05 * rng.standard_normal(shape).cumsum(axis=1) + season)
     lengths = rng.integers(15, 41, 7)
     for i, n in enumerate(lengths):
         X[i, n:] = np.nan
@@ -78,15 +83,33 @@ def test_the_series_stay_views_of_the_file(tmp_path):
     assert all(np.shares_memory(v, X) for v in views)
 
 
-def test_windows_cut_batch_by_batch_equal_those_cut_at_once(tmp_path):
+@pytest.mark.parametrize(
+    "short, settings", [(False, {}), (False, {"deseasonalise": True, "log": False}), (True, {})]
+)
+def test_windows_cut_batch_by_batch_equal_those_cut_at_once(tmp_path, short, settings):
+    """From the memmap each batch's windows are cut as it is built; from memory all at once.
+    `short`: 3 series of at most 9 rows, too few windows, so each is padded at its start."""
     X, lengths = panel(tmp_path)
-    model = Forecaster(**FAST).fit(X, lengths=lengths)
+    if short:
+        X, lengths = X[:3], np.minimum(lengths[:3], 9)
+    model = Forecaster(**FAST, **settings).fit(X, lengths=lengths)
     covariates = [np.zeros((n, 0)) for n in lengths]
-    *_, everything = model._window_sets(in_memory(X, lengths), covariates)
-    whole = everything.batch(np.arange(len(everything)))
-    for indices in np.array_split(np.random.default_rng(2).permutation(len(everything)), 5):
-        part = everything.batch(indices)
-        assert np.array_equal(part.x, whole.x[indices]) and np.array_equal(part.y, whole.y[indices])
+    *_, lazily = model._window_sets(padded_series(X, lengths)[0], covariates)
+    *_, at_once = model._window_sets(as_series_list(in_memory(X, lengths))[0], covariates)
+    assert isinstance(lazily, WindowData) and isinstance(at_once, SequenceData)
+    assert lazily.source.padded == (model.lookback_ + 4 if short else 0)
+    assert np.any(model.seasonal_ != 0) == ("deseasonalise" in settings)
+    for indices in np.array_split(np.random.default_rng(2).permutation(len(at_once)), 3):
+        mine, theirs = lazily.batch(indices), at_once.batch(indices)
+        assert np.array_equal(mine.x, theirs.x) and np.array_equal(mine.y, theirs.y)
+        assert np.array_equal(mine.lengths, theirs.lengths)
+    # a window's rows of z are those of its whole series' z, season removed, padded, cut
+    source, span = lazily.source, model.lookback_ + 4
+    for i, start in zip(lazily.series, lazily.starts, strict=True):
+        values = np.array(X[i, : lengths[i], None], dtype=float)
+        z = remove_season(np.log(values) if model.log_ else values, model.seasonal_[i])
+        expected = pad_start(z, source.padded, model._window_period())[start : start + span]
+        assert np.array_equal(source.z(i, start, start + span), expected)
 
 
 def test_forecasts_made_in_blocks_of_series_equal_those_made_at_once(tmp_path, monkeypatch):
