@@ -134,7 +134,9 @@ class Forecaster(Estimator):
     `fit(series, covariates=None)`: `series` is a (T,) array, a (T, K) array of K channels, or
     a list of such arrays (many series, any lengths, the same K); `covariates` the matching
     (T, C) array (or list) of known inputs. `predict` returns arrays shaped as the series were
-    given: (h,), (h, K), or a list of those.
+    given: (h,), (h, K), or a list of those. `fit(panel, lengths=lengths)` takes many series
+    as one padded (S, T) or (S, T, K) array, a memory-mapped one included, which is then never
+    copied whole (see `fit`; docs/scaling.md).
 
     Panels fit too (`models.panel`): a long pandas DataFrame (columns `id_col`, `time_col`,
     `target_col`, by default "unique_id", "ds", "y", the other columns covariates), or a dict
