@@ -12,7 +12,7 @@ import pytest
 
 from lstmkit.data.memmap_pages import release_pages, released_one_by_one
 from lstmkit.data.sequences import SequenceData
-from lstmkit.models import Forecaster, forecaster
+from lstmkit.models import Forecaster, forecast_prediction
 from lstmkit.models.forecast_series import padded_series
 from lstmkit.models.forecast_transforms import remove_season
 from lstmkit.models.forecast_window_data import WindowData
@@ -116,7 +116,7 @@ def test_forecasts_made_in_blocks_of_series_equal_those_made_at_once(tmp_path, m
     X, lengths = panel(tmp_path)
     model = Forecaster(**FAST).fit(X, lengths=lengths)
     at_once = model.predict(return_intervals=True)
-    monkeypatch.setattr(forecaster, "PREDICTED", 3)  # blocks of 3, 2 and 2 series
+    monkeypatch.setattr(forecast_prediction, "PREDICTED", 3)  # blocks of 3, 2 and 2 series
     in_blocks = model.predict(return_intervals=True)
     for a, b in zip(in_blocks, at_once, strict=True):
         assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
