@@ -103,6 +103,7 @@ def run_lstmkit(series, horizon, period, seed, settings=None):
     model.fit({name: train for name, (train, _) in series.items()})
     point, lower, upper = model.predict(level=LEVEL, return_intervals=True)
     seconds = (time.perf_counter() - start, time.process_time() - cpu)
+    print(f"lstmkit: {model.n_epochs_} epochs, lookback {model.lookback_}", file=sys.stderr)
     return {name: (point[name], lower[name], upper[name]) for name in series}, seconds
 
 
@@ -188,7 +189,9 @@ def main(argv=None) -> None:
         metavar="NAME=VALUE",
         help="a Forecaster setting for lstmkit (repeatable), e.g. --set ensemble=3",
     )
+    parser.add_argument("--dump", help="save every forecast in this .npz (for analysis)")
     args = parser.parse_args(argv)
+    dumped = {}
     settings = dict(parse_setting(text) for text in args.set)
     rows, by_method = [], {method: [] for method in args.methods}
     total = 0
@@ -204,6 +207,8 @@ def main(argv=None) -> None:
                 else:
                     forecasts, seconds = run_statsforecast(series, horizon, period, method)
                 runs.append((scores(series, forecasts, period), seconds))
+                for name, parts in forecasts.items():
+                    dumped[f"{group}/{method}/{seed}/{name}"] = np.array(parts)
                 found = np.nanmean(runs[-1][0]["sMAPE"])
                 print(
                     f"{group} {method} seed {seed}: sMAPE {found:.2f}, {seconds[0]:.1f} s, "
@@ -212,6 +217,8 @@ def main(argv=None) -> None:
                 )
             by_method[method].append(runs)
             rows.append((group, len(series), method, summarise(runs)))
+    if args.dump:
+        np.savez_compressed(args.dump, **dumped)
     if len(args.groups) > 1:
         for method, per_group in by_method.items():
             rows.append(("all", total, method, summarise(pooled(per_group))))
