@@ -54,6 +54,7 @@ from lstmkit.models.dated_series import (
     undress,
 )
 from lstmkit.models.fitted_state import Numbers, Value
+from lstmkit.models.forecast_defaults import deseasonalise_for, windows_for
 from lstmkit.models.forecast_network import (
     COMBINES,
     LOSSES,
@@ -103,13 +104,15 @@ class Forecaster(ForecastPredictions, Estimator):
         log: "auto", True or False (see the module docstring).
         hidden_size, lr, epochs, batch_size, patience: the networks and their training.
         deseasonalise: remove each series' seasonal components (where a seasonality test passes)
-            before the windows and add them back to the forecasts (`forecast_transforms`).
+            before the windows and add them back to the forecasts (`forecast_transforms`);
+            "auto" (default): when more than one series is fitted (`forecast_defaults`).
         loss: "gaussian" (the likelihood trains means and variances) or "l1" (the absolute
             error trains the means; `forecast_network`).
         ensemble: how many networks (different seeds) are combined, as a mixture whose center
             is the members' mean or median (`combine`: "mean" or "median").
         max_windows: at most this many training windows (every k-th of a long series; nearby
-            windows of a long series say nearly the same thing and cost grows with their number).
+            windows of a long series say nearly the same thing and cost grows with their number);
+            None (default): 20000 for seasonal series, 600 without a season (`forecast_defaults`).
         level: the default coverage of the prediction intervals (0.95).
         seed, verbose: reproducibility and progress output.
         n_jobs: how many members train at once, as in scikit-learn (None or 1: one after
@@ -154,11 +157,11 @@ class Forecaster(ForecastPredictions, Estimator):
         period=Integer(low=1, none_ok=True),
         lookback=Integer(low=1, none_ok=True),
         log=Choice("auto", True, False),
-        deseasonalise=Flag(),
+        deseasonalise=Choice("auto", True, False),
         loss=Choice(*LOSSES),
         combine=Choice(*COMBINES),
         ensemble=Integer(low=1),
-        max_windows=Integer(low=1),
+        max_windows=Integer(low=1, none_ok=True),
         level=Real(low=0, high=1, low_open=True, high_open=True),
     )
     fitted_state = {
@@ -203,7 +206,7 @@ class Forecaster(ForecastPredictions, Estimator):
         period=None,
         lookback=None,
         log="auto",
-        deseasonalise=False,
+        deseasonalise="auto",
         loss="gaussian",
         combine="mean",
         hidden_size=32,
@@ -212,7 +215,7 @@ class Forecaster(ForecastPredictions, Estimator):
         batch_size=32,
         patience=30,
         ensemble=5,
-        max_windows=600,
+        max_windows=None,
         level=0.95,
         seed=None,
         n_jobs=None,
@@ -283,10 +286,11 @@ class Forecaster(ForecastPredictions, Estimator):
         self._check_lengths()
         # deseasonalise (forecast_transforms): the period the windows see, then each series'
         # components, removed from its z before anything else is learned from it
-        _, self.window_period_ = fit_seasons([longest], self.period_, self.deseasonalise)
+        deseasonalise = deseasonalise_for(self.deseasonalise, len(values))
+        _, self.window_period_ = fit_seasons([longest], self.period_, deseasonalise)
         self.lengths_ = np.array([len(v) for v in values])
         self.scale_, self.naive_error_, self.history_, self.seasonal_ = series_statistics(
-            values, self.log_, self.period_, self.deseasonalise, self._last_window
+            values, self.log_, self.period_, deseasonalise, self._last_window
         )
         check_spread(self.scale_, "series", "one-step changes (per series and channel)")
         stacked = np.concatenate(covariate_list)
@@ -373,7 +377,7 @@ class Forecaster(ForecastPredictions, Estimator):
             self.lookback_,
             self.horizon,
         )
-        return window_sets(source, self.max_windows)
+        return window_sets(source, windows_for(self.max_windows, self.period_))
 
     def _best_epochs(self, train, validation) -> int:
         """Epochs that minimise the loss on the held-out windows (first member's seed); the

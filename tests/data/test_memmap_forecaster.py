@@ -84,7 +84,8 @@ def test_the_series_stay_views_of_the_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "short, settings", [(False, {}), (False, {"deseasonalise": True, "log": False}), (True, {})]
+    "short, settings",
+    [(False, {"deseasonalise": False}), (False, {"deseasonalise": True, "log": False}), (True, {})],
 )
 def test_windows_cut_batch_by_batch_equal_those_cut_at_once(tmp_path, short, settings):
     """From the memmap each batch's windows are cut as it is built; from memory all at once.
@@ -98,7 +99,8 @@ def test_windows_cut_batch_by_batch_equal_those_cut_at_once(tmp_path, short, set
     *_, at_once = model._window_sets(as_series_list(in_memory(X, lengths))[0], covariates)
     assert isinstance(lazily, WindowData) and isinstance(at_once, SequenceData)
     assert lazily.source.padded == (model.lookback_ + 4 if short else 0)
-    assert np.any(model.seasonal_ != 0) == ("deseasonalise" in settings)
+    # the short series are too short for the seasonality test: no components
+    assert np.any(model.seasonal_ != 0) == settings.get("deseasonalise", False)
     for indices in np.array_split(np.random.default_rng(2).permutation(len(at_once)), 3):
         mine, theirs = lazily.batch(indices), at_once.batch(indices)
         assert np.array_equal(mine.x, theirs.x) and np.array_equal(mine.y, theirs.y)

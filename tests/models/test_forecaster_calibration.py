@@ -12,7 +12,10 @@ from lstmkit.models.backtest import cross_validation
 from lstmkit.models.forecaster import Forecaster
 
 SIGMA, PERIOD, LOOKBACK, HORIZON = 0.5, 4, 24, 4
-TINY = dict(hidden_size=8, epochs=30, patience=10, ensemble=1, seed=0)  # one small network
+# one small network; the season left in the windows (deseasonalise defaults to on for many
+# series since issue 17's M3 tuning): the bounds below and docs/forecasting.md's figures were
+# measured so, and an estimated season's error is not in the network's variance
+TINY = dict(hidden_size=8, epochs=30, patience=10, ensemble=1, seed=0, deseasonalise=False)
 
 
 def noisy_seasons(count=40, length=80, seed=0):
