@@ -64,14 +64,16 @@ def gru_scan_forward(cell: GRUCellSpec, params, x, states, layout: BatchLayout):
     bias_hh = params.get("bias_hh")
     loops = _kernels(dtype, options)
     if loops is not None:
+        small = loops.use_loops(int(layout.batch_sizes[0]), *weight_hh.shape)  # products as loops
         loops.gru_loop(
             gates,
             recurrent,
             np.zeros(3 * hidden, dtype) if bias_hh is None else bias_hh,
-            contiguous_t(weight_hh),
+            loops.operand(weight_hh, small),
             h,
             hn,
             np.asarray(layout.batch_sizes, np.int64),
+            small,
         )
     for t, n in enumerate(layout.batch_sizes if loops is None else ()):
         gru_cell_forward(
@@ -117,6 +119,7 @@ def gru_scan_backward(
     dh = np.array(dh_n, dtype=dtype, copy=True)
     loops = _kernels(dtype, options)
     if loops is not None:
+        small = loops.use_loops(int(layout.batch_sizes[0]), *weight_hh.shape)
         loops.gru_loop_backward(
             dh,
             dgate_hn,
@@ -126,8 +129,9 @@ def gru_scan_backward(
             dgates,
             np.empty((batch, 3 * hidden), dtype),  # [dA_r, dA_z, dN_h] of a step
             np.zeros_like(dh),  # their product with W_hh, for the step before
-            np.ascontiguousarray(weight_hh),
+            loops.operand(weight_hh.T, small),
             np.asarray(layout.batch_sizes, np.int64),
+            small,
         )
     else:
         _numpy_backward_loop(weight_hh, cache, dh, dgates, dgate_hn, layout, options)

@@ -16,8 +16,9 @@ The rule for the compiled loops (`lstmkit.ops.jit.loops_for`): with numba and Sc
 and LSTMKIT_JIT not "0", a float32 layer with the default options (no peepholes, clip or other
 activations; a projection is allowed) runs the whole loop of each direction, forward and
 backward, as ONE compiled call (`lstmkit.ops.compiled_loops`: the per-step products through
-BLAS, the gate arithmetic as the fused kernels of `lstmkit.ops.fused`); a batch of one full
-sequence runs `lstm_scan_one`. Everything else (float64, other options) runs the NumPy loop
+BLAS, or at a few rows of a large weight as compiled loops by the rule
+`lstmkit.ops.small_batch.use_loops`; the gate arithmetic as the fused kernels of
+`lstmkit.ops.fused`). Everything else (float64, other options) runs the NumPy loop
 below, the reference. The GEMMs before and after the loop are the same on both paths.
 
 Rows past a sequence's length keep zeros in `h`, `act_c`, `r` and in the gradient `dgates`,
@@ -99,21 +100,19 @@ def lstm_scan_forward(cell: LSTMCellSpec, params, x, states, layout: BatchLayout
 def _compiled_forward(loops, cache: LSTMScanCache, bias, weight_hh, weight_hr, layout):
     """The time loop of `lstm_scan_forward` as one call of `lstmkit.ops.compiled_loops`."""
     gates, c, h = cache.gates, cache.c, cache.h
-    if _one_full_sequence(layout) and weight_hr is None:
-        loops.lstm_scan_one(gates, weight_hh, bias, c, cache.act_c, h)  # products as plain loops
-        return
-    dtype = gates.dtype
+    dtype, small = gates.dtype, _small(loops, layout, weight_hh)
     loops.lstm_loop(
         gates,
         np.empty(gates.shape[1:], dtype),  # scratch for h @ W_hh^T
         bias,
-        contiguous_t(weight_hh),
-        _absent(dtype) if weight_hr is None else contiguous_t(weight_hr),
+        loops.operand(weight_hh, small),
+        _absent(dtype) if weight_hr is None else loops.operand(weight_hr, small),
         c,
         cache.act_c,
         h[1:] if weight_hr is None else cache.r,  # no projection: the kernel writes h
         h,
         np.asarray(layout.batch_sizes, np.int64),
+        small,
     )
 
 
@@ -198,12 +197,9 @@ def _backward_loop(params, cache, dy, dh, dc, dgates, dh_steps, layout, options)
     loops = _kernels(dc.dtype, params.get("weight_ch"), options)
     if loops is None:
         _numpy_backward(params, cache, dy, dh, dc, dgates, dh_steps, layout, options)
-    elif _one_full_sequence(layout) and weight_hr is None:
-        c, act_c = cache.c, cache.act_c
-        loops.lstm_scan_one_backward(dy, dh, dc, cache.gates, c, act_c, dgates, weight_hh)
     else:
         batch, hidden = dc.shape
-        projected = weight_hr is not None
+        projected, small = weight_hr is not None, _small(loops, layout, weight_hh)
         # with a projection the kernel gets dr = (dh + dy) W_hr, which already holds dy
         scratch = np.zeros((batch, hidden), dc.dtype) if projected else _absent(dc.dtype)
         loops.lstm_loop_backward(
@@ -214,12 +210,13 @@ def _backward_loop(params, cache, dy, dh, dc, dgates, dh_steps, layout, options)
             cache.c,
             cache.act_c,
             dgates,
-            np.ascontiguousarray(weight_hh),
-            np.ascontiguousarray(weight_hr) if projected else _absent(dc.dtype),
+            loops.operand(weight_hh.T, small),
+            loops.operand(weight_hr.T, small) if projected else _absent(dc.dtype),
             dh_steps if projected else _absent(dc.dtype, 3),
             np.empty_like(scratch),  # dr
             scratch,  # zeros for dy
             np.asarray(layout.batch_sizes, np.int64),
+            small,
         )
 
 
@@ -263,6 +260,8 @@ def _kernels(dtype, peepholes, options):
     return loops_for(dtype, peepholes is None and options == DEFAULT_OPTIONS)
 
 
-def _one_full_sequence(layout: BatchLayout) -> bool:
-    """A batch of one sequence running every step: the one-call loops of the kernels apply."""
-    return layout.batch_sizes[0] == 1 and layout.batch_sizes[-1] == 1
+def _small(loops, layout: BatchLayout, weight_hh) -> bool:
+    """Whether the per-step products run as compiled loops rather than BLAS: decided on the
+    recurrent product of the widest step (forward and backward multiply the same sizes)."""
+    gate_width, out_size = weight_hh.shape
+    return loops.use_loops(int(layout.batch_sizes[0]), out_size, gate_width)

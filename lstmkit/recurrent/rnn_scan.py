@@ -54,12 +54,14 @@ def rnn_scan_forward(cell: RNNCellSpec, params, x, states, layout: BatchLayout):
         bias = np.zeros(hidden, dtype)
     inside = np.ones(gates.shape, bool) if options.clip is not None else None
     if loops is not None:
+        small = loops.use_loops(int(layout.batch_sizes[0]), *weight_hh.shape)  # products as loops
         loops.rnn_loop(
             h,
             np.empty((batch, hidden), dtype),  # scratch for h @ W_hh^T
             bias,
-            contiguous_t(weight_hh),
+            loops.operand(weight_hh, small),
             np.asarray(layout.batch_sizes, np.int64),
+            small,
         )
         layout.zero_padding(h[1:])  # ended sequences: their projections were written there
     for t, n in enumerate(layout.batch_sizes if loops is None else ()):
@@ -98,7 +100,9 @@ def rnn_scan_backward(
     loops = _kernels(dtype, options)
     if loops is not None:
         batch_sizes = np.asarray(layout.batch_sizes, np.int64)
-        loops.rnn_loop_backward(dh, da, cache.h, np.ascontiguousarray(weight_hh), batch_sizes)
+        small = loops.use_loops(int(batch_sizes[0]), *weight_hh.shape)
+        weight = loops.operand(weight_hh.T, small)
+        loops.rnn_loop_backward(dh, da, cache.h, weight, batch_sizes, small)
     for t in range(steps - 1 if loops is None else -1, -1, -1):
         n = layout.batch_sizes[t]
         dh[:n] += da[t, :n]  # dy, before da is written there

@@ -5,6 +5,10 @@ compiled call (the rule: `lstmkit.ops.jit`). Here every output, final state and 
 that path is compared with the same layer on its NumPy loops (the reference; forced by
 switching the kernels off as LSTMKIT_JIT=0 would), over layers, directions, lengths and batch
 sizes; with torch for one configuration of each cell; and the dispatch itself is checked.
+The per-step products run through BLAS or, at a few rows of a large weight, as compiled loops
+(`lstmkit.ops.small_batch`): every parity check runs on both, the loops forced by setting the
+rule's size threshold to 0 (the fixture `small_everywhere`), and the rule's choice at its edges
+is checked on layers of the sizes it names.
 
 Tolerance: both paths are float32, and the compiled one evaluates sigmoid and tanh by the
 rational approximation of `lstmkit.ops.fused` (at most 3.6e-7 from the exact tanh, about
@@ -20,7 +24,7 @@ import numpy as np
 import pytest
 
 from lstmkit import GRU, LSTM, RNN
-from lstmkit.ops import jit
+from lstmkit.ops import jit, small_batch
 from lstmkit.testing import relative_error
 
 pytest.importorskip("numba")
@@ -97,7 +101,7 @@ def test_the_lstm_projection_runs_compiled_and_matches(monkeypatch):
     x, lengths, dy = _batch("lstm", 3, True, True)
     dy = dy[..., :4]  # two directions of 2 projected units
     compiled, compiled_grads = _run(layer, x, lengths, dy, True, monkeypatch)
-    assert calls == {"lstm_loop": 2, "lstm_loop_backward": 2}
+    assert _counts(calls) == {"lstm_loop": 2, "lstm_loop_backward": 2}
     reference, reference_grads = _run(layer, x, lengths, dy, False, monkeypatch)
     for a, b in zip(compiled, reference, strict=True):
         assert relative_error(a, b) < TOLERANCE
@@ -105,10 +109,14 @@ def test_the_lstm_projection_runs_compiled_and_matches(monkeypatch):
         assert relative_error(compiled_grads[name], value) < TOLERANCE, name
 
 
+@pytest.mark.parametrize("small", [False, True], ids=["blas", "small"])
 @pytest.mark.parametrize("cell", sorted(CELLS))
-def test_compiled_loops_match_torch(cell, torch):
+def test_compiled_loops_match_torch(cell, small, torch, monkeypatch):
     from lstmkit.interop.torch import to_torch
 
+    if small:
+        monkeypatch.setattr(small_batch, "BLAS_SMALL_PATH", 0)
+    calls = _spy(monkeypatch, f"{cell}_loop", f"{cell}_loop_backward")
     layer = CELLS[cell](INPUTS, HIDDEN, num_layers=2, bidirectional=True, seed=7)
     x, lengths, dy = _batch(cell, 6, True, True, seed=1)
     y, finals = layer.forward(x, lengths=lengths)
@@ -138,20 +146,26 @@ def test_compiled_loops_match_torch(cell, torch):
         assert relative_error(ours, theirs.detach().numpy()) < TORCH_TOLERANCE
     for name, parameter in net.named_parameters():
         assert relative_error(layer.grads[name], parameter.grad.numpy()) < TORCH_TOLERANCE, name
+    assert calls == {f"{cell}_loop": [small] * 4, f"{cell}_loop_backward": [small] * 4}
 
 
 def _spy(monkeypatch, *names):
-    """Counts the calls of the named compiled loops (they still run)."""
-    calls = dict.fromkeys(names, 0)
+    """Records the calls of the named compiled loops (they still run): per name, the `small`
+    argument (every loop's last: the products as compiled loops) of each call."""
+    calls = {name: [] for name in names}
     for name in names:
         original = getattr(loops, name)
 
         def spy(*args, _name=name, _original=original):
-            calls[_name] += 1
+            calls[_name].append(args[-1])
             return _original(*args)
 
         monkeypatch.setattr(loops, name, spy)
     return calls
+
+
+def _counts(calls):
+    return {name: len(flags) for name, flags in calls.items()}
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))
@@ -162,7 +176,7 @@ def test_a_default_float32_layer_takes_the_compiled_loops(cell, monkeypatch):
     layer.forward(x, lengths=lengths)
     layer.backward(dy)
     # one call per layer and direction, forward and backward
-    assert calls == {f"{cell}_loop": 4, f"{cell}_loop_backward": 4}
+    assert _counts(calls) == {f"{cell}_loop": 4, f"{cell}_loop_backward": 4}
 
 
 @pytest.mark.parametrize(
@@ -181,7 +195,7 @@ def test_other_layers_keep_the_numpy_loops(make, monkeypatch):
     x, lengths, dy = _batch("any", 3, False, True)
     layer.forward(x.astype(layer.dtype), lengths=lengths)
     layer.backward(dy.astype(layer.dtype))
-    assert sum(calls.values()) == 0
+    assert sum(_counts(calls).values()) == 0
 
 
 def test_lstmkit_jit_0_takes_the_numpy_loops(monkeypatch):
@@ -194,7 +208,7 @@ def test_lstmkit_jit_0_takes_the_numpy_loops(monkeypatch):
         x, lengths, dy = _batch("lstm", 3, False, True)
         layer.forward(x, lengths=lengths)
         layer.backward(dy)
-        assert calls == {"lstm_loop": 0, "lstm_loop_backward": 0}
+        assert _counts(calls) == {"lstm_loop": 0, "lstm_loop_backward": 0}
     finally:
         monkeypatch.delenv("LSTMKIT_JIT")
         jit.fused_kernels.cache_clear()
@@ -213,3 +227,92 @@ def test_without_scipy_the_layers_keep_the_numpy_loops(monkeypatch):
         monkeypatch.undo()
         jit._loops_module.cache_clear()
     assert jit.loops_for(np.float32, True) is loops
+
+
+# ---- the per-step products as compiled loops at small batch (lstmkit.ops.small_batch) ----------
+
+
+@pytest.fixture
+def small_everywhere(monkeypatch):
+    """The rule's size threshold at 0: every product of 2 to 16 rows runs as compiled loops."""
+    monkeypatch.setattr(small_batch, "BLAS_SMALL_PATH", 0)
+
+
+@pytest.mark.parametrize(
+    "rows, inner, cols", [(1, 5, 3), (2, 8, 12), (3, 13, 7), (4, 9, 6), (9, 6, 41), (16, 7, 40)]
+)
+def test_matmul_rows_is_the_product(rows, inner, cols):
+    # rows past multiples of 4 and an odd last column take the kernel's remainder loops
+    rng = np.random.default_rng(rows)
+    a = rng.standard_normal((rows, inner)).astype(np.float32)
+    w = rng.standard_normal((cols, inner)).astype(np.float32)
+    out = np.full((rows, cols), np.nan, np.float32)  # every element must be written
+    small_batch.matmul_rows(a, w, out)
+    exact = a.astype(np.float64) @ w.T.astype(np.float64)
+    # a float32 sum of `inner` products errs by at most inner * u * (|a| @ |w|^T), u = 2^-24
+    bound = inner * 2.0**-24 * (np.abs(a).astype(np.float64) @ np.abs(w).T)
+    assert np.all(np.abs(out - exact) <= bound)
+
+
+@pytest.mark.parametrize("batch", [2, 16, 17])  # the loops' rows run from 2 to 16
+@pytest.mark.parametrize("with_lengths", [False, True], ids=["full", "lengths"])
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, True)], ids=str)
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_the_small_batch_loops_match_the_numpy_path(
+    cell, layers, bidirectional, with_lengths, batch, small_everywhere, monkeypatch
+):
+    calls = _spy(monkeypatch, f"{cell}_loop", f"{cell}_loop_backward")
+    layer = CELLS[cell](INPUTS, HIDDEN, num_layers=layers, bidirectional=bidirectional, seed=3)
+    x, lengths, dy = _batch(cell, batch, bidirectional, with_lengths)
+    compiled, compiled_grads = _run(layer, x, lengths, dy, True, monkeypatch)
+    calls_per_loop = layers * (2 if bidirectional else 1)
+    small = batch <= 16
+    assert calls == {f"{cell}_loop": [small] * calls_per_loop} | {
+        f"{cell}_loop_backward": [small] * calls_per_loop
+    }
+    reference, reference_grads = _run(layer, x, lengths, dy, False, monkeypatch)
+    for index, (a, b) in enumerate(zip(compiled, reference, strict=True)):
+        assert relative_error(a, b) < TOLERANCE, index
+    for name, value in reference_grads.items():
+        assert relative_error(compiled_grads[name], value) < TOLERANCE, name
+
+
+def test_the_lstm_projection_runs_as_small_batch_loops_and_matches(small_everywhere, monkeypatch):
+    calls = _spy(monkeypatch, "lstm_loop", "lstm_loop_backward")
+    layer = LSTM(INPUTS, HIDDEN, proj_size=2, bidirectional=True, seed=5)
+    x, lengths, dy = _batch("lstm", 3, True, True)
+    dy = dy[..., :4]  # two directions of 2 projected units
+    compiled, compiled_grads = _run(layer, x, lengths, dy, True, monkeypatch)
+    assert calls == {"lstm_loop": [True, True], "lstm_loop_backward": [True, True]}
+    reference, reference_grads = _run(layer, x, lengths, dy, False, monkeypatch)
+    for a, b in zip(compiled, reference, strict=True):
+        assert relative_error(a, b) < TOLERANCE
+    for name, value in reference_grads.items():
+        assert relative_error(compiled_grads[name], value) < TOLERANCE, name
+
+
+@pytest.mark.parametrize(
+    "cell, hidden, batch, small",
+    [
+        # LSTM: the product (batch, H) @ (H, 4H) from 2^20 multiply-adds and 2 to 16 rows
+        ("lstm", 256, 4, True),  # 4 * 256 * 1024 = 2^20
+        ("lstm", 256, 3, False),
+        ("lstm", 128, 16, True),  # 2^20 again
+        ("lstm", 128, 15, False),
+        ("lstm", 256, 17, False),  # past the rows
+        ("lstm", 512, 1, False),  # one row: a matrix-vector product, BLAS
+        ("gru", 256, 6, True),  # 6 * 256 * 768 > 2^20
+        ("gru", 256, 5, False),
+        ("rnn", 512, 4, True),  # 4 * 512 * 512 = 2^20
+        ("rnn", 512, 3, False),
+    ],
+)
+def test_the_rule_takes_the_small_batch_loops_for_a_few_rows_of_a_large_weight(
+    cell, hidden, batch, small, monkeypatch
+):
+    calls = _spy(monkeypatch, f"{cell}_loop", f"{cell}_loop_backward")
+    layer = CELLS[cell](INPUTS, hidden, seed=0)
+    x = np.random.default_rng(0).standard_normal((batch, 2, INPUTS)).astype(np.float32)
+    y, _ = layer.forward(x, lengths=np.r_[2, np.ones(batch - 1, int)])  # widest step decides
+    layer.backward(np.ones_like(y))
+    assert calls == {f"{cell}_loop": [small], f"{cell}_loop_backward": [small]}
