@@ -254,6 +254,20 @@ def test_matmul_rows_is_the_product(rows, inner, cols):
     assert np.all(np.abs(out - exact) <= bound)
 
 
+@pytest.mark.parametrize("shape", [(12, 3), (40, 17), (33, 64)])  # tiles of 16, and their edges
+def test_operand_lays_out_the_weight_for_each_path(shape):
+    weight = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for given, small, expected in [
+        (weight, True, weight),  # x @ weight.T as loops: weight itself
+        (weight, False, weight.T),  # through BLAS: weight.T
+        (weight.T, True, weight.T),  # a transposed view, as the backward passes it
+        (weight.T, False, weight),
+    ]:
+        laid_out = small_batch.operand(given, small)
+        assert laid_out.flags.c_contiguous
+        np.testing.assert_array_equal(laid_out, expected)
+
+
 @pytest.mark.parametrize("batch", [2, 16, 17])  # the loops' rows run from 2 to 16
 @pytest.mark.parametrize("with_lengths", [False, True], ids=["full", "lengths"])
 @pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, True)], ids=str)
