@@ -54,7 +54,7 @@ from lstmkit.models.dated_series import (
     undress,
 )
 from lstmkit.models.fitted_state import Numbers, Value
-from lstmkit.models.forecast_defaults import deseasonalise_for, windows_for
+from lstmkit.models.forecast_defaults import default_lookback, deseasonalise_for, windows_for
 from lstmkit.models.forecast_network import (
     COMBINES,
     LOSSES,
@@ -100,7 +100,7 @@ class Forecaster(ForecastPredictions, Estimator):
     Args:
         horizon: steps predicted at once (predict accepts up to this many).
         period: the seasonal period (None: detected; 1: no seasonality).
-        lookback: window length (None: two periods, at least 12).
+        lookback: window length (None: two periods, at least 12, or 20 for seasonal series).
         log: "auto", True or False (see the module docstring).
         hidden_size, lr, epochs, batch_size, patience: the networks and their training.
         deseasonalise: remove each series' seasonal components (where a seasonality test passes)
@@ -330,12 +330,13 @@ class Forecaster(ForecastPredictions, Estimator):
             raise ValueError("log=True needs every value of series to be positive")
 
     def _lookback(self, longest: int) -> int:
-        """The given lookback; by default two periods, at least 12, shortened (not below the
-        period) so that the longest series gives MIN_WINDOWS windows."""
+        """The given lookback; by default `forecast_defaults.default_lookback` (two periods, at
+        least 12, or 20 for seasonal series), shortened (not below the period) so that the
+        longest series gives MIN_WINDOWS windows."""
         if self.lookback:
             return int(self.lookback)
         room = longest - self.horizon - (MIN_WINDOWS - 1)
-        return max(min(max(2 * self.period_, 12), room), self.period_)
+        return max(min(default_lookback(self.period_), room), self.period_)
 
     def _check_lengths(self) -> None:
         if self.lookback_ < self.period_:

@@ -3,7 +3,7 @@ max_windows=None resolve as documented, and a fit uses them."""
 
 import numpy as np
 
-from lstmkit.models.forecast_defaults import deseasonalise_for, windows_for
+from lstmkit.models.forecast_defaults import default_lookback, deseasonalise_for, windows_for
 from lstmkit.models.forecaster import Forecaster
 
 
@@ -34,3 +34,10 @@ def test_a_fit_of_many_series_deseasonalises_by_default_and_one_series_does_not(
     assert many.window_period_ == 1 and np.all(many.seasonal_ != 0)
     one = Forecaster(**FAST).fit(seasonal(40, 0))
     assert one.window_period_ == 4 and np.all(one.seasonal_ == 0)
+
+
+def test_default_lookback_by_period():
+    assert default_lookback(1) == 12  # no season: 12 rows
+    assert default_lookback(4) == 20  # quarterly: 20 rows (five seasons), not 2 * 4 or 12
+    assert default_lookback(12) == 24  # monthly: two seasons
+    assert default_lookback(52) == 104
