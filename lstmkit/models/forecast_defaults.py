@@ -8,12 +8,14 @@ monthly, validation sMAPE 16.47 -> 14.74); a network fitted to one series learns
 season itself and does better without (the airline series, last 12 months: MAPE 2.67 % as it
 is, 3.29 % deseasonalised).
 
-max_windows=None: SEASONAL_WINDOWS training windows for seasonal series (period > 1), where
-each window shows the network one phase of a series' season and more windows of every series
-help (M3 monthly 18.99 -> 16.47 from 600 to 5000 windows, 14.74 -> 14.43 from 5000 to 20000
-deseasonalised; quarterly 11.39 -> 10.82 -> 10.56), and PLAIN_WINDOWS for series without a
-season, where more windows of the same short series made worse forecasts (M3 yearly, 3 seeds:
-19.71 at 600, 20.20 at 2000, 20.89 at 5000).
+max_windows=None: SEASONAL_WINDOWS training windows for many seasonal series (period > 1, more
+than one series), where each window shows the global network one phase of a series' season and
+more windows of every series help (M3 monthly 18.99 -> 16.47 from 600 to 5000 windows, 14.74 ->
+14.43 from 5000 to 20000 deseasonalised; quarterly 11.39 -> 10.82 -> 10.56), and PLAIN_WINDOWS
+otherwise: one series (600 windows already cover every phase of its season many times over, and
+a long weekly series would fit several times slower) and series without a season, where more
+windows of the same short series made worse forecasts (M3 yearly, 3 seeds: 19.71 at 600, 20.20
+at 2000; one seed: 20.89 at 5000).
 
 lookback=None: two periods, at least 12, as before, but at least SEASONAL_LOOKBACK rows for
 seasonal series: two quarters' seasons (8 rows) or 12 rows show a quarterly series' season too
@@ -35,11 +37,12 @@ def deseasonalise_for(setting, series_count: int) -> bool:
     return bool(setting)
 
 
-def windows_for(setting, period: int) -> int:
-    """The most training windows: `setting` as given; None: by the period (module doc)."""
+def windows_for(setting, period: int, series_count: int) -> int:
+    """The most training windows: `setting` as given; None: by the period and the number of
+    series (module doc)."""
     if setting is not None:
         return int(setting)
-    return SEASONAL_WINDOWS if period > 1 else PLAIN_WINDOWS
+    return SEASONAL_WINDOWS if period > 1 and series_count > 1 else PLAIN_WINDOWS
 
 
 def default_lookback(period: int) -> int:

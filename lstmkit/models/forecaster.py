@@ -112,7 +112,7 @@ class Forecaster(ForecastPredictions, Estimator):
             is the members' mean or median (`combine`: "mean" or "median").
         max_windows: at most this many training windows (every k-th of a long series; nearby
             windows of a long series say nearly the same thing and cost grows with their number);
-            None (default): 20000 for seasonal series, 600 without a season (`forecast_defaults`).
+            None (default): 20000 for many seasonal series, else 600 (`forecast_defaults`).
         level: the default coverage of the prediction intervals (0.95).
         seed, verbose: reproducibility and progress output.
         n_jobs: how many members train at once, as in scikit-learn (None or 1: one after
@@ -378,7 +378,8 @@ class Forecaster(ForecastPredictions, Estimator):
             self.lookback_,
             self.horizon,
         )
-        return window_sets(source, windows_for(self.max_windows, self.period_))
+        windows = windows_for(self.max_windows, self.period_, len(values))
+        return window_sets(source, windows)
 
     def _best_epochs(self, train, validation) -> int:
         """Epochs that minimise the loss on the held-out windows (first member's seed); the

@@ -14,11 +14,12 @@ def test_deseasonalise_auto_is_on_for_many_series_only():
     assert deseasonalise_for(False, 5) is False
 
 
-def test_max_windows_none_follows_the_period():
-    assert windows_for(None, 12) == 20000
-    assert windows_for(None, 4) == 20000
-    assert windows_for(None, 1) == 600
-    assert windows_for(50, 12) == 50
+def test_max_windows_none_follows_the_period_and_the_series_count():
+    assert windows_for(None, 12, 2) == 20000
+    assert windows_for(None, 4, 700) == 20000
+    assert windows_for(None, 12, 1) == 600  # one series
+    assert windows_for(None, 1, 700) == 600  # no season
+    assert windows_for(50, 12, 2) == 50
 
 
 def seasonal(length, shift):
