@@ -25,8 +25,9 @@ H = 180-512 (CPU time, one thread): one row of w by four of a, 10-40 % slower; a
 slower; the axpy form over column blocks of 128, and over eight rows of b, slower still.
 
 `use_loops(rows, inner, cols)`: the rule that picks them over BLAS (numba's `np.dot`).
-Measured (AMD EPYC, AVX2, scipy-openblas 0.3.x, one thread, loaded machine: median CPU time of
-7 interleaved rounds), us per product, BLAS / loops; fwd (n, H) @ (H, 4H), bwd (n, 4H) @ (4H, H):
+Measured (AMD EPYC Zen 4, 1 MiB L2; scipy-openblas 0.3.30, SkylakeX kernels; one thread on a loaded
+machine: median CPU time of 7 interleaved rounds), us per product, BLAS / loops; fwd (n, H) @ (H,
+4H), bwd (n, 4H) @ (4H, H):
 
 | H   |     | n=1       | n=2       | n=4       | n=8       | n=16      |
 |-----|-----|-----------|-----------|-----------|-----------|-----------|
@@ -39,14 +40,14 @@ Measured (AMD EPYC, AVX2, scipy-openblas 0.3.x, one thread, loaded machine: medi
 | 512 | fwd | 74.5/98.1 | 508/139   | 753/199   | 860/376   | 756/606   |
 |     | bwd | 92.2/77.1 | 803/138   | 1182/185  | 943/322   | 1265/642  |
 
-BLAS's cost jumps where it leaves its small-size path, at about 2^20 multiply-adds per
-product: below, 4 rows of H = 227 (824K) 22/31 us, 8 of H = 160 (819K) 17/27, 12 of H = 128
-(786K) 18/26, 3 of H = 256 (786K) 34/31 fwd and 31/40 bwd (even); above, 8 of H = 181 (1.05M)
-75/50, 2 of H = 362 (1.05M) 295/70. From there the loops win up to 16 rows; at 32 rows the two
-are even (71/79 us at H = 128, 275/259 at H = 256). At one row BLAS's matrix-vector product is
-as fast or faster. Hence the loops for 2 <= rows <= 16 and rows * inner * cols >= 2^20, BLAS
-otherwise. The threshold is OpenBLAS's (scipy-openblas, Haswell kernels on this AMD core):
-another BLAS or core would move it.
+BLAS's cost jumps where it leaves its small-matrix kernels, past 10^6 multiply-adds per product
+(OpenBLAS's limit for them): below, 4 rows of H = 227 (824K) 22/31 us, 8 of H = 160 (819K) 17/27, 12
+of H = 128 (786K) 18/26, 3 of H = 256 (786K) 34/31 fwd and 31/40 bwd (even); above, 8 of H = 181
+(1.05M) 75/50, 2 of H = 362 (1.05M) 295/70. From there the loops win up to 16 rows; at 32 rows the
+two are even (71/79 us at H = 128, 275/259 at H = 256). At one row, whole loops (forward and
+backward, T = 100) ran in 0.76-0.98 of the loops' time with BLAS at H = 128-512. Hence the loops for
+2 <= rows <= 16 and rows * inner * cols > 10^6, BLAS otherwise. The threshold is OpenBLAS's (its
+SkylakeX kernels, picked for this AVX-512 core): another BLAS or core would move it.
 """
 
 import numpy as np
@@ -57,14 +58,14 @@ from lstmkit.ops.fused import _F, _JIT_DOT
 _ZERO = _F(0.0)
 
 SMALL_ROWS = (2, 16)  # the rows for which the loops can win; see `use_loops`
-BLAS_SMALL_PATH = 2**20  # multiply-adds per product up to which OpenBLAS does not pack
+BLAS_SMALL_PATH = 10**6  # multiply-adds per product up to which OpenBLAS does not pack
 
 
 def use_loops(rows: int, inner: int, cols: int) -> bool:
     """True when the product (rows, inner) @ (inner, cols) runs faster as `matmul_rows` than
     through BLAS (the measurements of the module docstring)."""
     low, high = SMALL_ROWS
-    return low <= rows <= high and rows * inner * cols >= BLAS_SMALL_PATH
+    return low <= rows <= high and rows * inner * cols > BLAS_SMALL_PATH
 
 
 def operand(weight, small: bool):

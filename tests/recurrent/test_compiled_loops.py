@@ -308,16 +308,16 @@ def test_the_lstm_projection_runs_as_small_batch_loops_and_matches(small_everywh
 @pytest.mark.parametrize(
     "cell, hidden, batch, small",
     [
-        # LSTM: the product (batch, H) @ (H, 4H) from 2^20 multiply-adds and 2 to 16 rows
-        ("lstm", 256, 4, True),  # 4 * 256 * 1024 = 2^20
+        # LSTM: the product (batch, H) @ (H, 4H) past 10^6 multiply-adds, 2 to 16 rows
+        ("lstm", 256, 4, True),  # 4 * 256 * 1024 = 1048576
         ("lstm", 256, 3, False),
-        ("lstm", 128, 16, True),  # 2^20 again
+        ("lstm", 128, 16, True),  # 1048576 again; 15 rows: 983040
         ("lstm", 128, 15, False),
         ("lstm", 256, 17, False),  # past the rows
         ("lstm", 512, 1, False),  # one row: a matrix-vector product, BLAS
-        ("gru", 256, 6, True),  # 6 * 256 * 768 > 2^20
+        ("gru", 256, 6, True),  # 6 * 256 * 768; 5 rows: 983040
         ("gru", 256, 5, False),
-        ("rnn", 512, 4, True),  # 4 * 512 * 512 = 2^20
+        ("rnn", 512, 4, True),  # 4 * 512 * 512 = 1048576
         ("rnn", 512, 3, False),
     ],
 )
