@@ -163,7 +163,10 @@ def test_forecaster_with_many_series_channels_and_covariates(helpers, tmp_path, 
         for a in (2.0, 5.0)
     ]
     covariates = [rng.standard_normal((70, 2)) for _ in series]
-    model, _ = helpers.small_forecaster(series=series, covariates=covariates, period=7)
+    # the graph has no deseasonalising step (refused: the next test); the windows carry the season
+    model, _ = helpers.small_forecaster(
+        series=series, covariates=covariates, period=7, deseasonalise=False
+    )
     session = helpers.ort_session(onnxruntime, export(model, tmp_path / "f.onnx"))
     future = [rng.standard_normal((model.horizon, 2)) for _ in series]
     L = model.lookback_
@@ -176,3 +179,14 @@ def test_forecaster_with_many_series_channels_and_covariates(helpers, tmp_path, 
     (forecast,) = session.run(None, feeds)
     expected = model.predict(future_covariates=future)
     np.testing.assert_allclose(forecast, np.stack(expected), **TOL)
+
+
+def test_a_deseasonalised_forecaster_is_refused_not_exported_wrong(helpers, tmp_path):
+    # several seasonal series: deseasonalise="auto" removes each one's season before learning,
+    # a step the graph lacks, so an export would forecast without the seasons
+    t = np.arange(70)
+    series = [20 + a * np.sin(2 * np.pi * t / 7) + 0.1 * t for a in (2.0, 5.0)]
+    model, _ = helpers.small_forecaster(series=series, period=7)
+    assert model.window_period_ == 1  # deseasonalised
+    with pytest.raises(ValueError, match="deseasonalise=False"):
+        export(model, tmp_path / "f.onnx")

@@ -161,6 +161,7 @@ def forecaster_graph(g, model, with_lengths: bool) -> None:
     """
     del with_lengths  # windows have one length
     model._check_fitted()
+    _refuse_deseasonalised(model)
     P, H = model.period_, model.horizon
     K, C = model.history_.shape[2], model.history_covariates_.shape[2]
     window = g.add_input("window", "float", ["N", "L", K])
@@ -194,6 +195,19 @@ def forecaster_graph(g, model, with_lengths: bool) -> None:
     center = g.op("Add", [anchor, g.op("Mul", [scale, mean])])
     forecast = g.op("Exp", [center]) if model.log_ else center
     g.add_output(g.op("Cast", [forecast], to=1), "forecast", "float", ["N", H, K])
+
+
+def _refuse_deseasonalised(model) -> None:
+    """ValueError for a Forecaster that removed its series' seasons before learning: this graph
+    has no step that removes them from the window and adds them back to the forecast, so it
+    would answer with other forecasts than predict (silently)."""
+    if model._window_period() != model.period_:
+        raise ValueError(
+            "to_onnx: this Forecaster deseasonalised its series before learning (deseasonalise="
+            f"{model.deseasonalise!r}: 'auto' does when several seasonal series are fitted), and "
+            "the ONNX graph has no deseasonalising step yet; fit it with deseasonalise=False to "
+            "export it"
+        )
 
 
 def _slice(g, x: str, start: int, end: int | None, axis: int = 1) -> str:
