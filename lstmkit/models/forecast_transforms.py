@@ -81,12 +81,17 @@ def season_ahead(components, length: int, horizon: int) -> np.ndarray:
     return components[(length + np.arange(horizon)) % len(components)]
 
 
+def window_period(period: int, enabled: bool) -> int:
+    """The period the windows see: 1 once the season is removed (`enabled` and period > 1),
+    else `period` (the windows then carry the season themselves: `forecast_windows`)."""
+    return 1 if enabled and period > 1 else period
+
+
 def fit_seasons(z, period: int, enabled: bool) -> tuple[np.ndarray, int]:
-    """(components (S, period, K) of the series z, a list of (T_i, K); the period the windows
-    then see): with `enabled` and period > 1, each series' own components (zero where the test
-    fails) and 1, the season being removed; else zeros and `period` (the windows then carry
-    the season themselves: `forecast_windows`)."""
-    if not enabled or period == 1:
+    """(components (S, period, K) of the series z, a list of (T_i, K); `window_period`): with
+    `enabled` and period > 1, each series' own components (zero where the test fails); else
+    zeros."""
+    if window_period(period, enabled) == period:
         return np.zeros((len(z), 1, z[0].shape[1])), period
     return np.stack([seasonal_components(series_z, period) for series_z in z]), 1
 

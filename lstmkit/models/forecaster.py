@@ -71,7 +71,7 @@ from lstmkit.models.forecast_series import (
     series_statistics,
     transformed,
 )
-from lstmkit.models.forecast_transforms import fit_seasons
+from lstmkit.models.forecast_transforms import window_period
 from lstmkit.models.forecast_window_data import MIN_WINDOWS, WindowSource, window_sets
 from lstmkit.models.forecast_windows import (
     as_covariate_list,
@@ -287,7 +287,7 @@ class Forecaster(ForecastPredictions, Estimator):
         # deseasonalise (forecast_transforms): the period the windows see, then each series'
         # components, removed from its z before anything else is learned from it
         deseasonalise = deseasonalise_for(self.deseasonalise, len(values))
-        _, self.window_period_ = fit_seasons([longest], self.period_, deseasonalise)
+        self.window_period_ = window_period(self.period_, deseasonalise)
         self.lengths_ = np.array([len(v) for v in values])
         self.scale_, self.naive_error_, self.history_, self.seasonal_ = series_statistics(
             values, self.log_, self.period_, deseasonalise, self._last_window
