@@ -48,7 +48,7 @@ from lstmkit.ops.fused import (
     rnn_backward,
     rnn_forward,
 )
-from lstmkit.ops.small_batch import matmul_rows, operand, use_loops
+from lstmkit.ops.small_batch import matmul_rows, operand, use_loops_for
 
 __all__ = [
     "gru_loop",
@@ -58,7 +58,7 @@ __all__ = [
     "operand",
     "rnn_loop",
     "rnn_loop_backward",
-    "use_loops",
+    "use_loops_for",
 ]
 
 

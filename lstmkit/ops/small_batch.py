@@ -68,6 +68,12 @@ def use_loops(rows: int, inner: int, cols: int) -> bool:
     return low <= rows <= high and rows * inner * cols > BLAS_SMALL_PATH
 
 
+def use_loops_for(batch_sizes, weight_hh) -> bool:
+    """`use_loops` for a scan's recurrent product at its widest step (batch_sizes[0] rows of
+    `weight_hh`): forward and backward multiply the same sizes, so one answer serves both."""
+    return use_loops(int(batch_sizes[0]), *weight_hh.shape)
+
+
 def operand(weight, small: bool):
     """The right operand of the product x @ weight.T, laid out (C order) for the path `small`
     picks: weight itself for `matmul_rows`, weight.T for BLAS (`contiguous_t`, faster there

@@ -64,7 +64,7 @@ def gru_scan_forward(cell: GRUCellSpec, params, x, states, layout: BatchLayout):
     bias_hh = params.get("bias_hh")
     loops = _kernels(dtype, options)
     if loops is not None:
-        small = loops.use_loops(int(layout.batch_sizes[0]), *weight_hh.shape)  # products as loops
+        small = loops.use_loops_for(layout.batch_sizes, weight_hh)  # products as loops
         loops.gru_loop(
             gates,
             recurrent,
@@ -119,7 +119,7 @@ def gru_scan_backward(
     dh = np.array(dh_n, dtype=dtype, copy=True)
     loops = _kernels(dtype, options)
     if loops is not None:
-        small = loops.use_loops(int(layout.batch_sizes[0]), *weight_hh.shape)
+        small = loops.use_loops_for(layout.batch_sizes, weight_hh)
         loops.gru_loop_backward(
             dh,
             dgate_hn,

@@ -100,7 +100,7 @@ def lstm_scan_forward(cell: LSTMCellSpec, params, x, states, layout: BatchLayout
 def _compiled_forward(loops, cache: LSTMScanCache, bias, weight_hh, weight_hr, layout):
     """The time loop of `lstm_scan_forward` as one call of `lstmkit.ops.compiled_loops`."""
     gates, c, h = cache.gates, cache.c, cache.h
-    dtype, small = gates.dtype, _small(loops, layout, weight_hh)
+    dtype, small = gates.dtype, loops.use_loops_for(layout.batch_sizes, weight_hh)
     loops.lstm_loop(
         gates,
         np.empty(gates.shape[1:], dtype),  # scratch for h @ W_hh^T
@@ -199,7 +199,7 @@ def _backward_loop(params, cache, dy, dh, dc, dgates, dh_steps, layout, options)
         _numpy_backward(params, cache, dy, dh, dc, dgates, dh_steps, layout, options)
     else:
         batch, hidden = dc.shape
-        projected, small = weight_hr is not None, _small(loops, layout, weight_hh)
+        projected, small = weight_hr is not None, loops.use_loops_for(layout.batch_sizes, weight_hh)
         # with a projection the kernel gets dr = (dh + dy) W_hr, which already holds dy
         scratch = np.zeros((batch, hidden), dc.dtype) if projected else _absent(dc.dtype)
         loops.lstm_loop_backward(
@@ -258,10 +258,3 @@ def _absent(dtype, ndim=2):
 def _kernels(dtype, peepholes, options):
     """The compiled loops when they apply (float32, default options, no peepholes), else None."""
     return loops_for(dtype, peepholes is None and options == DEFAULT_OPTIONS)
-
-
-def _small(loops, layout: BatchLayout, weight_hh) -> bool:
-    """Whether the per-step products run as compiled loops rather than BLAS: decided on the
-    recurrent product of the widest step (forward and backward multiply the same sizes)."""
-    gate_width, out_size = weight_hh.shape
-    return loops.use_loops(int(layout.batch_sizes[0]), out_size, gate_width)

@@ -54,7 +54,7 @@ def rnn_scan_forward(cell: RNNCellSpec, params, x, states, layout: BatchLayout):
         bias = np.zeros(hidden, dtype)
     inside = np.ones(gates.shape, bool) if options.clip is not None else None
     if loops is not None:
-        small = loops.use_loops(int(layout.batch_sizes[0]), *weight_hh.shape)  # products as loops
+        small = loops.use_loops_for(layout.batch_sizes, weight_hh)  # products as loops
         loops.rnn_loop(
             h,
             np.empty((batch, hidden), dtype),  # scratch for h @ W_hh^T
@@ -100,7 +100,7 @@ def rnn_scan_backward(
     loops = _kernels(dtype, options)
     if loops is not None:
         batch_sizes = np.asarray(layout.batch_sizes, np.int64)
-        small = loops.use_loops(int(batch_sizes[0]), *weight_hh.shape)
+        small = loops.use_loops_for(batch_sizes, weight_hh)
         weight = loops.operand(weight_hh.T, small)
         loops.rnn_loop_backward(dh, da, cache.h, weight, batch_sizes, small)
     for t in range(steps - 1 if loops is None else -1, -1, -1):
