@@ -28,19 +28,17 @@ METHODS = ("lstmkit", *m3.STATS_MODELS)
 
 def read_runs(paths):
     """{(group, method): {seed: (scores, (wall, cpu))}} from pairs of dump and log files."""
-    runs, times = {}, {}
+    runs, times, groups = {}, {}, {}
     for dump_path, log_path in zip(paths[::2], paths[1::2], strict=True):
         for line in Path(log_path).read_text().splitlines():
             found = TIMES.match(line)
             if found:
                 times[found[1], found[2], found[3]] = (float(found[4]), float(found[5]))
         dump = np.load(dump_path)
-        names = {}
-        for key in dump.files:
-            group, method, seed, name = key.split("/", 3)
-            names.setdefault((group, method, seed), []).append(name)
-        for (group, method, seed), _ in sorted(names.items()):
-            series = m3.load_group(group)
+        for group, method, seed in sorted({tuple(key.split("/")[:3]) for key in dump.files}):
+            if group not in groups:  # each group's series read once, however many runs
+                groups[group] = m3.load_group(group)
+            series = groups[group]
             forecasts = {name: tuple(dump[f"{group}/{method}/{seed}/{name}"]) for name in series}
             period = m3.GROUPS[group][1]
             seconds = times.get((group, method, seed), (np.nan, np.nan))
