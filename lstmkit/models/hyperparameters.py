@@ -26,7 +26,7 @@ import numpy as np
 
 from lstmkit.parallel import check_n_jobs
 from lstmkit.random import check_seed
-from lstmkit.recurrent.base import REGULARISERS as LAYER_PROBABILITIES
+from lstmkit.recurrent.regularisers import REGULARISERS as LAYER_PROBABILITIES
 
 
 class Hyperparameter:

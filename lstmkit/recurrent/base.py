@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit.cells.spec import StepNoise
 from lstmkit.errors import NoForwardPassError
 from lstmkit.module import Module, parameter_array
 from lstmkit.ops.jit import fused_for, fused_kernels
@@ -42,11 +41,10 @@ from lstmkit.random import as_generator
 from lstmkit.recurrent.directions import Direction, directions_backward, run_directions
 from lstmkit.recurrent.layout import BatchLayout
 from lstmkit.recurrent.regularisers import (
+    REGULARISERS,
+    LayerRegularisers,
     fold_weight_drop,
     inverted_mask,
-    masks_to_user,
-    regularised_direction,
-    sequence_mask,
 )
 from lstmkit.recurrent.scans import fused_step_applies, scan_for
 from lstmkit.recurrent.validation import (
@@ -75,7 +73,7 @@ class _ForwardRecord:
     masks: dict | None = None  # name -> mask as drawn, for `last_masks`
 
 
-class RecurrentLayer(Module):
+class RecurrentLayer(LayerRegularisers, Module):
     """A stacked, bidirectional, variable-length layer of any cell (`lstmkit.cells.spec`).
 
     `cell` is a cell spec (e.g. `lstmkit.cells.GRUCellSpec()`); every layer and direction runs
@@ -87,14 +85,6 @@ class RecurrentLayer(Module):
     cell's `state_names` order, or the array itself for a cell with one state (GRU, RNN).
     y is the first state of the last layer at every step, y (N, T, D*out).
     """
-
-    # Options of the regularised cells (`lstmkit.cells.regularised`), set by the layers that
-    # offer them (LSTM, GRU) before calling __init__, with the cell they replace.
-    layer_norm = False
-    dropout_state = 0.0
-    zoneout_cell = 0.0
-    zoneout_hidden = 0.0
-    _plain_cell = None
 
     def __init__(
         self,
@@ -377,108 +367,6 @@ class RecurrentLayer(Module):
             return None
         return inverted_mask(self._rng, shape, self.dropout, self.dtype)
 
-    # ---- the regularisers (training mode) ---------------------------------------------------
-
-    def _input_mask(self, layer: int, shape: tuple, layout: BatchLayout, masks: dict):
-        """The mask of `layer`'s input (T, N, I_k): `dropout` between layers (one value per
-        element) times `dropout_input` (one per sequence and feature); None when both are off."""
-        mask = self._dropout_mask(layer, shape)
-        if self.training and self.dropout_input > 0:
-            variational = self._sequence_mask(self.dropout_input, shape[1:], layout)
-            masks[f"input_l{layer}"] = variational
-            mask = variational[None] if mask is None else mask * variational
-        return mask
-
-    def _sequence_mask(self, p: float, shape: tuple, layout: BatchLayout) -> np.ndarray:
-        """An (N, F) variational mask from the layer's generator (`regularisers.py`)."""
-        return sequence_mask(self._rng, p, shape, layout, self.dtype)
-
-    def _in_recurrence_options(self) -> list:
-        """The options set that act inside the recurrence (those of the regularised cells)."""
-        values = {
-            "layer_norm": self.layer_norm,
-            "dropout_state": self.dropout_state,
-            "zoneout_cell": self.zoneout_cell,
-            "zoneout_hidden": self.zoneout_hidden,
-        }
-        return [name for name, value in values.items() if value]
-
-    def _inference_cell(self):
-        """The cell of evaluation mode (and of `step`): the plain cell (fused kernels included)
-        where evaluation makes the regularised one equal to it (no layer_norm, no zoneout:
-        dropout_state is off), else `self.cell`."""
-        if self._plain_cell is None or self.evaluation_variants():
-            return self.cell
-        return self._plain_cell
-
-    def _draw_noise(self, layout: BatchLayout) -> StepNoise | None:
-        """One direction's masks for the in-recurrence options (training mode), or None:
-        dropout_state's (N, P), zoneout's (T, N, P) for h and (T, N, H) for c, in scan order."""
-        if not self._draws_noise():
-            return None
-        batch, steps = len(layout.lengths), len(layout.batch_sizes)
-        sizes = self._state_sizes()
-        state = zone_h = zone_c = None
-        if self.dropout_state:
-            state = self._sequence_mask(self.dropout_state, (batch, sizes[0]), layout)
-        if self.zoneout_hidden:
-            zone_h = self._zoneout_mask(self.zoneout_hidden, (steps, batch, sizes[0]))
-        if self.zoneout_cell:
-            zone_c = self._zoneout_mask(self.zoneout_cell, (steps, batch, sizes[1]))
-        return StepNoise(state=state, zone_c=zone_c, zone_h=zone_h)
-
-    def _zoneout_mask(self, p: float, shape: tuple):
-        """1 (keep the previous value) with probability p, else 0."""
-        return (self._rng.random(shape) < p).astype(self.dtype)
-
-    def _call_directions(self, layer: int, layout: BatchLayout, masks: dict):
-        """The directions that run `layer` in this forward pass, and the weight-drop folds.
-
-        These are the layer's own directions unless this call draws masks (training mode with
-        weight_drop or in-recurrence options) or evaluation runs a plainer cell."""
-        cell = self.cell if self.training else self._inference_cell()
-        dropping = self.training and self.weight_drop > 0
-        if cell is self.cell and not dropping and not (self.training and self._draws_noise()):
-            return self._directions[layer], []
-        directions, folds = [], []
-        for built in self._directions[layer]:
-            suffix = f"_l{layer}" + ("_reverse" if built.reverse else "")
-            weight_mask = None
-            if dropping:
-                shape = built.params["weight_hh"].shape
-                weight_mask = inverted_mask(self._rng, shape, self.weight_drop, self.dtype)
-            noise = self._draw_noise(layout) if self.training else None
-            direction, fold = regularised_direction(built, cell, suffix, masks, weight_mask, noise)
-            directions.append(direction)
-            folds += [fold] if fold is not None else []
-        return directions, folds
-
-    def evaluation_variants(self) -> list:
-        """The options set that still act in evaluation mode inside the recurrence
-        (layer_norm, zoneout): what `to_torch` refuses (torch has no such layer) and ONNX
-        export writes as a Scan of standard operators instead of an LSTM / GRU node."""
-        return [name for name in self._in_recurrence_options() if name != "dropout_state"]
-
-    def _draws_noise(self) -> bool:
-        """Whether training-mode forward passes draw `StepNoise` for the cell."""
-        return bool(self.dropout_state or self.zoneout_cell or self.zoneout_hidden)
-
-    def last_masks(self) -> dict:
-        """The random masks of the last forward pass, by name, in the user's batch order.
-
-        Empty after an evaluation-mode pass or with every regulariser off. Names and shapes:
-        `input_l{k}` (N, I_k) dropout_input; `output` (N, D*P) dropout_output;
-        `weight_hh_l{k}[_reverse]` (G*H, P) weight_drop; with the regularised LSTM also
-        `state_l{k}[_reverse]` (N, P) dropout_state, `zone_c_l{k}[_reverse]` (N, T, H) and
-        `zone_h_l{k}[_reverse]` (N, T, P) zoneout (1 where the unit kept its previous value;
-        [n, t] is the mask of the state at the user's step t). Dropout masks hold the
-        inverted scaling, 0 or 1 / (1 - p). `dropout` between layers is not included.
-        """
-        record = self._record
-        if record is None or not record.masks:
-            return {}
-        return masks_to_user(record.masks, record.layout)
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{self._extra_repr()})"
 
@@ -503,26 +391,6 @@ class RecurrentLayer(Module):
         if self.dtype != np.float32:
             parts.append(f", dtype='{self.dtype.name}'")
         return "".join(parts)
-
-
-REGULARISERS = (
-    "dropout_input",
-    "dropout_output",
-    "dropout_state",
-    "weight_drop",
-    "zoneout_cell",
-    "zoneout_hidden",
-)
-
-
-def refuse_clashes(options: list, clashes: dict) -> None:
-    """Refuse in-recurrence `options` together with the variants of `clashes` (name: set?)."""
-    present = [name for name, value in clashes.items() if value]
-    if options and present:
-        raise ValueError(
-            f"{', '.join(options)} cannot be combined with {', '.join(present)} (the "
-            "regularised cells have no peepholes, clip, coupled gates or ONNX-variant GRU)"
-        )
 
 
 def step_biases(params, rows: int, dtype) -> tuple:

@@ -2,7 +2,8 @@
 
 from lstmkit.cells.gru import GRUCellSpec, GRUOptions
 from lstmkit.cells.gru_regularised import RegularisedGRUCellSpec
-from lstmkit.recurrent.base import SingleStateLayer, refuse_clashes
+from lstmkit.recurrent.base import SingleStateLayer
+from lstmkit.recurrent.regularisers import refuse_clashes
 from lstmkit.recurrent.validation import check_clip, check_flag, check_probability
 
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from lstmkit.cells.lstm import LSTMCellSpec, LSTMOptions
 from lstmkit.cells.lstm_regularised import RegularisedLSTMCellSpec
-from lstmkit.recurrent.base import RecurrentLayer, refuse_clashes
+from lstmkit.recurrent.base import RecurrentLayer
+from lstmkit.recurrent.regularisers import refuse_clashes
 from lstmkit.recurrent.validation import check_clip, check_flag, check_probability
 
 
