@@ -24,10 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.data.csv_cells import read_number
 from lstmkit.data.damaged_files import reading, refuse_nul
 from lstmkit.data.npz_files import NUMERIC_KINDS, read_npz_arrays
-
-_MISSING = frozenset({"", "na", "nan", "?"})
 
 
 @dataclass
@@ -175,24 +174,6 @@ def _column(path, header, chosen, usual, option) -> int | None:
     return header.index(chosen)
 
 
-def _number(path, number, text, column) -> float:
-    """A cell's value; NaN when missing. Infinite values are refused, as they are in .npz and
-    .ts files: no model can learn from them, and 1e400 is a typo more often than a value."""
-    if text.lower() in _MISSING:
-        return np.nan
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(
-            f"{path}, line {number}: cannot read {text!r} in column {column!r} as a number"
-        ) from None
-    if np.isinf(value):
-        raise ValueError(
-            f"{path}, line {number}: {text!r} in column {column!r} is not a finite number"
-        )
-    return value
-
-
 def _long_layout(path, header, body, id_index, label_index) -> Sequences:
     channels = [k for k in range(len(header)) if k not in (id_index, label_index)]
     if not channels:
@@ -201,7 +182,7 @@ def _long_layout(path, header, body, id_index, label_index) -> Sequences:
     for number, row in body:
         key = row[id_index]
         steps.setdefault(key, []).append(
-            [_number(path, number, row[k], header[k]) for k in channels]
+            [read_number(path, number, row[k], header[k]) for k in channels]
         )
         if label_index is not None:
             first = labels.setdefault(key, (row[label_index], number))
@@ -227,7 +208,8 @@ def _wide_layout(path, header, body, label_index) -> Sequences:
         if not cells:
             raise ValueError(f"{path}, line {number}: the row has no values")
         values = [
-            _number(path, number, text, header[k]) for text, k in zip(cells, columns, strict=False)
+            read_number(path, number, text, header[k])
+            for text, k in zip(cells, columns, strict=False)
         ]
         X.append(np.array(values)[:, None])
         if label_index is not None:

@@ -26,13 +26,22 @@ A `Series` feeds `Forecaster.fit` as it is; the forecasts come back as a `Series
 continue its dates.
 """
 
-import math
 import os
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit.data.csv_cells import (
+    ACCEPTED_DATES,
+    DATE_UNITS,
+    MISSING_CELLS,
+    cell_text,
+    column_index,
+    line_error,
+    read_number,
+    to_date,
+)
 from lstmkit.data.csv_table import (
     FieldCountError,
     damaged_archives,
@@ -45,16 +54,6 @@ from lstmkit.data.damaged_files import reading, refuse_nul
 from lstmkit.data.pandas_import import pandas_if_installed
 
 MISSING_POLICIES = ("interpolate", "ffill", "drop", "error")
-_MISSING = frozenset({"", "na", "nan", "?"})
-_DATE_FORMATS = (  # (pattern, numpy unit); ASCII digits only, as NumPy reads them
-    (re.compile(r"\d{4}", re.ASCII), "Y"),
-    (re.compile(r"\d{4}-\d{2}", re.ASCII), "M"),
-    (re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII), "D"),
-    (re.compile(r"\d{8}", re.ASCII), "D"),
-    (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", re.ASCII), "m"),
-    (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}", re.ASCII), "s"),
-)
-_ACCEPTED_DATES = "YYYY-MM-DD, YYYY-MM, YYYY, YYYYMMDD or YYYY-MM-DD HH:MM[:SS]"
 # A cell shaped like a date in any common writing (2020-13-01, 1958/3, 03/29/1958, 29.03.1958,
 # 2020-01-01 9h): in the first column it means dates were meant, so one that does not parse
 # is an error, not a text column quietly left out. A decimal number (2020.5) does not match.
@@ -62,9 +61,6 @@ _DATE_LIKE = re.compile(
     r"(\d{4}[-/]\d{1,2}|\d{4}([-/.])\d{1,2}\2\d{1,2}|\d{1,2}([-/.])\d{1,2}\3\d{2,4})([ T].*)?",
     re.ASCII,
 )
-_UNITS = ("Y", "M", "D", "m", "s")  # coarse to fine
-# a number written with a decimal comma (3,14 or -1,5e3): read as such where `,` is no separator
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?", re.ASCII)
 
 
 @dataclass
@@ -139,7 +135,7 @@ def read_csv_series(
     elif date_column is False:
         date_index = None
     else:
-        date_index = _column_index(name, header, line_numbers[0], date_column, "date_column")
+        date_index = column_index(name, header, line_numbers[0], date_column, "date_column")
     value_indices = _value_indices(name, header, line_numbers[0], rows, date_index, value_columns)
     if not value_indices:
         raise ValueError(_no_value_columns(name, header, rows, line_numbers, date_index))
@@ -153,7 +149,7 @@ def read_csv_series(
     values = np.empty((len(rows), len(value_indices)), dtype=np.float64)
     for r, (row, number) in enumerate(zip(rows, line_numbers[1:], strict=True)):
         for c, index in enumerate(value_indices):
-            values[r, c] = _number(name, number, row[index], header[index], missing)
+            values[r, c] = read_number(name, number, row[index], header[index], missing)
     missing_mask = np.isnan(values)
     missing_count = {col: int(n) for col, n in zip(columns, missing_mask.sum(axis=0), strict=True)}
     values, dates = _fill(name, values, missing_mask, dates, columns, missing)
@@ -164,10 +160,6 @@ def read_csv_series(
         missing_count=missing_count,
         missing_policy=missing,
     )
-
-
-def _error(name, number, problem) -> ValueError:
-    return ValueError(f"{name}, line {number}: {problem}")
 
 
 def _read_rows(name):
@@ -185,7 +177,7 @@ def _read_rows(name):
             return _collect_rows(name, rows_of(name, sep, start, pandas_if_installed()), sep)
         except FieldCountError as error:  # pandas stops at the line, before the header is seen
             header = [cell.strip() for cell in split_line(text, sep)]
-            raise _error(name, error.line, _field_count(error.count, start, header)) from None
+            raise line_error(name, error.line, _field_count(error.count, start, header)) from None
 
 
 def _collect_rows(name, lines, sep):
@@ -196,13 +188,13 @@ def _collect_rows(name, lines, sep):
         if all(not cell.strip() for cell in row):
             continue  # blank line
         refuse_nul(name, number, row)
-        cells = [_cell(cell, sep) for cell in row]
+        cells = [cell_text(cell, sep) for cell in row]
         if header is None:
             header = cells
             line_numbers.append(number)
             _check_header(name, number, header)
         elif len(cells) != len(header):
-            raise _error(name, number, _field_count(len(cells), line_numbers[0], header))
+            raise line_error(name, number, _field_count(len(cells), line_numbers[0], header))
         else:
             rows.append(cells)
             line_numbers.append(number)
@@ -219,44 +211,14 @@ def _field_count(count, header_line, header) -> str:
     )
 
 
-def _cell(text, sep) -> str:
-    """A cell stripped; a decimal comma made a point where `,` is not the separator."""
-    text = text.strip()
-    if sep != "," and _DECIMAL_COMMA.fullmatch(text):
-        return text.replace(",", ".")
-    return text
-
-
 def _check_header(name, number, header):
     seen = set()
     for position, column in enumerate(header):
         if not column:
-            raise _error(name, number, f"column {position + 1} of the header has no name")
+            raise line_error(name, number, f"column {position + 1} of the header has no name")
         if column in seen:
-            raise _error(name, number, f"column name {column!r} appears twice in the header")
+            raise line_error(name, number, f"column name {column!r} appears twice in the header")
         seen.add(column)
-
-
-def _column_index(name, header, header_line, column, argument) -> int:
-    if column not in header:
-        raise ValueError(
-            f"{name}: {argument} {column!r} is not a column of the header (line {header_line}); "
-            f"the columns are {header}"
-        )
-    return header.index(column)
-
-
-def _to_date(text):
-    """A date string -> np.datetime64, or None when it is not one of the accepted formats."""
-    for pattern, unit in _DATE_FORMATS:
-        if pattern.fullmatch(text):
-            if len(text) == 8 and text.isdigit():
-                text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-            try:
-                return np.datetime64(text.replace(" ", "T"), unit)
-            except ValueError:
-                return None  # e.g. month 13 or 30 February
-    return None
 
 
 def _detect_date_column(name, header, rows, line_numbers):
@@ -270,23 +232,23 @@ def _detect_date_column(name, header, rows, line_numbers):
         (
             (row[0], number)
             for row, number in zip(rows, line_numbers[1:], strict=True)
-            if row[0].lower() not in _MISSING
+            if row[0].lower() not in MISSING_CELLS
         ),
         None,
     )
     if found is None:
         return None
     first, number = found
-    if "-" in first and _to_date(first) is not None:
+    if "-" in first and to_date(first) is not None:
         return 0
     if first.isascii() and first.isdigit():
         return 0 if _increasing_dates(rows) else None
     if _DATE_LIKE.fullmatch(first):
-        raise _error(
+        raise line_error(
             name,
             number,
             f"{first!r} in the first column {header[0]!r} looks like a date but is not a valid "
-            f"date in an accepted format ({_ACCEPTED_DATES}); give date_column=False to read "
+            f"date in an accepted format ({ACCEPTED_DATES}); give date_column=False to read "
             "the file without dates",
         )
     return None
@@ -294,7 +256,7 @@ def _detect_date_column(name, header, rows, line_numbers):
 
 def _increasing_dates(rows) -> bool:
     """True when every first cell is a `YYYY` / `YYYYMMDD` date and they strictly increase."""
-    dates = [_to_date(row[0]) for row in rows]
+    dates = [to_date(row[0]) for row in rows]
     if any(d is None for d in dates):
         return False
     return all(a < b for a, b in zip(dates, dates[1:], strict=False))
@@ -304,7 +266,7 @@ def _value_indices(name, header, header_line, rows, date_index, value_columns):
     if value_columns is not None:
         indices = []
         for column in value_columns:
-            index = _column_index(name, header, header_line, column, "value column")
+            index = column_index(name, header, header_line, column, "value column")
             if index == date_index:
                 raise ValueError(f"{name}: column {column!r} is the date column, not a value")
             if index in indices:
@@ -323,7 +285,7 @@ def _column_kind(rows, index):
     None) for a column without any value (nothing says it is numeric)."""
     for r, row in enumerate(rows):
         text = row[index]
-        if text.lower() in _MISSING:
+        if text.lower() in MISSING_CELLS:
             continue
         try:
             float(text)
@@ -356,53 +318,36 @@ def _parse_dates(name, column, rows, line_numbers, index) -> np.ndarray:
     dates = []
     for row, number in zip(rows, line_numbers[1:], strict=True):
         text = row[index]
-        if text.lower() in _MISSING:
-            raise _error(name, number, f"missing date in the date column {column!r}")
-        date = _to_date(text)
+        if text.lower() in MISSING_CELLS:
+            raise line_error(name, number, f"missing date in the date column {column!r}")
+        date = to_date(text)
         if date is None:
-            raise _error(
+            raise line_error(
                 name,
                 number,
                 f"cannot read {text!r} in the date column {column!r} as a date "
                 "(expected YYYY-MM-DD, YYYY-MM, YYYY, YYYYMMDD or YYYY-MM-DD HH:MM[:SS])",
             )
         dates.append(date)
-    finest = max((np.datetime_data(d.dtype)[0] for d in dates), key=_UNITS.index)
+    finest = max((np.datetime_data(d.dtype)[0] for d in dates), key=DATE_UNITS.index)
     dates = np.array(dates, dtype=f"datetime64[{finest}]")
     steps = np.diff(dates)
     if np.any(steps <= np.timedelta64(0, finest)):
         bad = int(np.argmax(steps <= np.timedelta64(0, finest))) + 1
         if steps[bad - 1] == np.timedelta64(0, finest):
-            raise _error(
+            raise line_error(
                 name,
                 line_numbers[1 + bad],
                 f"date {rows[bad][index]!r} repeats line {line_numbers[bad]}'s (a duplicated "
                 "timestamp: one value per date); dates must strictly increase",
             )
-        raise _error(
+        raise line_error(
             name,
             line_numbers[1 + bad],
             f"date {rows[bad][index]!r} does not come after {rows[bad - 1][index]!r} "
             f"(line {line_numbers[bad]}); dates must strictly increase",
         )
     return dates
-
-
-def _number(name, number, text, column, missing) -> float:
-    if text.lower() in _MISSING:
-        if missing == "error":
-            raise _error(
-                name, number, f"missing value ({text!r}) in column {column!r} with missing='error'"
-            )
-        return math.nan
-    try:
-        value = float(text)
-    except ValueError:
-        problem = f"cannot read {text!r} in column {column!r} as a number"
-        raise _error(name, number, problem) from None
-    if math.isinf(value):
-        raise _error(name, number, f"{text!r} in column {column!r} is not a finite number")
-    return value
 
 
 def _fill(name, values, mask, dates, columns, missing):
@@ -455,7 +400,7 @@ def _pick_series(name, header, rows, line_numbers, series_id, id_column):
                 "blocks, one run of rows per series); name it with id_column"
             )
     else:
-        index = _column_index(name, header, line_numbers[0], id_column, "id_column")
+        index = column_index(name, header, line_numbers[0], id_column, "id_column")
     keep = [r for r, row in enumerate(rows) if row[index] == str(series_id)]
     if not keep:
         raise ValueError(
@@ -480,7 +425,7 @@ def _refuse_stacked(name, header, rows, line_numbers, date_index, value_indices)
     for column in dict.fromkeys(date_columns):
         restart = _restart(rows, column)
         if restart is not None:
-            raise _error(
+            raise line_error(
                 name,
                 line_numbers[1 + restart],
                 f"several series stacked in one file (long format): column {header[ids]!r} "
@@ -495,7 +440,7 @@ def _in_blocks(rows, index) -> bool:
     """Whether the column's values come in runs, each value in one run, at least two runs and
     fewer values than rows (ids of stacked series, not one label per row)."""
     values = [row[index] for row in rows]
-    if any(value.lower() in _MISSING for value in values):
+    if any(value.lower() in MISSING_CELLS for value in values):
         return False
     runs = 1 + sum(a != b for a, b in zip(values, values[1:], strict=False))
     distinct = len(set(values))
@@ -505,7 +450,7 @@ def _in_blocks(rows, index) -> bool:
 def _restart(rows, index):
     """The first row whose date does not come after the one before, when every cell of the
     column is a date; else None."""
-    dates = [_to_date(row[index]) for row in rows]
+    dates = [to_date(row[index]) for row in rows]
     if any(date is None for date in dates):
         return None
     return next((r for r in range(1, len(dates)) if not dates[r - 1] < dates[r]), None)

@@ -17,19 +17,16 @@ import os
 
 import numpy as np
 
-from lstmkit.data.csv_series import (
-    _ACCEPTED_DATES,
-    _MISSING,
-    _UNITS,
-    MISSING_POLICIES,
-    Series,
-    _column_index,
-    _error,
-    _fill,
-    _number,
-    _read_rows,
-    _to_date,
+from lstmkit.data.csv_cells import (
+    ACCEPTED_DATES,
+    DATE_UNITS,
+    MISSING_CELLS,
+    column_index,
+    line_error,
+    read_number,
+    to_date,
 )
+from lstmkit.data.csv_series import MISSING_POLICIES, Series, _fill, _read_rows
 
 
 def read_panel_csv(path, id_column, value_column, date_column=None, missing="interpolate"):
@@ -47,14 +44,13 @@ def read_panel_csv(path, id_column, value_column, date_column=None, missing="int
     if date_column is not None:
         columns["date column"] = date_column
     index = {
-        role: _column_index(name, header, lines[0], column, role)
-        for role, column in columns.items()
+        role: column_index(name, header, lines[0], column, role) for role, column in columns.items()
     }
     groups = {}
     for row, line in zip(rows, lines[1:], strict=True):
         key = row[index["id column"]]
-        if not key or key.lower() in _MISSING:
-            raise _error(name, line, f"the id column {id_column!r} is empty")
+        if not key or key.lower() in MISSING_CELLS:
+            raise line_error(name, line, f"the id column {id_column!r} is empty")
         groups.setdefault(key, []).append((row, line))
     return {key: _series(name, key, group, index, header, missing) for key, group in groups.items()}
 
@@ -69,10 +65,10 @@ def _series(name, key, group, index, header, missing) -> Series:
         order = sorted(range(len(group)), key=lambda i: parsed[i])
         group, parsed = [group[i] for i in order], [parsed[i] for i in order]
         _refuse_twice(name, key, group, parsed, header[date_index])
-        finest = max((np.datetime_data(d.dtype)[0] for d in parsed), key=_UNITS.index)
+        finest = max((np.datetime_data(d.dtype)[0] for d in parsed), key=DATE_UNITS.index)
         dates = np.array(parsed, dtype=f"datetime64[{finest}]")
     values = np.array(
-        [[_number(name, line, row[value_index], column, missing)] for row, line in group]
+        [[read_number(name, line, row[value_index], column, missing)] for row, line in group]
     )
     mask = np.isnan(values)
     values, dates = _fill(name, values, mask, dates, [column], missing)
@@ -80,13 +76,13 @@ def _series(name, key, group, index, header, missing) -> Series:
 
 
 def _date(name, line, text, column) -> np.datetime64:
-    date = _to_date(text)
+    date = to_date(text)
     if date is None:
-        raise _error(
+        raise line_error(
             name,
             line,
             f"cannot read {text!r} in the date column {column!r} as a date (expected "
-            f"{_ACCEPTED_DATES})",
+            f"{ACCEPTED_DATES})",
         )
     return date
 
@@ -96,7 +92,7 @@ def _refuse_twice(name, key, group, dates, column) -> None:
         group[1:], group, dates[1:], dates, strict=False
     ):
         if date == previous:
-            raise _error(
+            raise line_error(
                 name,
                 line,
                 f"the date {str(date)!r} (column {column!r}) appears twice for series {key!r} "
