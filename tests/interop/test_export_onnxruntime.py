@@ -5,7 +5,7 @@ onnx.checker with full checks."""
 import numpy as np
 import pytest
 
-from lstmkit.interop.onnx import export
+from lstmkit.interop.onnx import export, load
 from lstmkit.nn import (
     GRU,
     LSTM,
@@ -163,7 +163,7 @@ def test_forecaster_with_many_series_channels_and_covariates(helpers, tmp_path, 
         for a in (2.0, 5.0)
     ]
     covariates = [rng.standard_normal((70, 2)) for _ in series]
-    # the graph has no deseasonalising step (refused: the next test); the windows carry the season
+    # not deseasonalised: the windows carry the season (the next test: deseasonalised)
     model, _ = helpers.small_forecaster(
         series=series, covariates=covariates, period=7, deseasonalise=False
     )
@@ -181,12 +181,32 @@ def test_forecaster_with_many_series_channels_and_covariates(helpers, tmp_path, 
     np.testing.assert_allclose(forecast, np.stack(expected), **TOL)
 
 
-def test_a_deseasonalised_forecaster_is_refused_not_exported_wrong(helpers, tmp_path):
-    # several seasonal series: deseasonalise="auto" removes each one's season before learning,
-    # a step the graph lacks, so an export would forecast without the seasons
+@pytest.mark.parametrize("log", [True, False])
+def test_a_deseasonalised_forecaster_matches_predict(helpers, tmp_path, onnx, onnxruntime, log):
+    # several seasonal series: deseasonalise="auto" removes each one's season before learning;
+    # the graph removes it from the window, placed in the season by `length`, and adds the
+    # season of the steps ahead back. Cut at every phase of the period 7, the forecasts are
+    # predict's (the whole series) and predict_after's (the series cut there).
     t = np.arange(70)
     series = [20 + a * np.sin(2 * np.pi * t / 7) + 0.1 * t for a in (2.0, 5.0)]
-    model, _ = helpers.small_forecaster(series=series, period=7)
-    assert model.window_period_ == 1  # deseasonalised
-    with pytest.raises(ValueError, match="deseasonalise=False"):
-        export(model, tmp_path / "f.onnx")
+    model, _ = helpers.small_forecaster(series=series, period=7, log=log)
+    assert model.window_period_ == 1 and np.abs(model.seasonal_).max() > 0.1  # deseasonalised
+    path = export(model, tmp_path / "f.onnx")
+    _check(onnx, path)
+    sessions = [helpers.ort_session(onnxruntime, path), load(path)]
+    L = model.lookback_
+    for cut in range(63, 71):
+        feeds = {
+            "window": np.stack([s[cut - L : cut] for s in series])[..., None].astype(np.float32),
+            "series": np.arange(2, dtype=np.int64),
+            "length": np.full(2, cut, dtype=np.int64),
+        }
+        cut_series = [s[:cut] for s in series]
+        expected = model.predict() if cut == 70 else model.predict_after(cut_series)
+        for session in sessions:
+            (forecast,) = session.run(None, feeds)
+            np.testing.assert_allclose(forecast[..., 0], np.stack(expected), **TOL)
+    # without the season (a window placed one step off) the forecasts differ: `length` matters
+    feeds["length"] = feeds["length"] + 1
+    (shifted,) = sessions[0].run(None, feeds)
+    assert np.abs(shifted[..., 0] - np.stack(expected)).max() > 0.1

@@ -52,6 +52,9 @@ CASES = [
     ("Mul", [F, np.float32(3)], {}, 17),
     ("Div", [F, M + 5], {}, 17),
     ("Div", [np.array([7, -7, 6, -6, 7], I64), np.array([2, 2, -3, 4, -2], I64)], {}, 17),
+    # the remainder takes the divisor's sign (fmod=0), or the dividend's (fmod=1, floats)
+    ("Mod", [np.array([7, -7, 6, -6, 7, 0], I64), np.array([3, 3, -4, 4, -2, 5], I64)], {}, 17),
+    ("Mod", [F, np.abs(M) + 0.5], {"fmod": 1}, 17),
     ("Sum", [F, F, M], {}, 17),
     ("Neg", [F], {}, 17),
     ("Sqrt", [np.abs(F)], {}, 17),

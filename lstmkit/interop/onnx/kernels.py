@@ -266,6 +266,10 @@ KERNELS = {
     "Sub": _same_dtype(np.subtract),
     "Mul": _same_dtype(np.multiply),
     "Div": _divide,
+    # fmod=0 (the default): the remainder takes the divisor's sign, as np.mod; fmod=1: np.fmod
+    "Mod": lambda inputs, attrs, opset: [
+        (np.fmod if attrs.get("fmod", 0) else np.mod)(inputs[0], inputs[1])
+    ],
     "Sum": lambda inputs, attrs, opset: [sum(inputs[1:], inputs[0])],
     "Neg": _elementwise(np.negative),
     "Sqrt": _elementwise(np.sqrt),

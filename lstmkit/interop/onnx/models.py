@@ -149,25 +149,32 @@ def forecaster_graph(g, model, with_lengths: bool) -> None:
     `series` (N,) int64, the index of the training series each window belongs to (its scale
     was learned at fit; 0 for a single series); with covariates at fit, also `covariates`
     (N, L, C) (the window's rows) and `future_covariates` (N, horizon, C), raw.
+    A Forecaster that deseasonalised its series (`forecast_transforms`) also takes `length`
+    (N,) int64: how many rows the series had at the window's last row (`lengths_[series]`
+    reproduces predict), which places the window and the forecast in the season.
     Output `forecast` (N, horizon, K). In float64 around the network, as predict (the
-    network itself runs in float32), with P = period_ and H = horizon:
+    network itself runs in float32), with P = the period the windows see (period_, or 1 once
+    deseasonalised) and H = horizon:
 
         z      = log(window) if log_ else window
+        z      = z - seasonal_[series, (length - L + l) mod period_]   (deseasonalised only)
         level  = mean(z[:, -P:]);  s = scale_[series]
         x      = [(z - level) / s,  (z_t - z_{t-P}) / (s sqrt(P)) (0 for t < P),  covariates]
         mean   = average over the ensemble's members of their means (N, H, K)
         anchor = z[:, h - P * ceil(h / P) - 1] for h = 1..H     (the seasonal-naive forecast)
-        forecast = exp(anchor + s * mean) if log_ else anchor + s * mean
+        center = anchor + s * mean [+ seasonal_[series, (length - 1 + h) mod period_]]
+        forecast = exp(center) if log_ else center
     """
     del with_lengths  # windows have one length
     model._check_fitted()
-    _refuse_deseasonalised(model)
-    P, H = model.period_, model.horizon
+    P, H = model._window_period(), model.horizon
     K, C = model.history_.shape[2], model.history_covariates_.shape[2]
     window = g.add_input("window", "float", ["N", "L", K])
     series = g.add_input("series", "int64", ["N"])
     z = g.op("Cast", [window], to=11)  # double
     z = g.op("Log", [z]) if model.log_ else z
+    seasons = _Seasons(g, model, series, window) if P != model.period_ else None
+    z = g.op("Sub", [z, seasons.of_window()]) if seasons else z
     level = g.reduce("ReduceMean", _slice(g, z, -P, None), [1], keepdims=1)  # (N, 1, K)
     scale = g.op("Gather", [g.constant(model.scale_, "scale", double=True), series], axis=0)
     scale = g.unsqueeze(scale, [1])  # (N, 1, K)
@@ -193,21 +200,46 @@ def forecaster_graph(g, model, with_lengths: bool) -> None:
     back = steps - P * np.ceil(steps / P).astype(np.int64) - 1  # counted from the window's end
     anchor = g.op("Gather", [z, g.constant(back, "anchor_rows")], axis=1)
     center = g.op("Add", [anchor, g.op("Mul", [scale, mean])])
+    center = g.op("Add", [center, seasons.ahead(H)]) if seasons else center
     forecast = g.op("Exp", [center]) if model.log_ else center
     g.add_output(g.op("Cast", [forecast], to=1), "forecast", "float", ["N", H, K])
 
 
-def _refuse_deseasonalised(model) -> None:
-    """ValueError for a Forecaster that removed its series' seasons before learning: this graph
-    has no step that removes them from the window and adds them back to the forecast, so it
-    would answer with other forecasts than predict (silently)."""
-    if model._window_period() != model.period_:
-        raise ValueError(
-            "to_onnx: this Forecaster deseasonalised its series before learning (deseasonalise="
-            f"{model.deseasonalise!r}: 'auto' does when several seasonal series are fitted), and "
-            "the ONNX graph has no deseasonalising step yet; fit it with deseasonalise=False to "
-            "export it"
-        )
+class _Seasons:
+    """The seasonal components of a deseasonalised Forecaster in its graph: seasonal_ (S, m, K)
+    as one (S * m, K) table, row series * m + phase, so that one Gather picks every row's.
+
+    A window's row l (of L) is row length - L + l of its series, whose phase is that mod m;
+    step h of the forecast is row length - 1 + h (`forecast_transforms.season_ahead`).
+    """
+
+    def __init__(self, g, model, series: str, window: str):
+        self.g, self.period = g, model.period_
+        S, m, K = model.seasonal_.shape
+        self.table = g.constant(model.seasonal_.reshape(S * m, K), "seasonal", double=True)
+        self.length = g.add_input("length", "int64", ["N"])
+        self.first_row = g.unsqueeze(g.op("Mul", [series, g.constant(np.int64(m), "m")]), [1])
+        self.window = window
+
+    def _components(self, rows: str) -> str:
+        """(N, R, K) components of the rows (N, R) of each window's series."""
+        g = self.g
+        phase = g.op("Mod", [rows, g.constant(np.int64(self.period), "m")])
+        return g.op("Gather", [self.table, g.op("Add", [self.first_row, phase])], axis=0)
+
+    def of_window(self) -> str:
+        """(N, L, K): the components of the window's rows, length - L .. length - 1."""
+        g = self.g
+        steps = g.dim(self.window, 1)
+        offsets = g.op("Range", [g.constant(np.int64(0), "zero"), steps, g.constant(np.int64(1))])
+        first = g.op("Sub", [self.length, steps])  # (N,)
+        return self._components(g.op("Add", [g.unsqueeze(first, [1]), g.unsqueeze(offsets, [0])]))
+
+    def ahead(self, horizon: int) -> str:
+        """(N, H, K): the components of the rows length .. length + H - 1 (steps h = 1..H)."""
+        g = self.g
+        offsets = g.constant(np.arange(horizon, dtype=np.int64)[None], "ahead")  # (1, H)
+        return self._components(g.op("Add", [g.unsqueeze(self.length, [1]), offsets]))
 
 
 def _slice(g, x: str, start: int, end: int | None, axis: int = 1) -> str:
