@@ -326,7 +326,7 @@ def _parse_dates(name, column, rows, line_numbers, index) -> np.ndarray:
                 name,
                 number,
                 f"cannot read {text!r} in the date column {column!r} as a date "
-                "(expected YYYY-MM-DD, YYYY-MM, YYYY, YYYYMMDD or YYYY-MM-DD HH:MM[:SS])",
+                f"(expected {ACCEPTED_DATES})",
             )
         dates.append(date)
     finest = max((np.datetime_data(d.dtype)[0] for d in dates), key=DATE_UNITS.index)

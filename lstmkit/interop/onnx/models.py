@@ -214,17 +214,18 @@ class _Seasons:
     """
 
     def __init__(self, g, model, series: str, window: str):
-        self.g, self.period = g, model.period_
-        S, m, K = model.seasonal_.shape
+        self.g = g
+        S, m, K = model.seasonal_.shape  # m = period_
         self.table = g.constant(model.seasonal_.reshape(S * m, K), "seasonal", double=True)
         self.length = g.add_input("length", "int64", ["N"])
-        self.first_row = g.unsqueeze(g.op("Mul", [series, g.constant(np.int64(m), "m")]), [1])
+        self.m = g.constant(np.int64(m), "m")
+        self.first_row = g.unsqueeze(g.op("Mul", [series, self.m]), [1])
         self.window = window
 
     def _components(self, rows: str) -> str:
         """(N, R, K) components of the rows (N, R) of each window's series."""
         g = self.g
-        phase = g.op("Mod", [rows, g.constant(np.int64(self.period), "m")])
+        phase = g.op("Mod", [rows, self.m])
         return g.op("Gather", [self.table, g.op("Add", [self.first_row, phase])], axis=0)
 
     def of_window(self) -> str:
